@@ -1,0 +1,36 @@
+"End-to-end runs of the console script and the import footprint, in fresh processes."
+import os, pathlib, subprocess, sys
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+def run(*args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=600, **kw)
+
+def test_forward_figures_cli_on_the_embedded_data(tmp_path):
+    r = run('pixeldiff-forward', '--out', str(tmp_path/'figs'), '--index', '2')
+    assert r.returncode == 0, r.stderr
+    for name in ('mean_variance.png', 'forward_grid.png'):
+        f = tmp_path/'figs'/name
+        assert f.is_file() and f.stat().st_size > 10_000
+        assert f"wrote {f}" in r.stdout
+
+def test_forward_figures_cli_bad_arguments(tmp_path):
+    r = run('pixeldiff-forward', '--out', str(tmp_path), '--data', 'folder', '--path', str(tmp_path/'missing'))
+    assert r.returncode == 2
+    assert 'does not exist' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run('pixeldiff-forward', '--data', 'mnist')
+    assert r.returncode == 2 and "invalid choice: 'mnist'" in r.stderr
+
+def test_library_imports_without_jupyter():
+    "The explorer imports ipywidgets lazily: importing the library pulls in neither ipywidgets nor IPython."
+    code = "import sys, pixeldiff_nb.schedule, pixeldiff_nb.data, pixeldiff_nb.theory; print(sorted(m for m in ('ipywidgets', 'IPython') if m in sys.modules))"
+    r = run(sys.executable, '-c', code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == '[]'
+
+def test_ci_runs_the_readme_test_command():
+    "What CI checks is what a new user runs: the README's test command appears verbatim in .ci/run."
+    readme = (ROOT/'README.md').read_text()
+    cmd = next(l.strip() for l in readme.splitlines() if l.strip().startswith('pip install -e ".[dev]"'))
+    assert cmd in (ROOT/'.ci'/'run').read_text()

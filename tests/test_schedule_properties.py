@@ -1,0 +1,63 @@
+"Property tests of the schedules over random configurations, and a Monte Carlo cross-check of the theory's amplification formula."
+import math, numpy as np, pytest, torch
+from pixeldiff_nb.schedule import PixelSchedule, LinearSchedule, CosineSchedule
+from pixeldiff_nb import theory
+
+def random_cases(n, seed=0):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        T = int(rng.integers(1, 400)); gamma = float(rng.uniform(0.5, 0.9*T if T > 2 else 1.5)) if T > 1 else 0.5
+        yield PixelSchedule(gamma, T), torch.from_numpy(rng.uniform(4e-3, 1, (3, 2, 2))), rng
+
+@pytest.mark.parametrize('k', range(3))
+def test_posterior_is_consistent_with_marginals(k):
+    "If x_j ~ q(x_j|x0) and x_{j-1} ~ q(x_{j-1}|x_j,x0) then x_{j-1} ~ q(x_{j-1}|x0): means and variances, exactly."
+    for s, x0, rng in random_cases(30, seed=k):
+        if s.T < 2: continue
+        j = int(rng.integers(1, s.T + 1))
+        ab_j, ab_j1 = s.alpha_bar(x0, j), s.alpha_bar(x0, j - 1)
+        mean_at_mean, var = s.q_posterior(x0, ab_j.sqrt()*x0, j)          # posterior mean is linear in x_j
+        coef2 = (s.q_posterior(x0, ab_j.sqrt()*x0 + 1, j)[0] - mean_at_mean)
+        torch.testing.assert_close(mean_at_mean, ab_j1.sqrt()*x0, rtol=1e-9, atol=1e-12)
+        torch.testing.assert_close(coef2**2*(1 - ab_j) + var, 1 - ab_j1, rtol=1e-7, atol=1e-12)
+
+def test_coefficients_are_ordered():
+    "alpha_bar decreases in i and in x0 (bright pixels lose signal faster); 0 <= beta_tilde <= 1 - alpha."
+    for s, x0, rng in random_cases(40, seed=5):
+        i = torch.arange(s.T + 1)
+        ab = torch.stack([s.alpha_bar(x0, int(k)) for k in i])
+        assert (ab[1:] < ab[:-1]).all()
+        xs = torch.linspace(4e-3, 1, 50, dtype=torch.float64)
+        assert (s.alpha_bar(xs, max(1, s.T//2)).diff() < 0).all()
+        j = int(rng.integers(1, s.T + 1))
+        bt = s.beta_tilde(x0, j)
+        assert (bt >= 0).all() and (bt <= 1 - s.alpha(x0) + 1e-15).all()
+
+@pytest.mark.parametrize('sched', [PixelSchedule(7.0, 50), LinearSchedule(300), CosineSchedule(300)])
+def test_trajectory_matches_the_markov_chain(sched):
+    g = torch.Generator().manual_seed(11)
+    x0 = 4e-3 + (1 - 4e-3)*torch.rand(5, 3, 3, generator=g, dtype=torch.float64)
+    noise = torch.randn(sched.T, *x0.shape, generator=g, dtype=torch.float64)
+    x, ref = x0.clone(), [x0]
+    for j in range(1, sched.T + 1):
+        a = sched.alpha(x0, j)
+        x = a.sqrt()*x + (1 - a).sqrt()*noise[j - 1]; ref.append(x)
+    torch.testing.assert_close(sched.trajectory(x0, noise=noise), torch.stack(ref), rtol=1e-9, atol=1e-9)
+
+def test_algorithm1_injected_noise_matches_closed_form():
+    "Torch Monte Carlo of Algorithm 1's recursion with Z = 0 (noise only) against theory.open_loop_variance."
+    s = PixelSchedule(20.0, 200)
+    x0 = torch.tensor([0.004, 0.1, 0.3, 0.6], dtype=torch.float64).expand(20_000, 4)
+    g = torch.Generator().manual_seed(0)
+    x = torch.zeros_like(x0)
+    a = s.alpha(x0)
+    for j in range(s.T, 0, -1):   # x_{j-1} = x_j / sqrt(alpha) + sqrt(beta_tilde_j) eps  (Z = 0)
+        x = x/a.sqrt() + s.beta_tilde(x0, j).sqrt()*torch.randn(x0.shape, generator=g, dtype=torch.float64)
+    pred = np.sqrt(theory.open_loop_variance(x0[0].numpy(), s.T, 20.0, s.T))
+    np.testing.assert_allclose(x.std(0).numpy()/pred, 1, atol=0.03)
+
+def test_theory_matches_schedule_on_random_inputs():
+    for s, x0, rng in random_cases(20, seed=9):
+        i = int(rng.integers(1, s.T + 1))
+        ab = s.alpha_bar(x0, i)
+        np.testing.assert_allclose((ab*x0**2/(1 - ab)).numpy(), theory.pixel_snr(x0.numpy(), i/s.T, s.gamma), rtol=1e-8)
