@@ -6,14 +6,14 @@
 __all__ = ['EPS', 'CIFAR10_SHA256', 'IMAGE_EXTS', 'DATASETS', 'to_model', 'from_model', 'to_uint8', 'shapes', 'DataNotFoundError',
            'cache_dir', 'find_cifar10', 'load_cifar10', 'load_folder', 'load_images', 'ImageDataset', 'image_loader']
 
-# %% ../nbs/01_data.ipynb #3475445e
+# %% ../nbs/01_data.ipynb #a1dd50aa
 import io, os, hashlib, pathlib, warnings
 import numpy as np
 import torch
 from PIL import Image
 from .schedule import check_range, check_finite
 
-# %% ../nbs/01_data.ipynb #85f2c8f1
+# %% ../nbs/01_data.ipynb #a7bd88f1
 EPS = 4e-3  # smallest model-space pixel (001 Sec 4)
 
 def to_model(u, eps:float=EPS) -> torch.Tensor:
@@ -35,7 +35,7 @@ def to_uint8(u) -> np.ndarray:
     u = torch.as_tensor(u).detach().cpu().float()
     return (u.clamp(0, 1)*255).round().to(torch.uint8).numpy()
 
-# %% ../nbs/01_data.ipynb #90b8d10d
+# %% ../nbs/01_data.ipynb #c373ff91
 def _soft(sdf): return np.clip(0.5 - sdf, 0, 1)  # anti-aliased coverage from a signed distance in pixels
 
 def shapes(n:int=10_000,  # number of images
@@ -64,7 +64,7 @@ def shapes(n:int=10_000,  # number of images
         img = img*(1 - cover[..., None]) + col*cover[..., None]
     return (img*255).round().astype(np.uint8), kinds[0].astype(np.int64)
 
-# %% ../nbs/01_data.ipynb #0e80bff4
+# %% ../nbs/01_data.ipynb #f0986394
 CIFAR10_SHA256 = {'train.npz': '3f8743ce242504238dd3e283dd3906c479b37ba595f0952dc8f33c9467dc6cd4',
                   'test.npz': '95e2e82dd7fb09f8a7cd79a85f21c3f16d9c4dafaeb6e26e85193169d9e5b5c7'}
 
@@ -77,7 +77,8 @@ def cache_dir() -> pathlib.Path:
 
 def _has_cifar(p:pathlib.Path): return (p/'train.npz').is_file() or (p/'cifar-10-batches-py').is_dir() or p.name == 'cifar-10-batches-py'
 
-def find_cifar10(path=None) -> pathlib.Path:
+def find_cifar10(path=None,      # a folder holding the data; if given, only this is tried
+                 search=None):   # folders whose `shared/data/cifar10` to try; default: the current folder and its parents
     "The folder holding CIFAR-10 (packed `train.npz`/`test.npz` or torchvision's `cifar-10-batches-py`), or a `DataNotFoundError` listing where it looked."
     if path is not None:
         p = pathlib.Path(path).expanduser()
@@ -86,14 +87,15 @@ def find_cifar10(path=None) -> pathlib.Path:
                                 f"or torchvision's cifar-10-batches-py")
     looked = []
     if os.environ.get('PIXELDIFF_CIFAR10'): looked.append(pathlib.Path(os.environ['PIXELDIFF_CIFAR10']).expanduser())
-    for base in [pathlib.Path.cwd(), *pathlib.Path.cwd().parents]: looked.append(base/'shared'/'data'/'cifar10')
+    if search is None: search = [pathlib.Path.cwd(), *pathlib.Path.cwd().parents]
+    for base in search: looked.append(pathlib.Path(base)/'shared'/'data'/'cifar10')
     looked.append(cache_dir()/'torchvision')
     for p in looked:
         if p.is_dir() and _has_cifar(p): return p
     raise DataNotFoundError("CIFAR-10 not found. Looked in: " + ', '.join(map(str, looked[:4])) + (', ...' if len(looked) > 4 else '')
                             + ". Pass path=FOLDER (holding train.npz and test.npz), set PIXELDIFF_CIFAR10, or use download=True where there is a network.")
 
-# %% ../nbs/01_data.ipynb #35baffdb
+# %% ../nbs/01_data.ipynb #bf351191
 _MEM_CACHE = {}
 
 def _decode_packed(f:pathlib.Path):
@@ -142,7 +144,7 @@ def load_cifar10(split:str='train',        # 'train' (50,000 images) or 'test' (
     _MEM_CACHE[key] = out
     return out
 
-# %% ../nbs/01_data.ipynb #a11bf24a
+# %% ../nbs/01_data.ipynb #d76b96ef
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 
 def load_folder(path, size:int=32) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +164,7 @@ def load_folder(path, size:int=32) -> tuple[np.ndarray, np.ndarray]:
         labels.append(classes.index(parts[0]) if len(parts) > 1 else 0)
     return np.stack(imgs), np.asarray(labels, dtype=np.int64)
 
-# %% ../nbs/01_data.ipynb #49fed08f
+# %% ../nbs/01_data.ipynb #b185498f
 DATASETS = ('shapes', 'cifar10', 'folder')
 
 def load_images(name:str='shapes',   # one of DATASETS
