@@ -7,12 +7,13 @@ __all__ = ['check_finite', 'check_range', 'as_steps', 'Schedule', 'PixelSchedule
            'plot_mean_variance', 'forward_mosaic', 'plot_forward_grid', 'explorer_figure', 'forward_explorer',
            'forward_figures', 'forward_figures_cli']
 
-# %% ../nbs/02_schedule.ipynb #5a474ed0
+# %% ../nbs/02_schedule.ipynb #6a00a203
 import math, pathlib, warnings
 import numpy as np
 import torch
+from fastcore.basics import patch
 
-# %% ../nbs/02_schedule.ipynb #37bf183d
+# %% ../nbs/02_schedule.ipynb #6e89ff4c
 def check_finite(x:torch.Tensor, name:str='x'):
     "Raise a `ValueError` naming `name` if `x` holds NaN or inf."
     if not torch.isfinite(x).all():
@@ -31,7 +32,7 @@ def check_range(x:torch.Tensor, lo:float, hi:float, name:str='x', hint:str='', l
         raise ValueError(f"{name} must lie in {rng}; got values from {mn:.6g} to {mx:.6g}. {hint}".strip())
     return x
 
-# %% ../nbs/02_schedule.ipynb #f0fd9114
+# %% ../nbs/02_schedule.ipynb #3104d2f8
 def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     "Validate step(s) `i` in `[lo, T]` and shape them to broadcast against `x0` (a `(B,)` tensor indexes the first axis)."
     if isinstance(i, (bool, float)) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)):
@@ -49,7 +50,7 @@ def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     except RuntimeError: raise ValueError(f"{name} of shape {tuple(it.shape)} does not broadcast against x0 of shape {tuple(x0.shape)}") from None
     return it
 
-# %% ../nbs/02_schedule.ipynb #69a33ffc
+# %% ../nbs/02_schedule.ipynb #146a7d55
 def _one_minus_exp(log_a): return -torch.expm1(log_a)   # 1 - a, exact for a near 1
 
 class Schedule:
@@ -103,10 +104,14 @@ class Schedule:
         mean = (lab1/2).exp()*_one_minus_exp(la)/den*x + (la/2).exp()*_one_minus_exp(lab1)/den*x_j.double()
         return self._out(mean, x0), self._out(_one_minus_exp(lab1)/den*_one_minus_exp(la), x0)
 
-# %% ../nbs/02_schedule.ipynb #9851c6e3
+# %% ../nbs/02_schedule.ipynb #f22a6a97
+@patch
 @torch.no_grad()
-def _trajectory(self, x0, generator=None, noise=None):
-    "The forward chain `x_0..x_T` as a tensor of shape `(T + 1, *x0.shape)`; `noise` (shape `(T, *x0.shape)`) replaces the draws."
+def trajectory(self:Schedule,
+               x0,                # clean images, any shape
+               generator=None,    # torch.Generator for the T draws
+               noise=None):       # optional (T, *x0.shape) tensor of the eps_k, replacing the draws
+    "The forward chain `x_0..x_T` as a tensor of shape `(T + 1, *x0.shape)`, with `out[0] = x0`."
     x, _ = self._prep(x0, forward=True)
     T = self.T
     if noise is None: noise = torch.randn((T, *x0.shape), generator=generator, dtype=x0.dtype, device=x0.device)
@@ -123,9 +128,7 @@ def _trajectory(self, x0, generator=None, noise=None):
     out[1:] = (lab/2).exp()*acc
     return out
 
-Schedule.trajectory = _trajectory
-
-# %% ../nbs/02_schedule.ipynb #c15f7c7d
+# %% ../nbs/02_schedule.ipynb #eaee92c1
 class PixelSchedule(Schedule):
     "Pixel-aware schedule `alpha = exp(-gamma x0 / T)` per pixel (001 Eqs 7 to 9)."
     def __init__(self,
@@ -163,7 +166,7 @@ class PixelSchedule(Schedule):
         check_range(x_delta, 0.0, 1.0, 'x_delta', "x_delta = exp(-gamma x0) lies in (0, 1].", lo_open=True)
         return (-x_delta.double().log()/self.gamma).to(x_delta.dtype)
 
-# %% ../nbs/02_schedule.ipynb #4bbc732f
+# %% ../nbs/02_schedule.ipynb #d05d0ffa
 class _ScalarSchedule(Schedule):
     "A schedule with one `beta_i` per step for every pixel (index 0 of the tables is step 0)."
     def __init__(self, betas:torch.Tensor):
@@ -195,7 +198,7 @@ class CosineSchedule(_ScalarSchedule):
         self.s = s
     def __repr__(self): return f"CosineSchedule(T={self.T}, s={self.s:g})"
 
-# %% ../nbs/02_schedule.ipynb #98b1c41f
+# %% ../nbs/02_schedule.ipynb #66b3d567
 def plot_mean_variance(x0:torch.Tensor,       # one model-space image (C, H, W)
                        schedules:dict,        # name -> Schedule
                        channel:int=0,         # colour channel to follow (001 Fig 2 uses red)
@@ -240,7 +243,7 @@ def plot_forward_grid(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0
     fig.tight_layout()
     return fig
 
-# %% ../nbs/02_schedule.ipynb #98d4c4dd
+# %% ../nbs/02_schedule.ipynb #e77b9469
 def explorer_figure(x0:torch.Tensor, gamma:float=20.0, T:int=200, i:int=20, seed:int=0):
     "One frame of the explorer: `x_i` of the pixel-aware chain and its `alpha_bar_i` map (mean over channels)."
     import matplotlib.pyplot as plt
@@ -278,7 +281,7 @@ def forward_explorer(x0:torch.Tensor, gamma:float=20.0, T:int=200, seed:int=0):
     draw()
     return W.VBox([W.HBox([g, t, i]), out])
 
-# %% ../nbs/02_schedule.ipynb #9db0f949
+# %% ../nbs/02_schedule.ipynb #ef9d08de
 def forward_figures(out='figures',        # folder to write the PNG files into
                     data:str='shapes',    # data set: shapes, cifar10 or folder
                     path=None,            # data folder for cifar10 (optional) or folder (required)
