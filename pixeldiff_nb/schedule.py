@@ -6,14 +6,14 @@
 __all__ = ['as_steps', 'Schedule', 'PixelSchedule', 'LinearSchedule', 'CosineSchedule', 'plot_mean_variance', 'forward_mosaic',
            'plot_forward_grid', 'explorer_figure', 'forward_explorer', 'forward_figures', 'forward_figures_cli']
 
-# %% ../nbs/02_schedule.ipynb #1bcd2538
+# %% ../nbs/02_schedule.ipynb #b24cdedd
 import math, pathlib, warnings
 import numpy as np
 import torch
 from fastcore.basics import patch
 from .data import check_finite, check_range
 
-# %% ../nbs/02_schedule.ipynb #a6b09378
+# %% ../nbs/02_schedule.ipynb #cd6a4a29
 def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     "Validate step(s) `i` in `[lo, T]` and shape them to broadcast against `x0` (a `(B,)` tensor indexes the first axis)."
     if isinstance(i, (bool, float)) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)):
@@ -31,7 +31,7 @@ def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     except RuntimeError: raise ValueError(f"{name} of shape {tuple(it.shape)} does not broadcast against x0 of shape {tuple(x0.shape)}") from None
     return it
 
-# %% ../nbs/02_schedule.ipynb #66a4c53e
+# %% ../nbs/02_schedule.ipynb #1d6c1bb7
 def _one_minus_exp(log_a): return -torch.expm1(log_a)   # 1 - a, exact for a near 1
 
 def _check_T(T):
@@ -89,7 +89,7 @@ class Schedule:
         mean = (lab1/2).exp()*_one_minus_exp(la)/den*x + (la/2).exp()*_one_minus_exp(lab1)/den*x_j.double()
         return self._out(mean, x0), self._out(_one_minus_exp(lab1)/den*_one_minus_exp(la), x0)
 
-# %% ../nbs/02_schedule.ipynb #c91b2e72
+# %% ../nbs/02_schedule.ipynb #4beefa79
 @patch
 @torch.no_grad()
 def trajectory(self:Schedule,
@@ -113,7 +113,7 @@ def trajectory(self:Schedule,
     out[1:] = (lab/2).exp()*acc
     return out
 
-# %% ../nbs/02_schedule.ipynb #d9777f43
+# %% ../nbs/02_schedule.ipynb #f07d6f42
 class PixelSchedule(Schedule):
     "Pixel-aware schedule `alpha = exp(-gamma x0 / T)` per pixel (001 Eqs 7 to 9)."
     def __init__(self,
@@ -125,7 +125,7 @@ class PixelSchedule(Schedule):
         self.gamma, self.T, self.eps = float(gamma), _check_T(T), float(eps)
         if self.gamma >= self.T:
             warnings.warn(f"gamma = {self.gamma:g} >= T = {self.T}: a white pixel's per-step variance is 1 - exp(-gamma/T) = "
-                          f"{-math.expm1(-self.gamma/self.T):.3f}, which breaks the Markov assumption (001 Sec 5); use gamma << T")
+                          f"{-math.expm1(-self.gamma/self.T):.3f}, too large for Gaussian reverse steps (001 Sec 5); use gamma << T (the papers use T = 10 gamma)")
 
     def __repr__(self): return f"PixelSchedule(gamma={self.gamma:g}, T={self.T}, eps={self.eps:g})"
 
@@ -150,7 +150,7 @@ class PixelSchedule(Schedule):
         check_range(x_delta, 0.0, 1.0, 'x_delta', "x_delta = exp(-gamma x0) lies in (0, 1].", lo_open=True)
         return (-x_delta.double().log()/self.gamma).to(x_delta.dtype)
 
-# %% ../nbs/02_schedule.ipynb #58c0800a
+# %% ../nbs/02_schedule.ipynb #c4f201b8
 class _ScalarSchedule(Schedule):
     "A schedule with one `beta_i` per step for every pixel (index 0 of the tables is step 0)."
     def __init__(self, betas:torch.Tensor):
@@ -182,7 +182,7 @@ class CosineSchedule(_ScalarSchedule):
         self.s = s
     def __repr__(self): return f"CosineSchedule(T={self.T}, s={self.s:g})"
 
-# %% ../nbs/02_schedule.ipynb #99f3fcb9
+# %% ../nbs/02_schedule.ipynb #1cd2f642
 def plot_mean_variance(x0:torch.Tensor,       # one model-space image (C, H, W)
                        schedules:dict,        # name -> Schedule
                        channel:int=0,         # colour channel to follow (001 Fig 2 uses red)
@@ -227,7 +227,7 @@ def plot_forward_grid(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0
     fig.tight_layout()
     return fig
 
-# %% ../nbs/02_schedule.ipynb #9f09b6d6
+# %% ../nbs/02_schedule.ipynb #8b8c9c1c
 def explorer_figure(x0:torch.Tensor, gamma:float=20.0, T:int=200, i:int=20, seed:int=0):
     "One frame of the explorer: `x_i` of the pixel-aware chain and its `alpha_bar_i` map (mean over channels)."
     import matplotlib.pyplot as plt
@@ -265,7 +265,7 @@ def forward_explorer(x0:torch.Tensor, gamma:float=20.0, T:int=200, seed:int=0):
     draw()
     return W.VBox([W.HBox([g, t, i]), out])
 
-# %% ../nbs/02_schedule.ipynb #1090bd92
+# %% ../nbs/02_schedule.ipynb #624d1a5c
 def forward_figures(out='figures',        # folder to write the PNG files into
                     data:str='shapes',    # data set: shapes, cifar10 or folder
                     path=None,            # data folder for cifar10 (optional) or folder (required)
