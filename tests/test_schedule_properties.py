@@ -9,6 +9,14 @@ def random_cases(n, seed=0):
         T = int(rng.integers(1, 400)); gamma = float(rng.uniform(0.5, 0.9*T if T > 2 else 1.5)) if T > 1 else 0.5
         yield PixelSchedule(gamma, T), torch.from_numpy(rng.uniform(4e-3, 1, (3, 2, 2))), rng
 
+def algorithm1_recursion(s, x0, x_i, i, Z, noise=None):
+    "Algorithm 1's loop (001 Appendix D) with the torch schedule's coefficients, the true x0 standing in for the scale estimate."
+    x, a = x_i, s.alpha(x0)
+    for j in range(i, 0, -1):
+        x = (x - (1 - a)/(1 - s.alpha_bar(x0, j)).sqrt()*Z[j - 1])/a.sqrt()
+        if noise is not None: x = x + s.beta_tilde(x0, j).sqrt()*noise[j - 1]
+    return x
+
 @pytest.mark.parametrize('k', range(3))
 def test_posterior_is_consistent_with_marginals(k):
     "If x_j ~ q(x_j|x0) and x_{j-1} ~ q(x_{j-1}|x_j,x0) then x_{j-1} ~ q(x_{j-1}|x0): means and variances, exactly."
@@ -49,10 +57,8 @@ def test_algorithm1_injected_noise_matches_closed_form():
     s = PixelSchedule(20.0, 200)
     x0 = torch.tensor([0.004, 0.1, 0.3, 0.6], dtype=torch.float64).expand(20_000, 4)
     g = torch.Generator().manual_seed(0)
-    x = torch.zeros_like(x0)
-    a = s.alpha(x0)
-    for j in range(s.T, 0, -1):   # x_{j-1} = x_j / sqrt(alpha) + sqrt(beta_tilde_j) eps  (Z = 0)
-        x = x/a.sqrt() + s.beta_tilde(x0, j).sqrt()*torch.randn(x0.shape, generator=g, dtype=torch.float64)
+    noise = torch.randn(s.T, *x0.shape, generator=g, dtype=torch.float64)
+    x = algorithm1_recursion(s, x0, torch.zeros_like(x0), s.T, torch.zeros_like(noise), noise)
     pred = np.sqrt(theory.open_loop_variance(x0[0].numpy(), s.T, 20.0, s.T))
     np.testing.assert_allclose(x.std(0).numpy()/pred, 1, atol=0.03)
 
@@ -61,3 +67,18 @@ def test_theory_matches_schedule_on_random_inputs():
         i = int(rng.integers(1, s.T + 1))
         ab = s.alpha_bar(x0, i)
         np.testing.assert_allclose((ab*x0**2/(1 - ab)).numpy(), theory.pixel_snr(x0.numpy(), i/s.T, s.gamma), rtol=1e-8)
+
+def test_z_error_gain_and_block_gain_match_the_recursion():
+    "A unit error in Z^j moves x0_hat by -z_error_gain; a unit error in x_K is multiplied by block_amplification over K steps."
+    s = PixelSchedule(20.0, 200)
+    x0 = torch.tensor([0.004, 0.3, 0.7, 1.0], dtype=torch.float64)
+    g = torch.Generator().manual_seed(3)
+    Z = torch.randn(200, 4, generator=g, dtype=torch.float64)
+    base = algorithm1_recursion(s, x0, torch.zeros(4, dtype=torch.float64), 200, Z)
+    for j in (1, 57, 200):
+        dZ = Z.clone(); dZ[j - 1] += 1
+        moved = algorithm1_recursion(s, x0, torch.zeros(4, dtype=torch.float64), 200, dZ) - base
+        np.testing.assert_allclose(-moved.numpy(), theory.z_error_gain(x0.numpy(), j, 20.0, 200), rtol=1e-9)
+    K = 10
+    moved = algorithm1_recursion(s, x0, torch.ones(4, dtype=torch.float64), K, Z) - algorithm1_recursion(s, x0, torch.zeros(4, dtype=torch.float64), K, Z)
+    np.testing.assert_allclose(moved.numpy(), theory.block_amplification(x0.numpy(), K, 20.0, 200), rtol=1e-12)
