@@ -8,21 +8,21 @@ __all__ = ['x0', 't', 'gamma', 'T', 'alpha_bar_t', 'snr_expr', 'snr_rate_expr', 
            'prop1_t_delta', 's2n_step_coefficients', 'z_error_gain', 'open_loop_variance', 'block_amplification',
            'terminal_alpha_bar']
 
-# %% ../nbs/00_theory.ipynb #197d9e08
+# %% ../nbs/00_theory.ipynb #9cecca4f
 import numpy as np
 import sympy as sp
 
-# %% ../nbs/00_theory.ipynb #0ee5ab63
+# %% ../nbs/00_theory.ipynb #11c426b6
 x0, t, gamma, T = sp.symbols('x_0 t gamma T', positive=True)
 alpha_bar_t = sp.exp(-gamma*x0*t)  # continuous alpha_bar(t) = exp(-gamma x0 t), t = i/T
 snr_expr = sp.simplify(alpha_bar_t*x0**2/(1 - alpha_bar_t))
 snr_expr
 
-# %% ../nbs/00_theory.ipynb #daf50d3c
+# %% ../nbs/00_theory.ipynb #adb3478e
 snr_rate_expr = sp.diff(snr_expr, t)
 snr_rate_expr
 
-# %% ../nbs/00_theory.ipynb #d29a36b9
+# %% ../nbs/00_theory.ipynb #c42523bf
 _pixel_snr = sp.lambdify((x0, t, gamma), snr_expr, 'numpy')
 _pixel_snr_rate = sp.lambdify((x0, t, gamma), snr_rate_expr, 'numpy')
 
@@ -34,14 +34,14 @@ def pixel_snr_rate(x0, t, gamma):
     "Time derivative of `pixel_snr` (the corrected 001 Eq 17), element-wise."
     return _pixel_snr_rate(np.asarray(x0, dtype=np.float64), np.asarray(t, dtype=np.float64), float(gamma))
 
-# %% ../nbs/00_theory.ipynb #83022b18
+# %% ../nbs/00_theory.ipynb #73c10d3b
 SNR_RATE_CROSSOVER = 2.5756789099203  # u* = gamma t x0 where |d SNR/dt| stops growing with x0; root of 3/u = coth(u/2)
 
 def prop1_t_delta(x_bright, gamma):
     "Largest `t_delta` such that every pixel darker than `x_bright` loses SNR more slowly on `(0, t_delta]` (corrected Prop 1)."
     return SNR_RATE_CROSSOVER/(float(gamma)*np.asarray(x_bright, dtype=np.float64))
 
-# %% ../nbs/00_theory.ipynb #4a52926e
+# %% ../nbs/00_theory.ipynb #658c3956
 s2n_alpha_expr = sp.exp(-gamma*x0*t/2)
 s2n_sigma_expr = sp.sqrt(1 - sp.exp(-gamma*x0*t))
 s2n_lambda_expr = -sp.log(sp.exp(gamma*x0*t) - 1)   # log(alpha^2/sigma^2), simplified (checked below)
@@ -49,7 +49,7 @@ s2n_alpha = sp.lambdify((x0, t, gamma), s2n_alpha_expr, 'numpy')
 s2n_sigma = sp.lambdify((x0, t, gamma), s2n_sigma_expr, 'numpy')
 s2n_lambda = sp.lambdify((x0, t, gamma), s2n_lambda_expr, 'numpy')
 
-# %% ../nbs/00_theory.ipynb #8cca8b57
+# %% ../nbs/00_theory.ipynb #9a1b8297
 def s2n_step_coefficients(x0, t, s, gamma, gamma_s2n=1.0, delta=1.0, rho=1.0):
     "Coefficients `(c_z, c_eps, c_noise)` of 003 Corollary 1 on the pixel schedule, sign corrected: `z_s = c_z z_t + c_eps eps_hat + c_noise noise`."
     x0, t, s = (np.asarray(v, dtype=np.float64) for v in (x0, t, s))
@@ -62,7 +62,7 @@ def s2n_step_coefficients(x0, t, s, gamma, gamma_s2n=1.0, delta=1.0, rho=1.0):
     c_noise = rho*a_t*np.sqrt(e_t - e_s)*(a_s/a_t)**(1 - delta)*(sig_s/sig_t)**delta
     return a_s/a_t, c_eps, c_noise
 
-# %% ../nbs/00_theory.ipynb #d97c5bbe
+# %% ../nbs/00_theory.ipynb #2d2be38c
 def _chain(x0, gamma, T):
     x0 = np.asarray(x0, dtype=np.float64)[..., None]
     j = np.arange(1, int(T) + 1, dtype=np.float64)
