@@ -6,14 +6,14 @@
 __all__ = ['as_steps', 'Schedule', 'PixelSchedule', 'LinearSchedule', 'CosineSchedule', 'plot_mean_variance', 'forward_mosaic',
            'plot_forward_grid', 'explorer_figure', 'forward_explorer', 'forward_figures', 'forward_figures_cli']
 
-# %% ../nbs/02_schedule.ipynb #fc02e5e9
+# %% ../nbs/02_schedule.ipynb #ece4b4ca
 import math, pathlib, warnings
 import numpy as np
 import torch
 from fastcore.basics import patch
-from .data import check_finite, check_range
+from .data import check_finite, check_range, from_model, to_uint8, load_images, to_model
 
-# %% ../nbs/02_schedule.ipynb #340c08aa
+# %% ../nbs/02_schedule.ipynb #310f4334
 def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     "Validate step(s) `i` in `[lo, T]` and shape them to broadcast against `x0` (a `(B,)` tensor indexes the first axis)."
     if isinstance(i, (bool, float)) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)):
@@ -31,7 +31,7 @@ def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     except RuntimeError: raise ValueError(f"{name} of shape {tuple(it.shape)} does not broadcast against x0 of shape {tuple(x0.shape)}") from None
     return it
 
-# %% ../nbs/02_schedule.ipynb #1c775373
+# %% ../nbs/02_schedule.ipynb #65e2932e
 def _one_minus_exp(log_a): return -torch.expm1(log_a)   # 1 - a, exact for a near 1
 
 def _check_T(T):
@@ -89,7 +89,7 @@ class Schedule:
         mean = (lab1/2).exp()*_one_minus_exp(la)/den*x + (la/2).exp()*_one_minus_exp(lab1)/den*x_j.double()
         return self._out(mean, x0), self._out(_one_minus_exp(lab1)/den*_one_minus_exp(la), x0)
 
-# %% ../nbs/02_schedule.ipynb #5c6860ea
+# %% ../nbs/02_schedule.ipynb #2de0e590
 @patch
 @torch.no_grad()
 def trajectory(self:Schedule,
@@ -113,7 +113,7 @@ def trajectory(self:Schedule,
     out[1:] = (lab/2).exp()*acc
     return out
 
-# %% ../nbs/02_schedule.ipynb #1d292e97
+# %% ../nbs/02_schedule.ipynb #a3eeeafb
 class PixelSchedule(Schedule):
     "Pixel-aware schedule `alpha = exp(-gamma x0 / T)` per pixel (001 Eqs 7 to 9)."
     def __init__(self,
@@ -150,7 +150,7 @@ class PixelSchedule(Schedule):
         check_range(x_delta, 0.0, 1.0, 'x_delta', "x_delta = exp(-gamma x0) lies in (0, 1].", lo_open=True)
         return (-x_delta.double().log()/self.gamma).to(x_delta.dtype)
 
-# %% ../nbs/02_schedule.ipynb #fb5a8bec
+# %% ../nbs/02_schedule.ipynb #eb8e9c85
 class _ScalarSchedule(Schedule):
     "A schedule with one `beta_i` per step for every pixel (index 0 of the tables is step 0)."
     def __init__(self, betas:torch.Tensor):
@@ -182,7 +182,7 @@ class CosineSchedule(_ScalarSchedule):
         self.s = s
     def __repr__(self): return f"CosineSchedule(T={self.T}, s={self.s:g})"
 
-# %% ../nbs/02_schedule.ipynb #98b5fd68
+# %% ../nbs/02_schedule.ipynb #b06af755
 def plot_mean_variance(x0:torch.Tensor,       # one model-space image (C, H, W)
                        schedules:dict,        # name -> Schedule
                        channel:int=0,         # colour channel to follow (001 Fig 2 uses red)
@@ -204,7 +204,6 @@ def plot_mean_variance(x0:torch.Tensor,       # one model-space image (C, H, W)
 
 def forward_mosaic(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0, pad:int=2) -> tuple[np.ndarray, list]:
     "uint8 mosaic `(rows*H', cols*W', 3)`: one row of forward-chain images per schedule at `n_cols` evenly spaced steps, and the steps per row."
-    from pixeldiff_nb.data import from_model, to_uint8
     C, H, W = x0.shape
     out = np.full((len(schedules)*(H + pad), n_cols*(W + pad), 3), 255, np.uint8)
     steps = []
@@ -227,11 +226,10 @@ def plot_forward_grid(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0
     fig.tight_layout()
     return fig
 
-# %% ../nbs/02_schedule.ipynb #fe257b2b
+# %% ../nbs/02_schedule.ipynb #46df3c9f
 def explorer_figure(x0:torch.Tensor, gamma:float=20.0, T:int=200, i:int=20, seed:int=0):
     "One frame of the explorer: `x_i` of the pixel-aware chain and its `alpha_bar_i` map (mean over channels)."
     import matplotlib.pyplot as plt
-    from pixeldiff_nb.data import from_model, to_uint8
     s = PixelSchedule(gamma, T)
     i = min(int(i), s.T)
     x_i = s.q_sample(x0, i, generator=torch.Generator().manual_seed(seed))
@@ -265,7 +263,7 @@ def forward_explorer(x0:torch.Tensor, gamma:float=20.0, T:int=200, seed:int=0):
     draw()
     return W.VBox([W.HBox([g, t, i]), out])
 
-# %% ../nbs/02_schedule.ipynb #fa0c4200
+# %% ../nbs/02_schedule.ipynb #0aec9a94
 def forward_figures(out='figures',        # folder to write the PNG files into
                     data:str='shapes',    # data set: shapes, cifar10 or folder
                     path=None,            # data folder for cifar10 (optional) or folder (required)
@@ -276,7 +274,6 @@ def forward_figures(out='figures',        # folder to write the PNG files into
     "Write `mean_variance.png` and `forward_grid.png` (pixel-aware against DDPM) for one test image; return the paths."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from pixeldiff_nb.data import load_images, to_model
     imgs, _ = load_images(data, 'test', path=path)
     if not 0 <= index < len(imgs): raise ValueError(f"index must lie in [0, {len(imgs) - 1}], got {index}")
     x0 = to_model(torch.from_numpy(imgs[index]).permute(2, 0, 1))

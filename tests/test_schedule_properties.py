@@ -1,12 +1,12 @@
 "Property tests of the schedules over random configurations, and a Monte Carlo cross-check of the theory's amplification formula."
-import math, numpy as np, pytest, torch
-from pixeldiff_nb.schedule import PixelSchedule, LinearSchedule, CosineSchedule
+import numpy as np, pytest, torch
+from pixeldiff_nb.schedule import PixelSchedule
 from pixeldiff_nb import theory
 
 def random_cases(n, seed=0):
     rng = np.random.default_rng(seed)
     for _ in range(n):
-        T = int(rng.integers(1, 400)); gamma = float(rng.uniform(0.5, 0.9*T if T > 2 else 1.5)) if T > 1 else 0.5
+        T = int(rng.integers(1, 400)); gamma = float(rng.uniform(0.5, 0.9*T))   # gamma < T: no warning
         yield PixelSchedule(gamma, T), torch.from_numpy(rng.uniform(4e-3, 1, (3, 2, 2))), rng
 
 def algorithm1_recursion(s, x0, x_i, i, Z, noise=None):
@@ -40,17 +40,6 @@ def test_coefficients_are_ordered():
         j = int(rng.integers(1, s.T + 1))
         bt = s.beta_tilde(x0, j)
         assert (bt >= 0).all() and (bt <= 1 - s.alpha(x0) + 1e-15).all()
-
-@pytest.mark.parametrize('sched', [PixelSchedule(7.0, 50), LinearSchedule(300), CosineSchedule(300)])
-def test_trajectory_matches_the_markov_chain(sched):
-    g = torch.Generator().manual_seed(11)
-    x0 = 4e-3 + (1 - 4e-3)*torch.rand(5, 3, 3, generator=g, dtype=torch.float64)
-    noise = torch.randn(sched.T, *x0.shape, generator=g, dtype=torch.float64)
-    x, ref = x0.clone(), [x0]
-    for j in range(1, sched.T + 1):
-        a = sched.alpha(x0, j)
-        x = a.sqrt()*x + (1 - a).sqrt()*noise[j - 1]; ref.append(x)
-    torch.testing.assert_close(sched.trajectory(x0, noise=noise), torch.stack(ref), rtol=1e-9, atol=1e-9)
 
 def test_algorithm1_injected_noise_matches_closed_form():
     "Torch Monte Carlo of Algorithm 1's recursion with Z = 0 (noise only) against theory.open_loop_variance."
