@@ -4,18 +4,18 @@
 
 # %% auto #0
 __all__ = ['check_step', 'check_scale', 'check_inputs', 'log_alpha', 'step_coefficients', 'reverse_steps', 'algorithm1',
-           'collapsed_weights', 'parallel_deterministic', 'bridge_std', 'block_sequential', 'ddpm_pixel',
+           'collapsed_weights', 'parallel_deterministic', 'bridge_std', 'block_step', 'block_sequential', 'ddpm_pixel',
            'PosteriorOracle', 's2n_coefficients', 'step_grid', 's2n', 'ddpm_step', 'ddim_step', 'ddpm', 'ddim',
            'prior_sample', 'network_passes', 'to_images', 'trajectory_oracle', 'plot_reconstructions']
 
-# %% ../nbs/03_sampler.ipynb #82ea7c98
+# %% ../nbs/03_sampler.ipynb #a9348a99
 import math
 import numpy as np
 import torch
 from .data import EPS, check_finite, check_range, from_model
 from .schedule import PixelSchedule, Schedule
 
-# %% ../nbs/03_sampler.ipynb #479f5f0e
+# %% ../nbs/03_sampler.ipynb #2526f0f0
 def check_step(i, T:int, name:str='i', lo:int=1) -> int:
     "Validate one integer step `i` in `[lo, T]`."
     if isinstance(i, torch.Tensor) and i.numel() == 1 and not i.is_floating_point(): i = int(i)
@@ -43,7 +43,7 @@ def check_inputs(Z, x_i, i, x_delta_hat, schedule) -> int:
     check_scale(x_delta_hat, x_i)
     return i
 
-# %% ../nbs/03_sampler.ipynb #600fe04f
+# %% ../nbs/03_sampler.ipynb #8115a4f0
 def log_alpha(x_delta_hat, T:int) -> torch.Tensor:
     "Alg 1 line 2 in log space, float64: `log alpha = log(x_delta_hat) / T`, clamped below 0 so `x_delta_hat = 1` gives the identity step."
     return (x_delta_hat.double().log()/T).clamp(max=-1e-30)
@@ -69,7 +69,7 @@ def reverse_steps(Zs:torch.Tensor,           # (B, K, *S): the heads for steps j
         if noise is not None: x = x + sqrt_bt*noise[:, m]
     return x
 
-# %% ../nbs/03_sampler.ipynb #e7e10c80
+# %% ../nbs/03_sampler.ipynb #19a49c78
 def _draw(shape, like, generator, noise, name='noise'):
     if noise is None: return torch.randn(shape, generator=generator, dtype=like.dtype, device=like.device)
     if tuple(noise.shape) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(noise.shape)}")
@@ -82,7 +82,7 @@ def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None,
     noise = _draw(Z.shape, x_i, generator, noise)
     return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, noise[:, :i])
 
-# %% ../nbs/03_sampler.ipynb #5ddd8c32
+# %% ../nbs/03_sampler.ipynb #ab333811
 def collapsed_weights(x_delta_hat, T:int, i:int, dtype=torch.float32) -> torch.Tensor:
     "The weights `w_j = (1 - alpha)/sqrt(alpha_bar_j (1 - alpha_bar_j))`, `j = 1..i`, as a `(B, i, *S)` tensor."
     la = log_alpha(x_delta_hat, T).to(torch.promote_types(dtype, torch.float32)).unsqueeze(1)
@@ -98,7 +98,7 @@ def parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator=None,
     inv_sqrt_ab = (-log_alpha(x_delta_hat, schedule.T)*i/2).exp().to(x_i.dtype)
     return x_i*inv_sqrt_ab - (w*Z[:, :i]).sum(1)
 
-# %% ../nbs/03_sampler.ipynb #a7f189a1
+# %% ../nbs/03_sampler.ipynb #c29ea706
 def _check_model_inputs(x_i, i, x_delta_hat, schedule, name='schedule'):
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"{name} must be a PixelSchedule, got {type(schedule).__name__}")
     if not isinstance(x_i, torch.Tensor) or x_i.ndim < 2: raise ValueError(f"x_i must be a batch tensor (B, C, H, W), got {tuple(getattr(x_i, 'shape', ()))}")
@@ -116,18 +116,26 @@ def bridge_std(x_delta_hat, T:int, j:int, lo:int) -> torch.Tensor:
     la = log_alpha(x_delta_hat, T)
     return (-torch.expm1(lo*la)*-torch.expm1((j - lo)*la)/-torch.expm1(j*la)).sqrt()
 
+def block_step(Zs, x_j, j, x_delta_hat, schedule, generator=None,
+               noise:str='bridge'):   # 'bridge': one draw with the K-step bridge variance; 'per_step': line 8 at every step
+    "One block: the `K = Zs.shape[1]` steps `j..j-K+1` of Alg 1 line 9 from heads `Zs = Z[:, j-K:j]`, then the block's noise; returns `x_{j-K}`."
+    if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
+    T = schedule.T
+    if noise == 'per_step': return reverse_steps(Zs, x_j, j, x_delta_hat, T, torch.randn(Zs.shape, generator=generator, dtype=x_j.dtype, device=x_j.device))
+    z = torch.randn(x_j.shape, generator=generator, dtype=x_j.dtype, device=x_j.device)
+    return reverse_steps(Zs, x_j, j, x_delta_hat, T) + bridge_std(x_delta_hat, T, j, j - Zs.shape[1]).to(x_j.dtype)*z
+
 def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=None,
-                     noise:str='bridge'):   # 'bridge': one draw per block with the K-step bridge variance; 'per_step': line 8 at every step
+                     noise:str='bridge',      # see `block_step`
+                     step=None):              # the block function, `block_step` by default (`pixeldiff_nb.cuda.block_step` fuses it)
     "Re-run `model` every `K` steps and use its heads for the next `K` steps of Alg 1 line 9: `ceil(i/K)` passes."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     if isinstance(K, bool) or not isinstance(K, int) or K < 1: raise ValueError(f"K must be an int >= 1, got {K}")
     if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
-    x, j, T = x_i, i, schedule.T
+    x, j, step = x_i, i, step or block_step
     while j > 0:
         k = min(K, j)
-        Zs = _heads(model, x, x_delta_hat, j, j - k + 1, j)
-        if noise == 'per_step': x = reverse_steps(Zs, x, j, x_delta_hat, T, torch.randn(Zs.shape, generator=generator, dtype=x.dtype, device=x.device))
-        else: x = reverse_steps(Zs, x, j, x_delta_hat, T) + bridge_std(x_delta_hat, T, j, j - k).to(x.dtype)*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+        x = step(_heads(model, x, x_delta_hat, j, j - k + 1, j), x, j, x_delta_hat, schedule, generator=generator, noise=noise)
         j -= k
     return x
 
@@ -144,7 +152,7 @@ def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None):
         x = (mean + var.sqrt()*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)).to(x_i.dtype)
     return x
 
-# %% ../nbs/03_sampler.ipynb #fca1b1ae
+# %% ../nbs/03_sampler.ipynb #eb161eaa
 class PosteriorOracle:
     "The heads an ideal network would output if it knew `x0`: `Z^k = E[eps_tilde_k | x_j, x0] = rho_kj eps_tilde_j`, `k <= j` (zero for `k > j`)."
     def __init__(self, x0:torch.Tensor, schedule:PixelSchedule):
@@ -162,7 +170,7 @@ class PosteriorOracle:
         rho = (ab_j*-torch.expm1(k*la)/(ab_k*-torch.expm1(j*la))).sqrt()
         return torch.where(k <= j, rho*eps_j, 0).to(x_j.dtype)
 
-# %% ../nbs/03_sampler.ipynb #c1813e62
+# %% ../nbs/03_sampler.ipynb #2ced51bb
 def s2n_coefficients(x0, t, s, gamma:float, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0):
     "Torch float64 form of `theory.s2n_step_coefficients`: `(c_z, c_eps, c_noise)` of 003 Corollary 1 (sign corrected) on the pixel schedule."
     x0 = x0.double()
@@ -194,7 +202,7 @@ def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.
         x = x_new.to(x_i.dtype)
     return x
 
-# %% ../nbs/03_sampler.ipynb #f74aad9d
+# %% ../nbs/03_sampler.ipynb #23c53f3e
 def _scalar(schedule, j):
     lab = getattr(schedule, 'log_alpha_bars', None)
     if lab is None: raise TypeError(f"ddpm and ddim need a scalar schedule (LinearSchedule or CosineSchedule), got {type(schedule).__name__}")
@@ -236,7 +244,7 @@ def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None):
         x = ddim_step(_eps(model, x, j), x, j, j_prev, schedule, eta, noise)
     return x
 
-# %% ../nbs/03_sampler.ipynb #59357fb0
+# %% ../nbs/03_sampler.ipynb #82f1a191
 def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
     "`x_T ~ N(sqrt(x_delta_hat) x0_hat, 1 - x_delta_hat)`, `x0_hat = -log(x_delta_hat)/gamma`; `standard=True`: N(0, I)."
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
@@ -246,7 +254,7 @@ def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
     xd = x_delta_hat.double()
     return (xd.sqrt()*(-xd.log()/schedule.gamma) + (1 - xd).sqrt()*z).to(x_delta_hat.dtype)
 
-# %% ../nbs/03_sampler.ipynb #0eb81bc5
+# %% ../nbs/03_sampler.ipynb #b34c924c
 def network_passes(sampler:str, i:int=200, K:int=10, steps:int=10) -> int:
     "Number of network passes `sampler` makes from step `i` (`K` for `block_sequential`, `steps` for `s2n` and `ddim`)."
     n = {'algorithm1': 1, 'parallel_deterministic': 1, 'block_sequential': math.ceil(i/K), 'ddpm_pixel': i,
@@ -258,7 +266,7 @@ def to_images(x0_hat, eps:float=EPS):
     "Map a sampler's model-space output to images in `[0, 1]`, clamping only here."
     return from_model(x0_hat, eps).clamp(0, 1)
 
-# %% ../nbs/03_sampler.ipynb #9b5b76e1
+# %% ../nbs/03_sampler.ipynb #c0c05fe9
 @torch.no_grad()
 def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_tilde'):
     "Forward chain from `x0` and the heads `Z` (B, T, ...) an oracle gives: `'eps_tilde'` (training targets) or `'per_step'` (retraces the chain)."
@@ -272,7 +280,7 @@ def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_
     else: Z = noise*((1 - ab)/(1 - schedule.alpha(x0.double()))).sqrt()
     return traj[-1].to(x0.dtype), Z.transpose(0, 1).contiguous().to(x0.dtype), traj
 
-# %% ../nbs/03_sampler.ipynb #69ed0e34
+# %% ../nbs/03_sampler.ipynb #c853d9d2
 def plot_reconstructions(x0, outs:dict, n:int=6):
     "Grid: the clean images, then each sampler's output (clamped to [0, 1] for display only), with its RMS error in the row title."
     import matplotlib.pyplot as plt
