@@ -6,7 +6,7 @@
 __all__ = ['triton_usable', 'fused_reverse', 'error_bound', 'algorithm1', 'parallel_deterministic', 'block_step',
            'block_sequential']
 
-# %% ../nbs/04_cuda.ipynb #21158cc1
+# %% ../nbs/04_cuda.ipynb #4e626507
 import math, os
 import torch
 from .data import check_finite
@@ -17,7 +17,7 @@ try:
     import triton.language as tl
 except ImportError: triton = None
 
-# %% ../nbs/04_cuda.ipynb #ac140adc
+# %% ../nbs/04_cuda.ipynb #6ddad9e2
 if triton is not None:
     @triton.jit
     def _one_minus_exp(x):
@@ -81,7 +81,7 @@ if triton is not None:
             acc += tl.sqrt(_one_minus_exp(lo*la)*_one_minus_exp(K*la)/_one_minus_exp(j*la))*e
         tl.store(OUT + b*N + n, acc.to(OUT.dtype.element_ty), mask=nmask)
 
-# %% ../nbs/04_cuda.ipynb #4517fcb1
+# %% ../nbs/04_cuda.ipynb #ff9c31b7
 def triton_usable(t:torch.Tensor) -> bool:
     "Whether the Triton kernel can run on `t`'s device: CUDA, or the CPU under `TRITON_INTERPRET=1`."
     return triton is not None and (t.is_cuda or (t.device.type == 'cpu' and os.environ.get('TRITON_INTERPRET') == '1'))
@@ -138,7 +138,7 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
                           Zs.stride(0), nz.stride(0), STEP_NOISE=modes[0], END_NOISE=modes[1], BLOCK_K=block_k, BLOCK_N=block_n)
     return out
 
-# %% ../nbs/04_cuda.ipynb #934e2e48
+# %% ../nbs/04_cuda.ipynb #db1ff420
 def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) -> torch.Tensor:
     "A float32 rounding bound for `fused_reverse`: `ulps * eps32 *` the sum of the magnitudes of its terms, per pixel."
     K = Zs.shape[1]
@@ -151,7 +151,7 @@ def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) ->
         mag = mag + (s*step_noise.double().abs()).sum(1)
     return ulps*torch.finfo(torch.float32).eps*(mag + 1)
 
-# %% ../nbs/04_cuda.ipynb #817b9e26
+# %% ../nbs/04_cuda.ipynb #c65b8259
 def _backend(backend, t):
     if backend not in ('auto', 'triton', 'torch'): raise ValueError(f"backend must be 'auto', 'triton' or 'torch', got {backend!r}")
     if backend == 'auto': return 'triton' if (t.is_cuda and triton is not None and t.dtype != torch.float64) else 'torch'

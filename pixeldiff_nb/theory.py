@@ -4,25 +4,26 @@
 
 # %% auto #0
 __all__ = ['x0', 't', 'gamma', 'T', 'alpha_bar_t', 'snr_expr', 'snr_rate_expr', 'SNR_RATE_CROSSOVER', 's2n_alpha_expr',
-           's2n_sigma_expr', 's2n_lambda_expr', 's2n_alpha', 's2n_sigma', 's2n_lambda', 'pixel_snr', 'pixel_snr_rate',
+           's2n_sigma_expr', 's2n_lambda_expr', 's2n_alpha', 's2n_sigma', 's2n_lambda', 'abk', 'abj', 'rho_expr',
+           'k_sym', 'j_sym', 'eps_tilde_correlation_expr', 'eps_tilde_correlation', 'pixel_snr', 'pixel_snr_rate',
            'prop1_t_delta', 's2n_step_coefficients', 'z_error_gain', 'open_loop_variance', 'block_amplification',
            'terminal_alpha_bar']
 
-# %% ../nbs/00_theory.ipynb #9cecca4f
+# %% ../nbs/00_theory.ipynb #2ea679d2
 import numpy as np
 import sympy as sp
 
-# %% ../nbs/00_theory.ipynb #11c426b6
+# %% ../nbs/00_theory.ipynb #7a43e0f0
 x0, t, gamma, T = sp.symbols('x_0 t gamma T', positive=True)
 alpha_bar_t = sp.exp(-gamma*x0*t)  # continuous alpha_bar(t) = exp(-gamma x0 t), t = i/T
 snr_expr = sp.simplify(alpha_bar_t*x0**2/(1 - alpha_bar_t))
 snr_expr
 
-# %% ../nbs/00_theory.ipynb #adb3478e
+# %% ../nbs/00_theory.ipynb #d06e186d
 snr_rate_expr = sp.diff(snr_expr, t)
 snr_rate_expr
 
-# %% ../nbs/00_theory.ipynb #c42523bf
+# %% ../nbs/00_theory.ipynb #ed9b5cae
 _pixel_snr = sp.lambdify((x0, t, gamma), snr_expr, 'numpy')
 _pixel_snr_rate = sp.lambdify((x0, t, gamma), snr_rate_expr, 'numpy')
 
@@ -34,14 +35,14 @@ def pixel_snr_rate(x0, t, gamma):
     "Time derivative of `pixel_snr` (the corrected 001 Eq 17), element-wise."
     return _pixel_snr_rate(np.asarray(x0, dtype=np.float64), np.asarray(t, dtype=np.float64), float(gamma))
 
-# %% ../nbs/00_theory.ipynb #73c10d3b
+# %% ../nbs/00_theory.ipynb #b192741b
 SNR_RATE_CROSSOVER = 2.5756789099203  # u* = gamma t x0 where |d SNR/dt| stops growing with x0; root of 3/u = coth(u/2)
 
 def prop1_t_delta(x_bright, gamma):
     "Largest `t_delta` such that every pixel darker than `x_bright` loses SNR more slowly on `(0, t_delta]` (corrected Prop 1)."
     return SNR_RATE_CROSSOVER/(float(gamma)*np.asarray(x_bright, dtype=np.float64))
 
-# %% ../nbs/00_theory.ipynb #658c3956
+# %% ../nbs/00_theory.ipynb #66651c7d
 s2n_alpha_expr = sp.exp(-gamma*x0*t/2)
 s2n_sigma_expr = sp.sqrt(1 - sp.exp(-gamma*x0*t))
 s2n_lambda_expr = -sp.log(sp.exp(gamma*x0*t) - 1)   # log(alpha^2/sigma^2), simplified (checked below)
@@ -49,7 +50,7 @@ s2n_alpha = sp.lambdify((x0, t, gamma), s2n_alpha_expr, 'numpy')
 s2n_sigma = sp.lambdify((x0, t, gamma), s2n_sigma_expr, 'numpy')
 s2n_lambda = sp.lambdify((x0, t, gamma), s2n_lambda_expr, 'numpy')
 
-# %% ../nbs/00_theory.ipynb #9a1b8297
+# %% ../nbs/00_theory.ipynb #9fa6f7f5
 def s2n_step_coefficients(x0, t, s, gamma, gamma_s2n=1.0, delta=1.0, rho=1.0):
     "Coefficients `(c_z, c_eps, c_noise)` of 003 Corollary 1 on the pixel schedule, sign corrected: `z_s = c_z z_t + c_eps eps_hat + c_noise noise`."
     x0, t, s = (np.asarray(v, dtype=np.float64) for v in (x0, t, s))
@@ -62,7 +63,7 @@ def s2n_step_coefficients(x0, t, s, gamma, gamma_s2n=1.0, delta=1.0, rho=1.0):
     c_noise = rho*a_t*np.sqrt(e_t - e_s)*(a_s/a_t)**(1 - delta)*(sig_s/sig_t)**delta
     return a_s/a_t, c_eps, c_noise
 
-# %% ../nbs/00_theory.ipynb #2d2be38c
+# %% ../nbs/00_theory.ipynb #8df5b622
 def _chain(x0, gamma, T):
     x0 = np.asarray(x0, dtype=np.float64)[..., None]
     j = np.arange(1, int(T) + 1, dtype=np.float64)
@@ -91,3 +92,12 @@ def block_amplification(x0, K, gamma, T):
 def terminal_alpha_bar(x0, gamma):
     "`alpha_bar_T = x_delta = exp(-gamma x0)`: the signal a pixel keeps at the end of the forward chain."
     return np.exp(-float(gamma)*np.asarray(x0, dtype=np.float64))
+
+# %% ../nbs/00_theory.ipynb #3389e2d3
+abk, abj = sp.symbols('alpha_bar_k alpha_bar_j', positive=True)
+rho_expr = sp.sqrt(abj*(1 - abk)/(abk*(1 - abj)))   # corr(eps_tilde_k, eps_tilde_j), k <= j: derived below
+
+# %% ../nbs/00_theory.ipynb #d97d3dee
+k_sym, j_sym = sp.symbols('k j', positive=True)
+eps_tilde_correlation_expr = rho_expr.subs({abk: sp.exp(-gamma*x0*k_sym/T), abj: sp.exp(-gamma*x0*j_sym/T)})
+eps_tilde_correlation = sp.lambdify((x0, k_sym, j_sym, gamma, T), eps_tilde_correlation_expr, 'numpy')

@@ -1,0 +1,125 @@
+"""Speed of the fused sampler and of end-to-end generation, as ratios against baselines timed in the same run.
+
+    python bench/sampler_bench.py                 # on a GPU: batch 128 and 1, T = 200, the paper-size networks
+    python bench/sampler_bench.py --small         # a quick CPU run of the same code at a small size (checks the script)
+
+Part 1 times the reverse recursion alone: the fused Triton kernel (`pixeldiff_nb.cuda`), the naive PyTorch loop
+(`sampler.algorithm1`), the collapsed weighted sum (`sampler.parallel_deterministic`), and the memory floor: the bytes of Z
+over the copy bandwidth measured here. Part 2 times generation from scratch: scale VAE decode + one ParallelUNet pass +
+fused sampler, and block_sequential (K = 10), against DDPM-1000, DDIM-100 and DDIM-10 (a 10-step solver: same number of
+network passes as DPM-Solver-10) on the EpsUNet baseline at the same batch. Weights are random: timing does not depend on them.
+"""
+import argparse, math, os, sys
+import torch
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import Report, device_name, timeit, fmt, sync
+from pixeldiff_nb import sampler as S, cuda as C
+from pixeldiff_nb.schedule import PixelSchedule, LinearSchedule
+from pixeldiff_nb.unet import ParallelUNet, EpsUNet
+from pixeldiff_nb.vae import ScaleVAE
+
+
+def copy_bandwidth(dev, nbytes:int) -> float:
+    "Bytes per second of a device-to-device copy (read + write counted)."
+    a = torch.empty(nbytes//4, dtype=torch.float32, device=dev); b = torch.empty_like(a)
+    t = timeit(lambda: b.copy_(a), dev, reps=20)
+    return 2*a.numel()*4/t
+
+
+def part1(rep, dev, B, T, size):
+    s = PixelSchedule(20, T)
+    g = torch.Generator(dev).manual_seed(0)
+    Z = torch.randn(B, T, 3, size, size, device=dev, generator=g)
+    x = torch.randn(B, 3, size, size, device=dev, generator=g)
+    xd = torch.exp(-20*torch.rand(B, 3, size, size, device=dev, generator=g).clamp(4e-3, 1))
+    zbytes = Z.numel()*Z.element_size()
+    bw = copy_bandwidth(dev, max(zbytes, 256*2**20))
+    floor = zbytes/bw
+    gen = torch.Generator(dev).manual_seed(1)
+    t = {
+        'fused algorithm1 (Philox noise)': timeit(lambda: C.algorithm1(Z, x, T, xd, s, generator=gen), dev),
+        'fused parallel_deterministic': timeit(lambda: C.parallel_deterministic(Z, x, T, xd, s), dev),
+        'naive PyTorch loop (sampler.algorithm1)': timeit(lambda: S.algorithm1(Z, x, T, xd, s, generator=gen), dev, reps=5),
+        'collapsed sum (sampler.parallel_deterministic)': timeit(lambda: S.parallel_deterministic(Z, x, T, xd, s), dev),
+    }
+    rep(f"\n## Reverse recursion alone: batch {B}, T = {T}, {3*size*size} pixels, Z = {zbytes/2**20:.1f} MiB fp32")
+    rep(f"copy bandwidth {bw/1e12:.2f} TB/s -> memory floor (read Z once) {fmt(floor)}")
+    for k, v in t.items(): rep(f"{k:48s} {fmt(v)}")
+    f = t['fused algorithm1 (Philox noise)']
+    rep(f"fused algorithm1 / floor            = {f/floor:8.2f}x   (target <= 2)")
+    rep(f"naive loop / fused algorithm1       = {t['naive PyTorch loop (sampler.algorithm1)']/f:8.1f}x   (target >= 100)")
+    rep(f"collapsed sum / fused deterministic = {t['collapsed sum (sampler.parallel_deterministic)']/t['fused parallel_deterministic']:8.1f}x")
+    return t
+
+
+def part2(rep, dev, B, cfg, T_ddpm, amp):
+    s = PixelSchedule(20, 200) if cfg != 'tiny' else PixelSchedule(20, 200)
+    vae = ScaleVAE.from_config(cfg).to(dev).eval()
+    net = ParallelUNet.from_config(cfg).to(dev).eval()
+    eps = EpsUNet.from_config(cfg).to(dev).eval()
+    lin = LinearSchedule(T_ddpm)
+    ctx = (lambda: torch.autocast('cuda', dtype=torch.bfloat16)) if amp else (lambda: torch.autocast('cpu', enabled=False))
+    gen = torch.Generator(dev).manual_seed(0)
+
+    @torch.no_grad()
+    def one_pass():
+        with ctx():
+            xd = vae.generate(B, generator=gen).float()
+            xT = S.prior_sample(xd, s, generator=gen)
+            Z = net(xT, xd, s.T).float()
+        return C.parallel_deterministic(Z, xT, s.T, xd, s)
+
+    @torch.no_grad()
+    def block10():
+        with ctx():
+            xd = vae.generate(B, generator=gen).float()
+            xT = S.prior_sample(xd, s, generator=gen)
+            model = lambda x, xd_, j, heads: net(x, xd_, j, heads=heads).float()
+            return C.block_sequential(model, xT, s.T, xd, s, K=10, generator=gen)
+
+    def baseline(kind, steps=None):
+        @torch.no_grad()
+        def run():
+            with ctx():
+                x = torch.randn(B, 3, eps.size, eps.size, device=dev, generator=gen)
+                model = lambda x_, j: eps(x_, j).float()
+                if kind == 'ddpm': return S.ddpm(model, x, T_ddpm, lin, generator=gen)
+                return S.ddim(model, x, T_ddpm, lin, steps=steps, generator=gen)
+        return run
+
+    rep(f"\n## Generation from scratch: batch {B}, '{cfg}' networks, {'bf16 autocast' if amp else 'fp32'}, eager, random weights")
+    rep(f"ScaleVAE {sum(p.numel() for p in vae.parameters())/1e6:.1f}M, ParallelUNet {sum(p.numel() for p in net.parameters())/1e6:.1f}M (T = {s.T}), EpsUNet {sum(p.numel() for p in eps.parameters())/1e6:.1f}M (T = {T_ddpm})")
+    t = {'ours: VAE + 1 ParallelUNet pass + fused sampler': timeit(one_pass, dev, reps=10),
+         'ours: block_sequential K=10 (20 passes of 10 heads)': timeit(block10, dev, reps=3, warmup=1),
+         'DDIM-10 (10-step solver)': timeit(baseline('ddim', 10), dev, reps=5, warmup=1),
+         'DDIM-100': timeit(baseline('ddim', 100), dev, reps=2, warmup=1),
+         f'DDPM-{T_ddpm}': timeit(baseline('ddpm'), dev, reps=1, warmup=0)}
+    for k, v in t.items(): rep(f"{k:55s} {fmt(v)}")
+    one, blk = t['ours: VAE + 1 ParallelUNet pass + fused sampler'], t['ours: block_sequential K=10 (20 passes of 10 heads)']
+    for k in ('DDIM-10 (10-step solver)', 'DDIM-100', f'DDPM-{T_ddpm}'):
+        rep(f"{k:25s} / one pass = {t[k]/one:9.1f}x    / block_sequential K=10 = {t[k]/blk:8.2f}x")
+    rep("targets (one pass): >= 300x DDPM-1000, >= 5x the 10-step solver")
+    return t
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--small', action='store_true', help='a quick run at a small size (CPU check of the script)')
+    p.add_argument('--out', default=None, help='also write the report to this file')
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    a = p.parse_args(argv)
+    dev = torch.device(a.device)
+    rep = Report()
+    rep(f"# bench/sampler_bench.py{' --small' if a.small else ''} on {device_name(dev)}")
+    if a.small:
+        part1(rep, dev, B=4, T=20, size=8)
+        part2(rep, dev, B=2, cfg='tiny', T_ddpm=100, amp=False)
+    else:
+        if dev.type != 'cuda': p.error("the full benchmark needs a GPU; use --small on the CPU")
+        for B in (128, 1): part1(rep, dev, B=B, T=200, size=32)
+        part2(rep, dev, B=128, cfg='cifar10', T_ddpm=1000, amp=True)
+    rep.save(a.out)
+
+
+if __name__ == '__main__': main()
