@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-bench/results}; mkdir -p "$OUT"
 export PYTHONPATH=$PWD:${PYTHONPATH:-} MPLBACKEND=Agg PYTHONUNBUFFERED=1
-python -c "import fastcore, sympy, tqdm" 2>/dev/null || pip install -q --no-index --no-deps gpu_wheels/*.whl
+python -c "import fastcore, sympy, tqdm" 2>/dev/null || { python -m pip install -q --no-index --no-deps --target /tmp/gpu_site gpu_wheels/*.whl 2>&1 | grep -v WARNING; export PYTHONPATH=/tmp/gpu_site:$PYTHONPATH; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 python -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" | tee -a "$OUT/gpu.txt"
 rc=0
