@@ -6,7 +6,7 @@
 __all__ = ['triton_usable', 'seed_tensor', 'fused_reverse', 'error_bound', 'algorithm1', 'parallel_deterministic', 'block_step',
            'block_sequential']
 
-# %% ../nbs/04_cuda.ipynb #1a028f35
+# %% ../nbs/04_cuda.ipynb #fb1fa930
 import math, os
 import torch
 from .data import check_finite
@@ -17,7 +17,7 @@ try:
     import triton.language as tl
 except ImportError: triton = None
 
-# %% ../nbs/04_cuda.ipynb #215f2f11
+# %% ../nbs/04_cuda.ipynb #dbb29cfa
 if triton is not None:
     @triton.jit
     def _one_minus_exp(x):
@@ -102,7 +102,7 @@ if triton is not None:
             tl.atomic_or(FLAG, code)
         tl.store(OUT + b*N + n, acc.to(OUT.dtype.element_ty), mask=nmask)
 
-# %% ../nbs/04_cuda.ipynb #50f92ae1
+# %% ../nbs/04_cuda.ipynb #7c3c3202
 def triton_usable(t:torch.Tensor) -> bool:
     "Whether the Triton kernel can run on `t`'s device: CUDA, or the CPU under `TRITON_INTERPRET=1`."
     return triton is not None and (t.is_cuda or (t.device.type == 'cpu' and os.environ.get('TRITON_INTERPRET') == '1'))
@@ -172,7 +172,7 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
         if code & 2: raise ValueError("the result is not finite: Z, x_j or the supplied noise hold NaN or inf (or the recursion overflowed float32)")
     return out
 
-# %% ../nbs/04_cuda.ipynb #842708c4
+# %% ../nbs/04_cuda.ipynb #817e5dd3
 def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) -> torch.Tensor:
     "A float32 rounding bound for `fused_reverse`: `ulps * eps32 *` the sum of the magnitudes of its terms, per pixel."
     K = Zs.shape[1]
@@ -185,7 +185,7 @@ def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) ->
         mag = mag + (s*step_noise.double().abs()).sum(1)
     return ulps*torch.finfo(torch.float32).eps*(mag + 1)
 
-# %% ../nbs/04_cuda.ipynb #0fd3b7a9
+# %% ../nbs/04_cuda.ipynb #f3095522
 def _backend(backend, t):
     if backend not in ('auto', 'triton', 'torch'): raise ValueError(f"backend must be 'auto', 'triton' or 'torch', got {backend!r}")
     if backend == 'auto': return 'triton' if (t.is_cuda and triton is not None and t.dtype != torch.float64) else 'torch'

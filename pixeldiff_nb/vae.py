@@ -6,14 +6,14 @@
 __all__ = ['VAE_CONFIGS', 'PAPER_PARAMS', 'timestep_embedding', 'norm', 'as_step_tensor', 'ScaleVAE', 'vae_loss', 'ssim',
            'count_params', 'param_table']
 
-# %% ../nbs/05_vae.ipynb #0f17e82b
+# %% ../nbs/05_vae.ipynb #03e3d430
 import math
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .data import EPS, check_finite, check_range
 
-# %% ../nbs/05_vae.ipynb #e2dd3ba7
+# %% ../nbs/05_vae.ipynb #0a293c29
 def timestep_embedding(i:torch.Tensor, dim:int, max_period:float=10_000.0) -> torch.Tensor:
     "Sinusoidal embedding `(B, dim)` of integer steps `i` `(B,)` (Vaswani et al. 2017, as in DDPM)."
     half = dim//2
@@ -35,7 +35,7 @@ def as_step_tensor(i, B:int, T:int, device) -> torch.Tensor:
     if it.numel() and (int(it.min()) < 0 or int(it.max()) > T): raise ValueError(f"the step i must lie in [0, {T}], got {int(it.min())}..{int(it.max())}")
     return it
 
-# %% ../nbs/05_vae.ipynb #494df290
+# %% ../nbs/05_vae.ipynb #03039b43
 VAE_CONFIGS = {
     'tiny':      dict(size=32,  channels=(16, 32, 32),        latent=64,  gamma=20.0),
     'cifar10':   dict(size=32,  channels=(128, 256, 512),     latent=720, gamma=20.0),
@@ -106,10 +106,11 @@ class ScaleVAE(nn.Module):
         x0_hat = EPS + (1 - EPS)*torch.sigmoid(self.out(h).float())
         return torch.exp(-self.gamma*x0_hat)
 
-    def forward(self, x_i, i, generator=None):
-        "`(x_delta_hat, mean, logvar)` with a reparametrised latent sample (the training pass)."
+    def forward(self, x_i, i, generator=None, noise=None):
+        "`(x_delta_hat, mean, logvar)` with a reparametrised latent sample (the training pass); `noise` replaces the draw."
         mean, logvar = self.encode(x_i, i)
-        u = mean + (logvar/2).exp()*torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        if noise is None: noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        u = mean + (logvar/2).exp()*noise
         return self.decode(u), mean, logvar
 
     @torch.no_grad()
@@ -123,7 +124,7 @@ class ScaleVAE(nn.Module):
         device = device or next(self.parameters()).device
         return self.decode(torch.randn(n, self.latent, generator=generator, device=device))
 
-# %% ../nbs/05_vae.ipynb #5084737d
+# %% ../nbs/05_vae.ipynb #98b8a4f3
 def vae_loss(vae:ScaleVAE, x0, x_i, i, kl_weight:float=1e-4, generator=None):
     "`(loss, parts)`: MSE of `x_delta_hat` against `exp(-gamma x0)` plus `kl_weight` times the KL divergence per latent dimension."
     xd_hat, mean, logvar = vae(x_i, i, generator)
@@ -131,7 +132,7 @@ def vae_loss(vae:ScaleVAE, x0, x_i, i, kl_weight:float=1e-4, generator=None):
     kl = 0.5*(mean.float()**2 + logvar.float().exp() - 1 - logvar.float()).mean()
     return rec + kl_weight*kl, dict(rec=rec.detach(), kl=kl.detach())
 
-# %% ../nbs/05_vae.ipynb #df4d7d9e
+# %% ../nbs/05_vae.ipynb #d8850ac8
 def ssim(a:torch.Tensor, b:torch.Tensor, data_range:float=1.0, window:int=11, sigma:float=1.5) -> torch.Tensor:
     "Structural similarity (Wang et al. 2004) per image of two `(B, C, H, W)` batches."
     if a.shape != b.shape or a.ndim != 4: raise ValueError(f"ssim needs two (B, C, H, W) tensors of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
@@ -147,7 +148,7 @@ def ssim(a:torch.Tensor, b:torch.Tensor, data_range:float=1.0, window:int=11, si
     m = ((2*mu_a*mu_b + c1)*(2*s_ab + c2))/((mu_a**2 + mu_b**2 + c1)*(s_aa + s_bb + c2))
     return m.mean((1, 2, 3))
 
-# %% ../nbs/05_vae.ipynb #ae01dacc
+# %% ../nbs/05_vae.ipynb #d8685adf
 def count_params(m:nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in m.parameters() if p.requires_grad)

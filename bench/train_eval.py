@@ -1,0 +1,91 @@
+"""Train the scale VAE and the parallel U-Net on CIFAR-10 for a fixed time each, then measure what they learned.
+
+    python bench/train_eval.py --config tiny --minutes 4 --batch 32          # on the CPU (the notebook's figures)
+    python bench/train_eval.py --config cifar10 --minutes 2.5 --batch 128    # on a GPU
+
+Writes, under --out: loss curves and SSIM-per-step figures (PNG), and the numbers (JSON): the VAE's SSIM of
+x_delta_hat against x_delta on CIFAR-10 test images per step i (001 Fig 3 reports 0.86 to 0.99), and the parallel
+U-Net's loss on test images against the loss of predicting zero for every head.
+"""
+import argparse, json, os, sys, time
+import numpy as np, torch
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import device_name
+from pixeldiff_nb.data import load_images, to_model
+from pixeldiff_nb.schedule import PixelSchedule
+from pixeldiff_nb.train import TrainConfig, train, build, batch_loss
+from pixeldiff_nb.vae import ssim
+
+
+@torch.no_grad()
+def vae_ssim(vae, x0, steps, seed=0, bs=250):
+    s = PixelSchedule(vae.gamma, vae.T)
+    g = torch.Generator(x0.device).manual_seed(seed)
+    out = {}
+    for i in steps:
+        vals = []
+        for k in range(0, len(x0), bs):
+            xb = x0[k:k + bs]
+            x_i = s.q_sample(xb, i, torch.randn(xb.shape, generator=g, device=xb.device))
+            vals.append(ssim(vae.estimate(x_i, i).float(), s.x_delta(xb).float()))
+        out[i] = float(torch.cat(vals).mean())
+    return out
+
+
+@torch.no_grad()
+def parallel_test_loss(net, cfg, x0, seed=0, bs=100):
+    losses, zero = [], []
+    zero_net = lambda x_i, xd, i: torch.zeros((x_i.shape[0], net.T, *x_i.shape[1:]), device=x_i.device)
+    zero_net.schedule = net.schedule
+    for k in range(0, len(x0), bs):
+        losses.append(float(batch_loss(net, cfg, x0[k:k + bs], torch.Generator(x0.device).manual_seed(seed + k))))
+        zero.append(float(batch_loss(zero_net, cfg, x0[k:k + bs], torch.Generator(x0.device).manual_seed(seed + k))))
+    return float(np.mean(losses)), float(np.mean(zero))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--config', default='tiny'); p.add_argument('--minutes', type=float, default=4.0)
+    p.add_argument('--batch', type=int, default=32); p.add_argument('--n-test', type=int, default=1000)
+    p.add_argument('--out', default='runs/train_eval'); p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--models', default='vae,parallel')
+    a = p.parse_args(argv)
+    dev = torch.device(a.device)
+    os.makedirs(a.out, exist_ok=True)
+    train_imgs = load_images('cifar10', 'train')[0]
+    test = to_model(torch.from_numpy(load_images('cifar10', 'test', n=a.n_test)[0]).permute(0, 3, 1, 2)).to(dev)
+    res = dict(machine=device_name(dev), config=a.config, batch=a.batch, minutes_per_model=a.minutes, n_test=a.n_test)
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 3, figsize=(14, 3.4))
+    for k, model in enumerate(a.models.split(',')):
+        cfg = TrainConfig(model=model, config=a.config, data='cifar10', batch_size=a.batch, steps=10**7, ema_decay=0.995,
+                          ckpt_every=1000, sample_every=0, log_every=10, out_dir=os.path.join(a.out, model))
+        t0 = time.time()
+        train(cfg, images=train_imgs, device=dev, progress=False, time_limit=60*a.minutes)
+        ck = torch.load(os.path.join(cfg.out_dir, 'last.pt'), map_location=dev, weights_only=False)
+        r = dict(steps=ck['step'], seconds=round(time.time() - t0, 1), images_seen=ck['step']*a.batch, lr=cfg.lr, ema_decay=cfg.ema_decay)
+        hist = np.array(ck['history'])
+        ax[k].plot(hist[:, 0], hist[:, 1], lw=0.6); ax[k].set_yscale('log'); ax[k].set_xlabel('step')
+        ax[k].set_title(f'{model} ({a.config}) training loss, batch {a.batch}', fontsize=9)
+        net = build(cfg).to(dev).eval()
+        for which in ('model', 'ema'):
+            net.load_state_dict(ck[which])
+            if model == 'vae':
+                r[f'ssim_{which}'] = vae_ssim(net, test, [1, 10, 25, 50, 100, 150, 200])
+            else:
+                r[f'test_loss_{which}'], r['test_loss_zero_prediction'] = parallel_test_loss(net, cfg, test)
+        if model == 'vae':
+            for which, ls in (('model', '-o'), ('ema', '--x')):
+                sv = r[f'ssim_{which}']; ax[2].plot(list(sv), list(sv.values()), ls, label=f'{which} weights')
+            ax[2].axhspan(0.86, 0.99, color='g', alpha=0.1, label='papers: 0.86-0.99')
+            ax[2].set_xlabel('step i'); ax[2].set_ylabel('SSIM(x_delta_hat, x_delta)'); ax[2].legend(fontsize=7)
+            ax[2].set_title(f'scale VAE on {a.n_test} CIFAR-10 test images', fontsize=9)
+        res[model] = r
+        print(model, json.dumps(r), flush=True)
+    fig.suptitle(f"{res['machine']}: {a.minutes:g} min per model", fontsize=9); fig.tight_layout()
+    fig.savefig(os.path.join(a.out, f'train_eval_{a.config}.png'), dpi=90)
+    with open(os.path.join(a.out, f'train_eval_{a.config}.json'), 'w') as f: json.dump(res, f, indent=1)
+
+
+if __name__ == '__main__': main()
