@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Everything GPU-specific in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
-# install the few pure-Python wheels carried in gpu_wheels/ if missing, run the CUDA-flagged notebook checks,
-# then the benchmarks, writing their reports under $OUT (or bench/results).
+# Everything GPU-specific, in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
+#   bash bench/gpu_run.sh [checks] [kernel] [e2e] [train_step] [train]      (default: all of them)
+# installs the pure-Python wheels carried in gpu_wheels/ if missing, then runs the CUDA-flagged notebook checks, the
+# benchmarks and a short CIFAR-10 training, writing reports under $OUT (or bench/results).
+# CIFAR-10 is read from $PIXELDIFF_CIFAR10 (default data/cifar10, a git-ignored copy of shared/data/cifar10).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-bench/results}; mkdir -p "$OUT"
-export PYTHONPATH=$PWD:${PYTHONPATH:-} MPLBACKEND=Agg PYTHONUNBUFFERED=1
+export PYTHONPATH=$PWD:${PYTHONPATH:-} MPLBACKEND=Agg PYTHONUNBUFFERED=1 PIXELDIFF_CIFAR10=${PIXELDIFF_CIFAR10:-data/cifar10}
 python -c "import fastcore, sympy, tqdm" 2>/dev/null || { python -m pip install -q --no-index --no-deps --target /tmp/gpu_site gpu_wheels/*.whl 2>&1 | grep -v WARNING; export PYTHONPATH=/tmp/gpu_site:$PYTHONPATH; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 python -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" | tee -a "$OUT/gpu.txt"
+parts=${*:-checks kernel e2e train_step train}
 rc=0
-timeout 150 python bench/run_notebook.py nbs/04_cuda.ipynb 2>&1 | tee "$OUT/cuda_checks.txt"; rc=$((rc | ${PIPESTATUS[0]}))
-timeout 240 python bench/sampler_bench.py --out "$OUT/sampler_bench.txt" || rc=1
-timeout 120 python bench/train_step_bench.py --out "$OUT/train_step_bench.txt" || rc=1
+for p in $parts; do
+  case $p in
+    checks)     timeout 150 python bench/run_notebook.py nbs/04_cuda.ipynb 2>&1 | tee "$OUT/cuda_checks.txt"; rc=$((rc | ${PIPESTATUS[0]}));;
+    kernel)     timeout 200 python bench/sampler_bench.py --parts kernel --out "$OUT/sampler_bench_kernel.txt" || rc=1;;
+    e2e)        timeout 200 python bench/sampler_bench.py --parts e2e --out "$OUT/sampler_bench_e2e.txt" || rc=1;;
+    train_step) timeout 120 python bench/train_step_bench.py --out "$OUT/train_step_bench.txt" || rc=1;;
+    train)      timeout 300 python bench/train_eval.py --config cifar10 --minutes ${TRAIN_MINUTES:-1.5} --batch 128 --out "$OUT/train_eval" 2>&1 | grep -v Warning || rc=1
+                rm -f "$OUT"/train_eval/*/last.pt;;    # checkpoints stay on the device (too large to bring back)
+    *) echo "unknown part $p"; rc=1;;
+  esac
+done
 exit $rc

@@ -126,17 +126,20 @@ def main(argv=None):
     p.add_argument('--small', action='store_true', help='a quick run at a small size (CPU check of the script)')
     p.add_argument('--out', default=None, help='also write the report to this file')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--parts', default='kernel,e2e', help='kernel (the reverse recursion alone), e2e (generation from scratch), or both')
     a = p.parse_args(argv)
+    parts = a.parts.split(',')
     dev = torch.device(a.device)
     rep = Report()
     rep(f"# bench/sampler_bench.py{' --small' if a.small else ''} on {device_name(dev)}")
     if a.small:
-        part1(rep, dev, B=4, T=40, size=8)
-        part2(rep, dev, B=2, cfg='tiny', T_ddpm=100, amp=False)
+        if 'kernel' in parts: part1(rep, dev, B=4, T=40, size=8)
+        if 'e2e' in parts: part2(rep, dev, B=2, cfg='tiny', T_ddpm=100, amp=False)
     else:
         if dev.type != 'cuda': p.error("the full benchmark needs a GPU; use --small on the CPU")
-        for B in (128, 1): part1(rep, dev, B=B, T=200, size=32)
-        part2(rep, dev, B=128, cfg='cifar10', T_ddpm=1000, amp=True)
+        if 'kernel' in parts:
+            for B in (128, 1): part1(rep, dev, B=B, T=200, size=32)
+        if 'e2e' in parts: part2(rep, dev, B=128, cfg='cifar10', T_ddpm=1000, amp=True)
     rep.save(a.out)
 
 

@@ -6,7 +6,7 @@
 __all__ = ['triton_usable', 'seed_tensor', 'fused_reverse', 'error_bound', 'algorithm1', 'parallel_deterministic', 'block_step',
            'block_sequential']
 
-# %% ../nbs/04_cuda.ipynb #fb1fa930
+# %% ../nbs/04_cuda.ipynb #f99f0d16
 import math, os
 import torch
 from .data import check_finite
@@ -17,7 +17,7 @@ try:
     import triton.language as tl
 except ImportError: triton = None
 
-# %% ../nbs/04_cuda.ipynb #dbb29cfa
+# %% ../nbs/04_cuda.ipynb #f1d3d477
 if triton is not None:
     @triton.jit
     def _one_minus_exp(x):
@@ -102,7 +102,7 @@ if triton is not None:
             tl.atomic_or(FLAG, code)
         tl.store(OUT + b*N + n, acc.to(OUT.dtype.element_ty), mask=nmask)
 
-# %% ../nbs/04_cuda.ipynb #7c3c3202
+# %% ../nbs/04_cuda.ipynb #7ba222cc
 def triton_usable(t:torch.Tensor) -> bool:
     "Whether the Triton kernel can run on `t`'s device: CUDA, or the CPU under `TRITON_INTERPRET=1`."
     return triton is not None and (t.is_cuda or (t.device.type == 'cpu' and os.environ.get('TRITON_INTERPRET') == '1'))
@@ -135,7 +135,7 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
                   end_noise=None,             # None, 'philox', or a (B, *S) tensor: one draw with the K-step bridge variance
                   seed=0,                     # Philox seed: an int, or a one-element int64 tensor on the device (see `seed_tensor`)
                   check:bool=True,            # check values in the kernel and raise on bad ones (one host sync); False: fully asynchronous
-                  block_n:int=512, block_k:int=16, num_warps:int=4, num_stages:int=2):   # tile and pipeline (bench/sampler_bench.py sweeps them)
+                  block_n:int=512, block_k:int=8, num_warps:int=None, num_stages:int=1):  # tile, warps (None: 8 with Philox noise, else 4), pipeline depth
     "Run K reverse steps in one Triton launch; returns `x_{j-K}`."
     if not triton_usable(x_j): raise RuntimeError("the Triton kernel needs a CUDA tensor (or TRITON_INTERPRET=1 set before importing triton, to run on the CPU)")
     B, K = Zs.shape[:2]
@@ -156,6 +156,7 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
             modes.append(2)
         else: _check_kernel_tensor(v, name, shape, dev, batch_strided=name == 'step_noise'); modes.append(1)
     if modes[0] and modes[1]: raise ValueError("give step_noise or end_noise, not both")
+    if num_warps is None: num_warps = 8 if modes[0] == 2 else 4       # the fastest in bench/results/sampler_bench_kernel.txt (H200)
     seed_t = seed if isinstance(seed, torch.Tensor) else seed_tensor(device=dev, seed=seed)
     if seed_t.shape != (1,) or seed_t.dtype != torch.int64 or seed_t.device != dev: raise ValueError("seed must be an int or a (1,) int64 tensor on x_j's device")
     flag = torch.zeros(1, dtype=torch.int32, device=dev)
@@ -172,7 +173,7 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
         if code & 2: raise ValueError("the result is not finite: Z, x_j or the supplied noise hold NaN or inf (or the recursion overflowed float32)")
     return out
 
-# %% ../nbs/04_cuda.ipynb #817e5dd3
+# %% ../nbs/04_cuda.ipynb #d834a64b
 def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) -> torch.Tensor:
     "A float32 rounding bound for `fused_reverse`: `ulps * eps32 *` the sum of the magnitudes of its terms, per pixel."
     K = Zs.shape[1]
@@ -185,7 +186,7 @@ def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) ->
         mag = mag + (s*step_noise.double().abs()).sum(1)
     return ulps*torch.finfo(torch.float32).eps*(mag + 1)
 
-# %% ../nbs/04_cuda.ipynb #f3095522
+# %% ../nbs/04_cuda.ipynb #6ed62f01
 def _backend(backend, t):
     if backend not in ('auto', 'triton', 'torch'): raise ValueError(f"backend must be 'auto', 'triton' or 'torch', got {backend!r}")
     if backend == 'auto': return 'triton' if (t.is_cuda and triton is not None and t.dtype != torch.float64) else 'torch'

@@ -1,0 +1,36 @@
+"The benchmark scripts run (at their small CPU size) and print their ratios; the GPU notebook runner runs and stops at a failure."
+import json, subprocess, sys, pathlib
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+def run(*args, timeout=600):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+def test_sampler_bench_small():
+    r = run('bench/sampler_bench.py', '--small')
+    assert r.returncode == 0, r.stderr[-3000:]
+    for line in ('memory floor', 'naive loop / fused algorithm1', 'DDPM-100                  / one pass'):
+        assert line in r.stdout, line
+
+def test_train_step_bench_small():
+    r = run('bench/train_step_bench.py', '--small')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'ratio ParallelUNet / EpsUNet training step' in r.stdout
+
+def test_full_benchmarks_refuse_the_cpu():
+    r = run('bench/train_step_bench.py', '--device', 'cpu')
+    assert r.returncode != 0 and 'needs a GPU; use --small' in r.stderr
+
+def _nb(cells):
+    return {'cells': [{'cell_type': 'code', 'source': c, 'metadata': {}, 'outputs': [], 'execution_count': None} for c in cells],
+            'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+
+def test_run_notebook(tmp_path):
+    good, bad = tmp_path/'good.ipynb', tmp_path/'bad.ipynb'
+    good.write_text(json.dumps(_nb(['x = 2', '#| eval: false\nraise RuntimeError', 'assert x == 2'])))
+    bad.write_text(json.dumps(_nb(['x = 2', 'assert x == 3, "wrong x"'])))
+    r = run('bench/run_notebook.py', str(good))
+    assert r.returncode == 0 and '3 code cells passed' in r.stdout, r.stderr
+    r = run('bench/run_notebook.py', str(bad))
+    assert r.returncode == 1 and 'code cell 1' in r.stderr and 'wrong x' in r.stderr
