@@ -6,7 +6,7 @@
 __all__ = ['MODELS', 'PAPER_LR', 'TrainConfig', 'build', 'batch_loss', 'Batches', 'save_checkpoint', 'check_same_config',
            'load_weights', 'train', 'sample_grid']
 
-# %% ../nbs/07_train.ipynb #229c0bc8
+# %% ../nbs/07_train.ipynb #6e489269
 import dataclasses, math, os, pathlib
 import numpy as np
 import torch
@@ -16,7 +16,7 @@ from .schedule import PixelSchedule, LinearSchedule
 from .vae import ScaleVAE, vae_loss, ssim
 from .unet import ParallelUNet, EpsUNet, parallel_targets, parallel_loss
 
-# %% ../nbs/07_train.ipynb #d8cd71dc
+# %% ../nbs/07_train.ipynb #c3940596
 MODELS = ('vae', 'parallel', 'eps')
 PAPER_LR = {'tiny': 1e-4, 'cifar10': 1e-4, 'celeba128': 2e-4}
 
@@ -49,7 +49,7 @@ class TrainConfig:
         if self.lr is None: self.lr = PAPER_LR[self.config]
         if not (self.lr > 0 and math.isfinite(self.lr)): raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
 
-# %% ../nbs/07_train.ipynb #b5f08e4f
+# %% ../nbs/07_train.ipynb #aeb34acb
 def build(cfg:TrainConfig) -> torch.nn.Module:
     "The network `cfg` trains."
     return {'vae': ScaleVAE, 'parallel': ParallelUNet, 'eps': EpsUNet}[cfg.model].from_config(cfg.config)
@@ -80,7 +80,7 @@ def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=sl
     kl = 0.5*(mean.float()**2 + logvar.float().exp() - 1 - logvar.float()).mean()
     return rec + cfg.kl_weight*kl
 
-# %% ../nbs/07_train.ipynb #a878d1de
+# %% ../nbs/07_train.ipynb #86d53693
 class Batches:
     "The global batch of any step, from a seeded permutation per epoch (drop_last)."
     def __init__(self, images:np.ndarray, batch_size:int, seed:int=0):
@@ -98,7 +98,7 @@ class Batches:
         x = torch.from_numpy(self.images[np.sort(self.indices(step))]).to(device).permute(0, 3, 1, 2)
         return to_model(x)
 
-# %% ../nbs/07_train.ipynb #f4d70559
+# %% ../nbs/07_train.ipynb #85972e83
 def save_checkpoint(path, **state):
     "`torch.save` to `path` atomically: a temporary file in the same folder, then a rename."
     path = pathlib.Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def load_weights(path, model, ema:bool=True, map_location='cpu'):
     model.load_state_dict(ck['ema'] if ema else ck['model'])
     return model
 
-# %% ../nbs/07_train.ipynb #4edf635b
+# %% ../nbs/07_train.ipynb #8963d173
 def _rng_state(gen):
     return dict(gen=gen.get_state(), torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
@@ -221,7 +221,7 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
     bar.close()
     return ema
 
-# %% ../nbs/07_train.ipynb #f53bab4b
+# %% ../nbs/07_train.ipynb #bdb2545b
 @torch.no_grad()
 def sample_grid(model, cfg:TrainConfig, x0:torch.Tensor, path, seed:int=0):
     "Save a PNG grid showing what `model` does on `x0` (see above); returns the path."
