@@ -6,7 +6,7 @@
 __all__ = ['BACKBONES', 'PAPER_PARAMS', 'PARALLEL_CONFIGS', 'ResBlock', 'Attention', 'UNetBackbone', 'EpsUNet', 'HeadBank',
            'ParallelUNet', 'parallel_targets', 'parallel_loss', 'parallel_training_loss', 'eps_training_loss']
 
-# %% ../nbs/06_unet.ipynb #7a6c7a0c
+# %% ../nbs/06_unet.ipynb #6c239d64
 import math
 import torch
 from torch import nn
@@ -15,7 +15,7 @@ from .data import check_finite, check_range
 from .schedule import PixelSchedule
 from .vae import timestep_embedding, norm, as_step_tensor, count_params, param_table
 
-# %% ../nbs/06_unet.ipynb #d16e1a1a
+# %% ../nbs/06_unet.ipynb #49216bf1
 class ResBlock(nn.Module):
     "DDPM residual block: GN, SiLU, conv; + step embedding; GN, SiLU, dropout, conv; 1x1 skip when widths differ."
     def __init__(self, c_in, c_out, temb, dropout=0.1):
@@ -96,7 +96,7 @@ class UNetBackbone(nn.Module):
                 else: h = b(h)
         return self.out(h)
 
-# %% ../nbs/06_unet.ipynb #723b4c4e
+# %% ../nbs/06_unet.ipynb #233bb49e
 BACKBONES = {
     'tiny':      dict(size=32,  ch=32,  ch_mult=(1, 2, 2),       num_res_blocks=1, attn_res=(16,), dropout=0.0),
     'cifar10':   dict(size=32,  ch=128, ch_mult=(1, 2, 2, 2),    num_res_blocks=2, attn_res=(16,), dropout=0.1),
@@ -131,7 +131,7 @@ class EpsUNet(nn.Module):
         _check_image(x, self.in_ch, self.size)
         return self.net(x, as_step_tensor(i, x.shape[0], self.T, x.device))
 
-# %% ../nbs/06_unet.ipynb #9a1adb8a
+# %% ../nbs/06_unet.ipynb #376784de
 PARALLEL_CONFIGS = {
     'tiny':      dict(BACKBONES['tiny'], T=200, gamma=20.0, features=64, head_ch=32),
     'cifar10':   dict(BACKBONES['cifar10'], T=200, gamma=20.0, features=512, head_ch=128),
@@ -188,7 +188,7 @@ class ParallelUNet(nn.Module):
         j = torch.arange(lo, hi + 1, device=z.device)
         return z*(j[None, :] <= it[:, None]).to(z.dtype)[:, :, None, None, None]     # mask M_j: heads j > i are zero
 
-# %% ../nbs/06_unet.ipynb #d67958c3
+# %% ../nbs/06_unet.ipynb #e6d9a34f
 def parallel_targets(x0:torch.Tensor,            # clean images (B, C, H, W) in [eps, 1]
                      i:torch.Tensor,             # steps (B,) in [1, T]
                      schedule:PixelSchedule,
@@ -219,7 +219,7 @@ def parallel_loss(Z, eps_tilde, mask) -> torch.Tensor:
     m = mask.to(Z.dtype)[:, :, None, None, None]
     return ((Z.float() - eps_tilde.float())**2*m).sum()/Z[0].numel()/Z.shape[0]
 
-# %% ../nbs/06_unet.ipynb #9575c5cf
+# %% ../nbs/06_unet.ipynb #fba5beed
 def parallel_training_loss(model:ParallelUNet, x0:torch.Tensor, generator=None, i=None) -> torch.Tensor:
     "001 Eq 15 on one batch: `i ~ U{1..T}`, targets from one chain per image, the model on `(x_i, x_delta, i)`, masked MSE."
     s = model.schedule()
