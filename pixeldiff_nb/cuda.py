@@ -6,7 +6,7 @@
 __all__ = ['triton_usable', 'seed_tensor', 'fused_reverse', 'error_bound', 'algorithm1', 'parallel_deterministic', 'block_step',
            'block_sequential']
 
-# %% ../nbs/04_cuda.ipynb #3218e47a
+# %% ../nbs/04_cuda.ipynb #aba01db5
 import math, os
 import torch
 from .data import check_finite
@@ -17,7 +17,7 @@ try:
     import triton.language as tl
 except ImportError: triton = None
 
-# %% ../nbs/04_cuda.ipynb #e4991fe0
+# %% ../nbs/04_cuda.ipynb #cf52871a
 if triton is not None:
     @triton.jit
     def _one_minus_exp(x):
@@ -102,7 +102,7 @@ if triton is not None:
             tl.atomic_or(FLAG, code)
         tl.store(OUT + b*N + n, acc.to(OUT.dtype.element_ty), mask=nmask)
 
-# %% ../nbs/04_cuda.ipynb #37d309cf
+# %% ../nbs/04_cuda.ipynb #bee46b55
 def triton_usable(t:torch.Tensor) -> bool:
     "Whether the Triton kernel can run on `t`'s device: CUDA, or the CPU under `TRITON_INTERPRET=1`."
     return triton is not None and (t.is_cuda or (t.device.type == 'cpu' and os.environ.get('TRITON_INTERPRET') == '1'))
@@ -173,7 +173,7 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
         if code & 2: raise ValueError("the result is not finite: Z, x_j or the supplied noise hold NaN or inf (or the recursion overflowed float32)")
     return out
 
-# %% ../nbs/04_cuda.ipynb #e4074bbb
+# %% ../nbs/04_cuda.ipynb #2cde4ff5
 def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) -> torch.Tensor:
     "A float32 rounding bound for `fused_reverse`: `ulps * eps32 *` the sum of the magnitudes of its terms, per pixel."
     K = Zs.shape[1]
@@ -186,7 +186,7 @@ def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) ->
         mag = mag + (s*step_noise.double().abs()).sum(1)
     return ulps*torch.finfo(torch.float32).eps*(mag + 1)
 
-# %% ../nbs/04_cuda.ipynb #cbe687f1
+# %% ../nbs/04_cuda.ipynb #338b38ca
 def _backend(backend, t):
     if backend not in ('auto', 'triton', 'torch'): raise ValueError(f"backend must be 'auto', 'triton' or 'torch', got {backend!r}")
     if backend == 'auto': return 'triton' if (t.is_cuda and triton is not None and t.dtype != torch.float64) else 'torch'
