@@ -11,8 +11,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import Report, device_name, timeit, fmt
-from pixeldiff_nb.schedule import LinearSchedule
-from pixeldiff_nb.unet import ParallelUNet, EpsUNet, parallel_training_loss, eps_training_loss, parallel_targets
+from pixeldiff_nb.train import TrainConfig, batch_loss
+from pixeldiff_nb.unet import ParallelUNet, EpsUNet, parallel_targets
 
 
 def step_fn(model, loss_fn, amp, dev):
@@ -43,9 +43,9 @@ def main(argv=None):
     g = torch.Generator(dev).manual_seed(0)
     x0 = torch.rand(B, 3, 32, 32, device=dev, generator=g)*0.996 + 4e-3
     eps_net, par = EpsUNet.from_config(cfg).to(dev).train(), ParallelUNet.from_config(cfg).to(dev).train()
-    lin = LinearSchedule(1000)
-    t_eps = timeit(step_fn(eps_net, lambda: eps_training_loss(eps_net, 2*x0 - 1, lin, generator=g), amp, dev), dev, reps=20)
-    t_par = timeit(step_fn(par, lambda: parallel_training_loss(par, x0, generator=g), amp, dev), dev, reps=20)
+    cfg_eps, cfg_par = TrainConfig(model='eps', config=cfg), TrainConfig(model='parallel', config=cfg)   # the trainer's losses
+    t_eps = timeit(step_fn(eps_net, lambda: batch_loss(eps_net, cfg_eps, x0, g), amp, dev), dev, reps=20)
+    t_par = timeit(step_fn(par, lambda: batch_loss(par, cfg_par, x0, g), amp, dev), dev, reps=20)
     s = par.schedule()
     i = torch.randint(1, s.T + 1, (B,), device=dev, generator=g)
     t_tgt = timeit(lambda: parallel_targets(x0, i, s, g), dev)

@@ -6,17 +6,17 @@
 __all__ = ['MODELS', 'PAPER_LR', 'TrainConfig', 'build', 'batch_loss', 'Batches', 'save_checkpoint', 'check_same_config',
            'load_weights', 'train', 'sample_grid']
 
-# %% ../nbs/07_train.ipynb #6e489269
-import dataclasses, math, os, pathlib
+# %% ../nbs/07_train.ipynb #5a362b8b
+import dataclasses, functools, math, os, pathlib
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import load_images, to_model, check_finite
+from .data import load_images, to_model
 from .schedule import PixelSchedule, LinearSchedule
-from .vae import ScaleVAE, vae_loss, ssim
+from .vae import ScaleVAE, vae_loss
 from .unet import ParallelUNet, EpsUNet, parallel_targets, parallel_loss
 
-# %% ../nbs/07_train.ipynb #c3940596
+# %% ../nbs/07_train.ipynb #87c3fa5a
 MODELS = ('vae', 'parallel', 'eps')
 PAPER_LR = {'tiny': 1e-4, 'cifar10': 1e-4, 'celeba128': 2e-4}
 
@@ -49,7 +49,10 @@ class TrainConfig:
         if self.lr is None: self.lr = PAPER_LR[self.config]
         if not (self.lr > 0 and math.isfinite(self.lr)): raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
 
-# %% ../nbs/07_train.ipynb #aeb34acb
+# %% ../nbs/07_train.ipynb #10eabf60
+@functools.lru_cache(maxsize=4)
+def _linear(T:int) -> LinearSchedule: return LinearSchedule(T)     # built once, not at every step
+
 def build(cfg:TrainConfig) -> torch.nn.Module:
     "The network `cfg` trains."
     return {'vae': ScaleVAE, 'parallel': ParallelUNet, 'eps': EpsUNet}[cfg.model].from_config(cfg.config)
@@ -65,7 +68,7 @@ def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=sl
         x_i, eps_tilde, mask = parallel_targets(x0[rows], i[rows], s, noise=noise[rows])
         return parallel_loss(model(x_i, torch.exp(-s.gamma*x0[rows]), i[rows]), eps_tilde, mask)
     if cfg.model == 'eps':
-        lin = LinearSchedule(m.T)
+        lin = _linear(m.T)
         i = torch.randint(1, m.T + 1, (B,), generator=generator, device=dev)
         noise = torch.randn(x0.shape, generator=generator, device=dev)
         x_i = lin.q_sample(2*x0[rows] - 1, i[rows], noise[rows])
@@ -76,11 +79,9 @@ def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=sl
     u = torch.randn((B, m.latent), generator=generator, device=dev)
     x_i = s.q_sample(x0[rows], i[rows], noise[rows])
     xd_hat, mean, logvar = model(x_i, i[rows], noise=u[rows])        # through forward, so DDP synchronises the gradients
-    rec = F.mse_loss(xd_hat, torch.exp(-m.gamma*x0[rows]))
-    kl = 0.5*(mean.float()**2 + logvar.float().exp() - 1 - logvar.float()).mean()
-    return rec + cfg.kl_weight*kl
+    return vae_loss(xd_hat, mean, logvar, x0[rows], m.gamma, cfg.kl_weight)[0]
 
-# %% ../nbs/07_train.ipynb #86d53693
+# %% ../nbs/07_train.ipynb #3765d690
 class Batches:
     "The global batch of any step, from a seeded permutation per epoch (drop_last)."
     def __init__(self, images:np.ndarray, batch_size:int, seed:int=0):
@@ -98,7 +99,7 @@ class Batches:
         x = torch.from_numpy(self.images[np.sort(self.indices(step))]).to(device).permute(0, 3, 1, 2)
         return to_model(x)
 
-# %% ../nbs/07_train.ipynb #85972e83
+# %% ../nbs/07_train.ipynb #82d20a1f
 def save_checkpoint(path, **state):
     "`torch.save` to `path` atomically: a temporary file in the same folder, then a rename."
     path = pathlib.Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,7 @@ def load_weights(path, model, ema:bool=True, map_location='cpu'):
     model.load_state_dict(ck['ema'] if ema else ck['model'])
     return model
 
-# %% ../nbs/07_train.ipynb #8963d173
+# %% ../nbs/07_train.ipynb #622ed503
 def _rng_state(gen):
     return dict(gen=gen.get_state(), torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
@@ -186,6 +187,7 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
             with open(out/'loss.csv', 'w') as f: f.write('step,loss\n' + ''.join(f'{s},{l:.6g}\n' for s, l in history))
     bar = tqdm(total=cfg.steps, initial=step, disable=not progress or rank != 0, desc=f'{cfg.model}/{cfg.config}')
     model.train()
+    ema_params, model_params = list(ema.parameters()), list(model.parameters())
     try:
         while step < cfg.steps:
             if time_limit is not None:
@@ -206,7 +208,7 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
             with torch.no_grad():
-                for pe, pm in zip(ema.parameters(), model.parameters()): pe.lerp_(pm, 1 - cfg.ema_decay)
+                torch._foreach_lerp_(ema_params, model_params, 1 - cfg.ema_decay)     # one fused update, not a loop over tensors
                 for be, bm in zip(ema.buffers(), model.buffers()): be.copy_(bm)
             step += 1
             if step % cfg.log_every == 0 or step == cfg.steps:
@@ -221,7 +223,7 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
     bar.close()
     return ema
 
-# %% ../nbs/07_train.ipynb #bdb2545b
+# %% ../nbs/07_train.ipynb #3eee2fc0
 @torch.no_grad()
 def sample_grid(model, cfg:TrainConfig, x0:torch.Tensor, path, seed:int=0):
     "Save a PNG grid showing what `model` does on `x0` (see above); returns the path."

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['BACKBONES', 'PAPER_PARAMS', 'PARALLEL_CONFIGS', 'ResBlock', 'Attention', 'UNetBackbone', 'EpsUNet', 'HeadBank',
-           'ParallelUNet', 'parallel_targets', 'parallel_loss', 'parallel_training_loss', 'eps_training_loss']
+           'ParallelUNet', 'parallel_targets', 'parallel_loss']
 
-# %% ../nbs/06_unet.ipynb #6c239d64
+# %% ../nbs/06_unet.ipynb #95aa5a5b
 import math
 import torch
 from torch import nn
@@ -15,7 +15,7 @@ from .data import check_finite, check_range
 from .schedule import PixelSchedule
 from .vae import timestep_embedding, norm, as_step_tensor, count_params, param_table
 
-# %% ../nbs/06_unet.ipynb #49216bf1
+# %% ../nbs/06_unet.ipynb #099c5b43
 class ResBlock(nn.Module):
     "DDPM residual block: GN, SiLU, conv; + step embedding; GN, SiLU, dropout, conv; 1x1 skip when widths differ."
     def __init__(self, c_in, c_out, temb, dropout=0.1):
@@ -96,7 +96,7 @@ class UNetBackbone(nn.Module):
                 else: h = b(h)
         return self.out(h)
 
-# %% ../nbs/06_unet.ipynb #233bb49e
+# %% ../nbs/06_unet.ipynb #03df3b52
 BACKBONES = {
     'tiny':      dict(size=32,  ch=32,  ch_mult=(1, 2, 2),       num_res_blocks=1, attn_res=(16,), dropout=0.0),
     'cifar10':   dict(size=32,  ch=128, ch_mult=(1, 2, 2, 2),    num_res_blocks=2, attn_res=(16,), dropout=0.1),
@@ -131,7 +131,7 @@ class EpsUNet(nn.Module):
         _check_image(x, self.in_ch, self.size)
         return self.net(x, as_step_tensor(i, x.shape[0], self.T, x.device))
 
-# %% ../nbs/06_unet.ipynb #376784de
+# %% ../nbs/06_unet.ipynb #9e444775
 PARALLEL_CONFIGS = {
     'tiny':      dict(BACKBONES['tiny'], T=200, gamma=20.0, features=64, head_ch=32),
     'cifar10':   dict(BACKBONES['cifar10'], T=200, gamma=20.0, features=512, head_ch=128),
@@ -188,7 +188,7 @@ class ParallelUNet(nn.Module):
         j = torch.arange(lo, hi + 1, device=z.device)
         return z*(j[None, :] <= it[:, None]).to(z.dtype)[:, :, None, None, None]     # mask M_j: heads j > i are zero
 
-# %% ../nbs/06_unet.ipynb #e6d9a34f
+# %% ../nbs/06_unet.ipynb #f2444aaf
 def parallel_targets(x0:torch.Tensor,            # clean images (B, C, H, W) in [eps, 1]
                      i:torch.Tensor,             # steps (B,) in [1, T]
                      schedule:PixelSchedule,
@@ -218,18 +218,3 @@ def parallel_loss(Z, eps_tilde, mask) -> torch.Tensor:
     if Z.shape != eps_tilde.shape or mask.shape != Z.shape[:2]: raise ValueError(f"Z {tuple(Z.shape)}, eps_tilde {tuple(eps_tilde.shape)} and mask {tuple(mask.shape)} do not match")
     m = mask.to(Z.dtype)[:, :, None, None, None]
     return ((Z.float() - eps_tilde.float())**2*m).sum()/Z[0].numel()/Z.shape[0]
-
-# %% ../nbs/06_unet.ipynb #fba5beed
-def parallel_training_loss(model:ParallelUNet, x0:torch.Tensor, generator=None, i=None) -> torch.Tensor:
-    "001 Eq 15 on one batch: `i ~ U{1..T}`, targets from one chain per image, the model on `(x_i, x_delta, i)`, masked MSE."
-    s = model.schedule()
-    if i is None: i = torch.randint(1, s.T + 1, (x0.shape[0],), generator=generator, device=x0.device)
-    x_i, eps_tilde, mask = parallel_targets(x0, i, s, generator)
-    return parallel_loss(model(x_i, torch.exp(-s.gamma*x0), i), eps_tilde, mask)
-
-def eps_training_loss(model:EpsUNet, x0:torch.Tensor, schedule, generator=None, i=None) -> torch.Tensor:
-    "DDPM's simple loss (Ho et al. Eq 14): `|eps - eps_theta(x_i, i)|^2` with `i ~ U{1..T}`."
-    if schedule.T != model.T: raise ValueError(f"the schedule has T = {schedule.T} but the model was built for T = {model.T}")
-    if i is None: i = torch.randint(1, schedule.T + 1, (x0.shape[0],), generator=generator, device=x0.device)
-    noise = torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
-    return F.mse_loss(model(schedule.q_sample(x0, i, noise), i).float(), noise.float())

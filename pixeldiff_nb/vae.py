@@ -6,14 +6,14 @@
 __all__ = ['VAE_CONFIGS', 'PAPER_PARAMS', 'timestep_embedding', 'norm', 'as_step_tensor', 'ScaleVAE', 'vae_loss', 'ssim',
            'count_params', 'param_table']
 
-# %% ../nbs/05_vae.ipynb #03e3d430
+# %% ../nbs/05_vae.ipynb #67b8e157
 import math
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .data import EPS, check_finite, check_range
 
-# %% ../nbs/05_vae.ipynb #0a293c29
+# %% ../nbs/05_vae.ipynb #51e2e94a
 def timestep_embedding(i:torch.Tensor, dim:int, max_period:float=10_000.0) -> torch.Tensor:
     "Sinusoidal embedding `(B, dim)` of integer steps `i` `(B,)` (Vaswani et al. 2017, as in DDPM)."
     half = dim//2
@@ -35,7 +35,7 @@ def as_step_tensor(i, B:int, T:int, device) -> torch.Tensor:
     if it.numel() and (int(it.min()) < 0 or int(it.max()) > T): raise ValueError(f"the step i must lie in [0, {T}], got {int(it.min())}..{int(it.max())}")
     return it
 
-# %% ../nbs/05_vae.ipynb #03039b43
+# %% ../nbs/05_vae.ipynb #d0dad91c
 VAE_CONFIGS = {
     'tiny':      dict(size=32,  channels=(16, 32, 32),        latent=64,  gamma=20.0),
     'cifar10':   dict(size=32,  channels=(128, 256, 512),     latent=720, gamma=20.0),
@@ -124,15 +124,14 @@ class ScaleVAE(nn.Module):
         device = device or next(self.parameters()).device
         return self.decode(torch.randn(n, self.latent, generator=generator, device=device))
 
-# %% ../nbs/05_vae.ipynb #98b8a4f3
-def vae_loss(vae:ScaleVAE, x0, x_i, i, kl_weight:float=1e-4, generator=None):
-    "`(loss, parts)`: MSE of `x_delta_hat` against `exp(-gamma x0)` plus `kl_weight` times the KL divergence per latent dimension."
-    xd_hat, mean, logvar = vae(x_i, i, generator)
-    rec = F.mse_loss(xd_hat, torch.exp(-vae.gamma*x0.float()))
+# %% ../nbs/05_vae.ipynb #93f4568d
+def vae_loss(xd_hat, mean, logvar, x0, gamma:float, kl_weight:float=1e-4):
+    "`(loss, parts)` from the VAE's outputs `vae(x_i, i)`: MSE of `x_delta_hat` against `exp(-gamma x0)` plus `kl_weight` times the KL divergence per latent dimension."
+    rec = F.mse_loss(xd_hat.float(), torch.exp(-gamma*x0.float()))
     kl = 0.5*(mean.float()**2 + logvar.float().exp() - 1 - logvar.float()).mean()
     return rec + kl_weight*kl, dict(rec=rec.detach(), kl=kl.detach())
 
-# %% ../nbs/05_vae.ipynb #d8850ac8
+# %% ../nbs/05_vae.ipynb #2e0ab10c
 def ssim(a:torch.Tensor, b:torch.Tensor, data_range:float=1.0, window:int=11, sigma:float=1.5) -> torch.Tensor:
     "Structural similarity (Wang et al. 2004) per image of two `(B, C, H, W)` batches."
     if a.shape != b.shape or a.ndim != 4: raise ValueError(f"ssim needs two (B, C, H, W) tensors of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
@@ -148,7 +147,7 @@ def ssim(a:torch.Tensor, b:torch.Tensor, data_range:float=1.0, window:int=11, si
     m = ((2*mu_a*mu_b + c1)*(2*s_ab + c2))/((mu_a**2 + mu_b**2 + c1)*(s_aa + s_bb + c2))
     return m.mean((1, 2, 3))
 
-# %% ../nbs/05_vae.ipynb #d8685adf
+# %% ../nbs/05_vae.ipynb #aad19878
 def count_params(m:nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in m.parameters() if p.requires_grad)
