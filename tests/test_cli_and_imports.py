@@ -24,7 +24,7 @@ def test_forward_figures_cli_bad_arguments(tmp_path):
 
 def test_library_imports_without_jupyter():
     "The explorer imports ipywidgets lazily: importing the library pulls in neither ipywidgets nor IPython."
-    code = "import sys, pixeldiff_nb.schedule, pixeldiff_nb.data, pixeldiff_nb.theory, pixeldiff_nb.sampler, pixeldiff_nb.cuda, pixeldiff_nb.vae, pixeldiff_nb.unet, pixeldiff_nb.train; print(sorted(m for m in ('ipywidgets', 'IPython') if m in sys.modules))"
+    code = "import sys, pixeldiff_nb.schedule, pixeldiff_nb.data, pixeldiff_nb.theory, pixeldiff_nb.sampler, pixeldiff_nb.cuda, pixeldiff_nb.vae, pixeldiff_nb.unet, pixeldiff_nb.train, pixeldiff_nb.metrics, pixeldiff_nb.cli; print(sorted(m for m in ('ipywidgets', 'IPython') if m in sys.modules))"
     r = run(sys.executable, '-c', code)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == '[]'

@@ -1,0 +1,110 @@
+"""`pixeldiff` end to end, as an installed console script in fresh processes: train and exact resume, sample, evaluate,
+bench, the demo within its time budget, and one-line errors with a non-zero exit status."""
+import pathlib, subprocess, time
+import numpy as np
+import pytest
+import torch
+
+TINY = ['--n-data', '64', '--batch-size', '8', '--sample-every', '0']
+
+
+def pixeldiff(*args, cwd=None, timeout=900):
+    return subprocess.run(['pixeldiff', *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def ok(*args, **kw):
+    r = pixeldiff(*args, **kw)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
+def one_line_error(r, *fragments):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith('pixeldiff'), r.stderr
+    for f in fragments: assert f in lines[0], lines[0]
+
+
+@pytest.fixture(scope='module')
+def run_dir(tmp_path_factory):
+    "4 steps of each network straight, and 2 steps then --resume to 4 (only --steps/--vae-steps repeated)."
+    d = tmp_path_factory.mktemp('cli')
+    ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 4, '--vae-steps', 4, '--out', d/'straight', *TINY)
+    ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 2, '--vae-steps', 2, '--out', d/'resumed', *TINY)
+    out = ok('train', '--steps', 4, '--vae-steps', 4, '--out', d/'resumed', '--resume', '--sample-every', '0')
+    assert 'trained vae, parallel' in out
+    return d
+
+
+def test_resume_is_exact(run_dir):
+    for net in ('vae', 'parallel'):
+        a = torch.load(run_dir/'straight'/net/'last.pt', weights_only=False)
+        b = torch.load(run_dir/'resumed'/net/'last.pt', weights_only=False)
+        assert a['step'] == b['step'] == 4
+        for k in a['model']:
+            assert torch.equal(a['model'][k], b['model'][k]) and torch.equal(a['ema'][k], b['ema'][k]), (net, k)
+        assert a['history'] == b['history']
+
+
+def test_train_refuses_to_overwrite_and_bad_resume(run_dir, tmp_path):
+    one_line_error(pixeldiff('train', '--out', run_dir/'straight', '--steps', 2), 'already holds a run', '--resume')
+    one_line_error(pixeldiff('train', '--out', tmp_path/'new', '--steps', 2, '--resume'), 'nothing to resume')
+    one_line_error(pixeldiff('train', '--out', run_dir/'straight', '--steps', 8, '--resume', '--seed', 3), 'another configuration')
+    one_line_error(pixeldiff('train', '--out', tmp_path/'x', '--steps', -1), '--steps must be at least 1')
+    one_line_error(pixeldiff('train', '--out', tmp_path/'x', '--data', 'folder', '--data-path', tmp_path/'missing', '--steps', 1), 'does not exist')
+    r = pixeldiff('train', '--out', tmp_path/'x', '--data', 'mnist')
+    assert r.returncode == 2 and "invalid choice: 'mnist'" in r.stderr
+
+
+def test_ddpm_baseline_trains_and_samples(tmp_path):
+    ok('train', '--model', 'ddpm', '--steps', 2, '--out', tmp_path/'ddpm', *TINY)
+    out = ok('sample', '--checkpoint', tmp_path/'ddpm', '--n', 3, '--sampler', 'ddim', '--steps', 5, '--out', tmp_path/'g.png')
+    assert (tmp_path/'g.png').is_file() and '3 images' in out
+    one_line_error(pixeldiff('sample', '--checkpoint', tmp_path/'ddpm', '--sampler', 'algorithm1', '--out', tmp_path/'g.png'), 'does not apply to a ddpm run')
+
+
+def test_sample_writes_grid_and_npz(run_dir, tmp_path):
+    out = ok('sample', '--checkpoint', run_dir/'straight', '--n', 6, '--sampler', 'block_sequential', '--seed', 3,
+             '--out', tmp_path/'grid.png', '--npz', tmp_path/'s.npz')
+    from PIL import Image
+    assert Image.open(tmp_path/'grid.png').size == (3*34 + 2, 2*34 + 2)
+    z = np.load(tmp_path/'s.npz')
+    assert z['images'].shape == (6, 32, 32, 3) and z['images'].dtype == np.uint8 and int(z['seed']) == 3
+    ok('sample', '--checkpoint', run_dir/'straight', '--n', 6, '--sampler', 'block_sequential', '--seed', 3, '--out', tmp_path/'g2.png', '--npz', tmp_path/'s2.npz')
+    assert np.array_equal(np.load(tmp_path/'s2.npz')['images'], z['images'])           # seeded
+    one_line_error(pixeldiff('sample', '--checkpoint', tmp_path/'nothing', '--out', tmp_path/'g.png'), 'no run folder')
+    one_line_error(pixeldiff('sample', '--checkpoint', run_dir/'straight', '--out', tmp_path/'g.jpg'), 'must end in .png')
+    one_line_error(pixeldiff('sample', '--checkpoint', run_dir/'straight', '--n', 0, '--out', tmp_path/'g.png'), '--n must be at least 1')
+    if not torch.cuda.is_available():
+        one_line_error(pixeldiff('sample', '--checkpoint', run_dir/'straight', '--device', 'cuda', '--out', tmp_path/'g.png'), 'no CUDA device')
+
+
+def test_evaluate_prints_fd_kid_count_seed(run_dir, tmp_path):
+    out = ok('evaluate', '--checkpoint', run_dir/'straight', '--n', 8, '--sampler', 'parallel_deterministic', '--seed', 1, '--json', tmp_path/'q.json')
+    assert 'FD ' in out and 'KID ' in out and '8 samples from parallel_deterministic, seed 1' in out and 'shapes/test' in out
+    one_line_error(pixeldiff('evaluate', '--checkpoint', run_dir/'straight', '--n', 2), 'at least 4')
+
+
+def test_bench_prints_ratios():
+    out = ok('bench', '--batch', 1, '--reps', 1)
+    assert 'DDPM, 200 steps (baseline)' in out and 'block_sequential, K=10' in out and 'CPU' in out
+    ratios = [float(l.split()[-1].rstrip('x')) for l in out.splitlines() if l.rstrip().endswith('x')]
+    assert len(ratios) == 7 and ratios[0] == 1.0 and all(r > 0 for r in ratios)
+
+
+def test_help_of_every_command():
+    assert 'demo' in ok('--help')
+    for c in ('demo', 'train', 'sample', 'evaluate', 'bench'):
+        assert '--help' in ok(c, '--help')
+
+
+def test_demo_within_three_minutes(tmp_path):
+    "The README's first command, at its defaults, on this machine."
+    t0 = time.perf_counter()
+    out = ok('demo', '--out', tmp_path/'demo', cwd=tmp_path)
+    secs = time.perf_counter() - t0
+    for name in ('forward_grid.png', 'mean_variance.png', 'samples_algorithm1.png', 'samples_parallel_deterministic.png', 'samples_block_sequential.png'):
+        assert (tmp_path/'demo'/name).stat().st_size > 1000, name
+    assert 'time per part' in out
+    print(out, f'demo took {secs:.0f} s')
+    assert secs < 180, f'pixeldiff demo took {secs:.0f} s, over the 3-minute promise'
