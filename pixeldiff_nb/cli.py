@@ -6,8 +6,8 @@
 __all__ = ['SYSTEMS', 'SAMPLERS', 'DEMO_SAMPLERS', 'train_system', 'load_system', 'sample_images', 'save_grid', 'save_npz',
            'evaluate_system', 'format_quality', 'bench_system', 'format_bench', 'demo', 'main']
 
-# %% ../nbs/09_cli.ipynb #16917ac5
-import argparse, json, pathlib, sys, time
+# %% ../nbs/09_cli.ipynb #1ad49de9
+import argparse, json, math, pathlib, sys, time
 import numpy as np
 import torch
 from .data import load_images, from_model, DATASETS
@@ -17,7 +17,7 @@ from .vae import ScaleVAE
 from .unet import ParallelUNet, EpsUNet
 from . import sampler as S
 
-# %% ../nbs/09_cli.ipynb #cfd6f3ba
+# %% ../nbs/09_cli.ipynb #875fdd73
 SYSTEMS = {'pixel': ('vae', 'parallel'), 'ddpm': ('eps',)}
 
 def _saved_config(path:pathlib.Path) -> dict:
@@ -53,7 +53,7 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
         paths[name] = out/name/'last.pt'
     return paths
 
-# %% ../nbs/09_cli.ipynb #bef8c002
+# %% ../nbs/09_cli.ipynb #8cc6417d
 SAMPLERS = {'pixel': S.GENERATORS, 'ddpm': ('ddpm', 'ddim')}
 _CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'eps': EpsUNet}
 
@@ -99,7 +99,7 @@ def sample_images(system:dict, n:int=16, sampler:str=None, seed:int=0, K:int=10,
             lin, x_T = LinearSchedule(net.T), torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=dev)
             eps = lambda x, j: net(x, j).float()
             x = S.ddpm(eps, x_T, net.T, lin, generator=g) if sampler == 'ddpm' else S.ddim(eps, x_T, net.T, lin, steps=steps)
-            u = (x + 1)/2
+            u = from_model((x + 1)/2)                                   # the baseline works on 2 x0 - 1, x0 in [eps, 1]
         u = torch.nan_to_num(u.float(), nan=0.5)
         clamped += ((u < 0) | (u > 1)).sum().item()
         out.append(u.clamp(0, 1).cpu())
@@ -112,7 +112,7 @@ def save_grid(images:torch.Tensor, path, nrow:int=None) -> pathlib.Path:
     path = pathlib.Path(path)
     if path.suffix.lower() != '.png': raise ValueError(f"the grid is written as PNG; give a path ending in .png, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    torchvision.utils.save_image(images, path, nrow=nrow or max(1, int(round(len(images)**0.5))), padding=2, pad_value=1.0)
+    torchvision.utils.save_image(images, path, nrow=nrow or math.ceil(len(images)**0.5), padding=2, pad_value=1.0)
     return path
 
 def save_npz(images:torch.Tensor, path, **meta) -> pathlib.Path:
@@ -122,7 +122,7 @@ def save_npz(images:torch.Tensor, path, **meta) -> pathlib.Path:
     np.savez_compressed(path, images=arr, **{k: np.asarray(v) for k, v in meta.items()})
     return path
 
-# %% ../nbs/09_cli.ipynb #f955b978
+# %% ../nbs/09_cli.ipynb #ef711394
 def evaluate_system(system:dict, n:int=1000, sampler:str=None, seed:int=0, reference:str=None, split:str='test',
                     batch_size:int=64, progress:bool=True, **kw) -> dict:
     "Sample `n` images from a loaded system and measure FD and KID against a reference split (default: the training data's test split)."
@@ -140,7 +140,7 @@ def format_quality(r:dict) -> str:
     return (f"FD {r['fd']:.3f}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, seed {r['seed']}, against {r['n_ref']} "
             f"{r['reference']} images; feature network {r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)")
 
-# %% ../nbs/09_cli.ipynb #4c17b1ec
+# %% ../nbs/09_cli.ipynb #10b1b7f0
 def _timeit(fn, device, reps:int=3) -> float:
     "Median seconds of `fn()` after one warm-up call."
     def sync():
@@ -196,7 +196,7 @@ def format_bench(rows, config, batch, device) -> str:
         lines.append(f"{name:46s} {p if p else '':>6} {t:9.4f} {r:8.1f}x" + ('  (vs the naive loop)' if name.startswith('recursion') and 'naive' not in name else ''))
     return '\n'.join(lines)
 
-# %% ../nbs/09_cli.ipynb #b9e60b77
+# %% ../nbs/09_cli.ipynb #fb954a1f
 DEMO_SAMPLERS = ('algorithm1', 'parallel_deterministic', 'block_sequential')
 
 def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:int=0, n_data:int=5000,
@@ -223,10 +223,12 @@ def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:
         times[f'sampling: {name}'] = time.perf_counter() - t
         log(f"  {name:24s} {S.network_passes(name):3d} network passes, {clamped:6.1%} of pixels outside [0, 1] before clamping -> {f}")
     times['total'] = time.perf_counter() - t0
+    log(f"  after {steps} steps the heads are far from their targets, and the pixel schedule multiplies their errors by up to exp(gamma x0 / 2)\n"
+        f"  ({math.exp(system['parallel'].gamma/2):.1e} for a white pixel): expect noise here; `pixeldiff train` for longer runs, 07_train for what they learn")
     log("time per part: " + ', '.join(f"{k} {v:.1f} s" for k, v in times.items()))
     return times
 
-# %% ../nbs/09_cli.ipynb #2497b936
+# %% ../nbs/09_cli.ipynb #97380ab9
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='pixeldiff', description='Pixel-aware accelerated reverse diffusion: train, sample, evaluate and benchmark.')
     sub = p.add_subparsers(dest='command', required=True, metavar='{demo,train,sample,evaluate,bench}')

@@ -7,13 +7,13 @@ __all__ = ['EPS', 'CIFAR10_SHA256', 'IMAGE_EXTS', 'DATASETS', 'check_finite', 'c
            'shapes', 'DataNotFoundError', 'cache_dir', 'find_cifar10', 'load_cifar10', 'load_folder', 'load_images',
            'ImageDataset', 'image_loader']
 
-# %% ../nbs/01_data.ipynb #73354dc1
+# %% ../nbs/01_data.ipynb #d55d5e01
 import io, os, hashlib, pathlib, warnings
 import numpy as np
 import torch
 from PIL import Image
 
-# %% ../nbs/01_data.ipynb #6ae0f9c7
+# %% ../nbs/01_data.ipynb #9c06cf5b
 def check_finite(x:torch.Tensor, name:str='x'):
     "Raise a `ValueError` naming `name` if `x` holds NaN or inf."
     if not torch.isfinite(x).all():
@@ -32,7 +32,7 @@ def check_range(x:torch.Tensor, lo:float, hi:float, name:str='x', hint:str='', l
         raise ValueError(f"{name} must lie in {rng}; got values from {mn:.6g} to {mx:.6g}. {hint}".strip())
     return x
 
-# %% ../nbs/01_data.ipynb #a94f582c
+# %% ../nbs/01_data.ipynb #9d0adc87
 EPS = 4e-3  # smallest model-space pixel (001 Sec 4)
 
 def to_model(u, eps:float=EPS) -> torch.Tensor:
@@ -54,7 +54,7 @@ def to_uint8(u) -> np.ndarray:
     u = torch.as_tensor(u).detach().cpu().float()
     return (u.clamp(0, 1)*255).round().to(torch.uint8).numpy()
 
-# %% ../nbs/01_data.ipynb #0c60985a
+# %% ../nbs/01_data.ipynb #aa6fe6a7
 def _soft(sdf): return np.clip(0.5 - sdf, 0, 1)  # anti-aliased coverage from a signed distance in pixels
 
 def shapes(n:int=10_000,  # number of images
@@ -83,7 +83,7 @@ def shapes(n:int=10_000,  # number of images
         img = img*(1 - cover[..., None]) + col*cover[..., None]
     return (img*255).round().astype(np.uint8), kinds[0].astype(np.int64)
 
-# %% ../nbs/01_data.ipynb #59851fef
+# %% ../nbs/01_data.ipynb #82430020
 CIFAR10_SHA256 = {'train.npz': '3f8743ce242504238dd3e283dd3906c479b37ba595f0952dc8f33c9467dc6cd4',
                   'test.npz': '95e2e82dd7fb09f8a7cd79a85f21c3f16d9c4dafaeb6e26e85193169d9e5b5c7'}
 
@@ -114,7 +114,7 @@ def find_cifar10(path=None,      # a folder holding the data; if given, only thi
     raise DataNotFoundError("CIFAR-10 not found. Looked in: " + ', '.join(map(str, looked[:4])) + (', ...' if len(looked) > 4 else '')
                             + ". Pass path=FOLDER (holding train.npz and test.npz), set PIXELDIFF_CIFAR10, or use download=True where there is a network.")
 
-# %% ../nbs/01_data.ipynb #a593fa3d
+# %% ../nbs/01_data.ipynb #4f045aeb
 _MEM_CACHE = {}
 
 def _decode_packed(f:pathlib.Path):
@@ -162,7 +162,7 @@ def load_cifar10(split:str='train',        # 'train' (50,000 images) or 'test' (
     _MEM_CACHE[key] = out
     return out
 
-# %% ../nbs/01_data.ipynb #787439f5
+# %% ../nbs/01_data.ipynb #b18b7539
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 
 def load_folder(path, size:int=32) -> tuple[np.ndarray, np.ndarray]:
@@ -182,14 +182,14 @@ def load_folder(path, size:int=32) -> tuple[np.ndarray, np.ndarray]:
         labels.append(classes.index(parts[0]) if len(parts) > 1 else 0)
     return np.stack(imgs), np.asarray(labels, dtype=np.int64)
 
-# %% ../nbs/01_data.ipynb #6010ec32
+# %% ../nbs/01_data.ipynb #0fa211ee
 DATASETS = ('shapes', 'cifar10', 'folder')
 
 def load_images(name:str='shapes',   # one of DATASETS
                 split:str='train',   # 'train' or 'test'
                 path=None,           # data folder (cifar10: optional; folder: required)
-                n:int=None,          # shapes: number of images (default 10,000 train, 2,000 test); others: keep the first n
-                seed:int=0,          # shapes: generator seed (the test split uses another stream)
+                n:int=None,          # shapes: number of images (default 10,000 train, 2,000 test); others: a random subset of n
+                seed:int=0,          # shapes: generator seed (the test split uses another stream); others: the subset's seed
                 size:int=32) -> tuple[np.ndarray, np.ndarray]:
     "A data set by name as `(images uint8 (N, H, W, 3), labels int64 (N,))`."
     if name not in DATASETS: raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(DATASETS)}")
@@ -200,7 +200,9 @@ def load_images(name:str='shapes',   # one of DATASETS
     else:
         if path is None: raise ValueError("the 'folder' data set needs path=FOLDER")
         imgs, labels = load_folder(path, size)
-    return (imgs[:n], labels[:n]) if n else (imgs, labels)
+    if not n or n >= len(imgs): return imgs, labels
+    keep = np.sort(np.random.default_rng(seed).choice(len(imgs), n, replace=False))   # not the first n: the packed CIFAR-10 is sorted by class
+    return imgs[keep], labels[keep]
 
 class ImageDataset(torch.utils.data.Dataset):
     "uint8 images `(N, H, W, C)` served as float tensors `(C, H, W)` in model space `[eps, 1]`."

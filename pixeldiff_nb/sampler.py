@@ -9,14 +9,14 @@ __all__ = ['GENERATORS', 'check_step', 'check_scale', 'check_inputs', 'log_alpha
            'ddim', 'prior_sample', 'generate', 'network_passes', 'to_images', 'trajectory_oracle',
            'plot_reconstructions']
 
-# %% ../nbs/03_sampler.ipynb #a624145c
+# %% ../nbs/03_sampler.ipynb #73d69895
 import math
 import numpy as np
 import torch
 from .data import EPS, check_finite, check_range, from_model
 from .schedule import PixelSchedule
 
-# %% ../nbs/03_sampler.ipynb #c47eee8c
+# %% ../nbs/03_sampler.ipynb #a15674b9
 def check_step(i, T:int, name:str='i', lo:int=1) -> int:
     "Validate one integer step `i` in `[lo, T]`."
     if isinstance(i, torch.Tensor) and i.numel() == 1 and not i.is_floating_point(): i = int(i)
@@ -44,7 +44,7 @@ def check_inputs(Z, x_i, i, x_delta_hat, schedule) -> int:
     check_scale(x_delta_hat, x_i)
     return i
 
-# %% ../nbs/03_sampler.ipynb #b3fffe90
+# %% ../nbs/03_sampler.ipynb #70cb5b4e
 def log_alpha(x_delta_hat, T:int) -> torch.Tensor:
     "Alg 1 line 2 in log space, float64: `log alpha = log(x_delta_hat) / T`, clamped below 0 so `x_delta_hat = 1` gives the identity step."
     return (x_delta_hat.double().log()/T).clamp(max=-1e-30)
@@ -75,7 +75,7 @@ def reverse_steps(Zs:torch.Tensor,           # (B, K, *S): the heads for steps j
         if noise is not None: x = x + sqrt_bt*noise[:, m]
     return x
 
-# %% ../nbs/03_sampler.ipynb #8bc09b06
+# %% ../nbs/03_sampler.ipynb #816c6bbc
 def _draw(shape, like, generator, noise, name='noise'):
     if noise is None: return torch.randn(shape, generator=generator, dtype=like.dtype, device=like.device)
     if tuple(noise.shape) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(noise.shape)}")
@@ -88,7 +88,7 @@ def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None,
     noise = _draw(Z.shape, x_i, generator, noise)
     return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, noise[:, :i])
 
-# %% ../nbs/03_sampler.ipynb #c0ee6109
+# %% ../nbs/03_sampler.ipynb #156bf7f9
 def collapsed_weights(x_delta_hat, T:int, i:int, dtype=torch.float32) -> torch.Tensor:
     "The weights `w_j = (1 - alpha)/sqrt(alpha_bar_j (1 - alpha_bar_j))`, `j = 1..i`, as a `(B, i, *S)` tensor."
     la = log_alpha(x_delta_hat, T).to(torch.promote_types(dtype, torch.float32)).unsqueeze(1)
@@ -104,7 +104,7 @@ def parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator=None,
     inv_sqrt_ab = (-log_alpha(x_delta_hat, schedule.T)*i/2).exp().to(x_i.dtype)
     return x_i*inv_sqrt_ab - (w*Z[:, :i]).sum(1)
 
-# %% ../nbs/03_sampler.ipynb #b61c9aad
+# %% ../nbs/03_sampler.ipynb #3ec41ec7
 def _check_model_inputs(x_i, i, x_delta_hat, schedule):
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     if not isinstance(x_i, torch.Tensor) or x_i.ndim < 2: raise ValueError(f"x_i must be a batch tensor (B, C, H, W), got {tuple(getattr(x_i, 'shape', ()))}")
@@ -158,7 +158,7 @@ def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None):
         x = (mean + var.sqrt()*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)).to(x_i.dtype)
     return x
 
-# %% ../nbs/03_sampler.ipynb #1e84f106
+# %% ../nbs/03_sampler.ipynb #72c6c047
 class PosteriorOracle:
     "The heads an ideal network would output if it knew `x0`: `Z^k = E[eps_tilde_k | x_j, x0] = rho_kj eps_tilde_j`, `k <= j` (zero for `k > j`)."
     def __init__(self, x0:torch.Tensor, schedule:PixelSchedule):
@@ -176,7 +176,7 @@ class PosteriorOracle:
         rho = (ab_j*-torch.expm1(k*la)/(ab_k*-torch.expm1(j*la))).sqrt()
         return torch.where(k <= j, rho*eps_j, 0).to(x_j.dtype)
 
-# %% ../nbs/03_sampler.ipynb #4d5c9042
+# %% ../nbs/03_sampler.ipynb #675574a1
 def s2n_coefficients(x0, t, s, gamma:float, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0):
     "Torch float64 form of `theory.s2n_step_coefficients`: `(c_z, c_eps, c_noise)` of 003 Corollary 1 (sign corrected) on the pixel schedule."
     x0 = x0.double()
@@ -208,7 +208,7 @@ def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.
         x = x_new.to(x_i.dtype)
     return x
 
-# %% ../nbs/03_sampler.ipynb #6958043d
+# %% ../nbs/03_sampler.ipynb #ac9f1c5e
 def _scalar(schedule, j):
     lab = getattr(schedule, 'log_alpha_bars', None)
     if lab is None: raise TypeError(f"ddpm and ddim need a scalar schedule (LinearSchedule or CosineSchedule), got {type(schedule).__name__}")
@@ -250,7 +250,7 @@ def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None):
         x = ddim_step(_eps(model, x, j), x, j, j_prev, schedule, eta, noise)
     return x
 
-# %% ../nbs/03_sampler.ipynb #2db01232
+# %% ../nbs/03_sampler.ipynb #3dcdebe6
 def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
     "`x_T ~ N(sqrt(x_delta_hat) x0_hat, 1 - x_delta_hat)`, `x0_hat = -log(x_delta_hat)/gamma`; `standard=True`: N(0, I)."
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
@@ -260,7 +260,7 @@ def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
     xd = x_delta_hat.double()
     return (xd.sqrt()*(-xd.log()/schedule.gamma) + (1 - xd).sqrt()*z).to(x_delta_hat.dtype)
 
-# %% ../nbs/03_sampler.ipynb #78500346
+# %% ../nbs/03_sampler.ipynb #309fa9f9
 GENERATORS = ('block_sequential', 'ddpm_pixel', 's2n', 'parallel_deterministic', 'algorithm1')
 
 def generate(vae, model, n:int, schedule, sampler:str='block_sequential', K:int=10, steps:int=10, generator=None,
@@ -279,7 +279,7 @@ def generate(vae, model, n:int, schedule, sampler:str='block_sequential', K:int=
     if sampler == 'ddpm_pixel': return ddpm_pixel(model, x_T, T, xd, schedule, generator=generator)
     return s2n(model, x_T, T, xd, schedule, steps=steps, generator=generator)
 
-# %% ../nbs/03_sampler.ipynb #28d42903
+# %% ../nbs/03_sampler.ipynb #6240cf19
 def network_passes(sampler:str, i:int=200, K:int=10, steps:int=10) -> int:
     "Number of network passes `sampler` makes from step `i` (`K` for `block_sequential`, `steps` for `s2n` and `ddim`)."
     n = {'algorithm1': 1, 'parallel_deterministic': 1, 'block_sequential': math.ceil(i/K), 'ddpm_pixel': i,
@@ -291,7 +291,7 @@ def to_images(x0_hat, eps:float=EPS):
     "Map a sampler's model-space output to images in `[0, 1]`, clamping only here."
     return from_model(x0_hat, eps).clamp(0, 1)
 
-# %% ../nbs/03_sampler.ipynb #722524a7
+# %% ../nbs/03_sampler.ipynb #716e84ed
 @torch.no_grad()
 def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_tilde'):
     "Forward chain from `x0` and the heads `Z` (B, T, ...) an oracle gives: `'eps_tilde'` (training targets) or `'per_step'` (retraces the chain)."
@@ -305,7 +305,7 @@ def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_
     else: Z = noise*((1 - ab)/(1 - schedule.alpha(x0.double()))).sqrt()
     return traj[-1].to(x0.dtype), Z.transpose(0, 1).contiguous().to(x0.dtype), traj
 
-# %% ../nbs/03_sampler.ipynb #808f6546
+# %% ../nbs/03_sampler.ipynb #ad12e6c6
 def plot_reconstructions(x0, outs:dict, n:int=6):
     "Grid: the clean images, then each sampler's output (clamped to [0, 1] for display only), with its RMS error in the row title."
     import matplotlib.pyplot as plt
