@@ -6,7 +6,7 @@
 __all__ = ['SYSTEMS', 'SAMPLERS', 'DEMO_SAMPLERS', 'train_system', 'load_system', 'sample_images', 'save_grid', 'save_npz',
            'evaluate_system', 'format_quality', 'bench_system', 'format_bench', 'demo', 'main']
 
-# %% ../nbs/09_cli.ipynb #1ad49de9
+# %% ../nbs/09_cli.ipynb #64491302
 import argparse, json, math, pathlib, sys, time
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ from .vae import ScaleVAE
 from .unet import ParallelUNet, EpsUNet
 from . import sampler as S
 
-# %% ../nbs/09_cli.ipynb #875fdd73
+# %% ../nbs/09_cli.ipynb #5670bc57
 SYSTEMS = {'pixel': ('vae', 'parallel'), 'ddpm': ('eps',)}
 
 def _saved_config(path:pathlib.Path) -> dict:
@@ -38,10 +38,10 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
     if other: raise ValueError(f"{out} holds a {'pixel' if 'vae' in other else 'ddpm'} run, not a {model} one; choose another --out")
     if existing and not resume: raise ValueError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
     if resume and not existing: raise ValueError(f"nothing to resume in {out} (no {names[0]}/last.pt); drop --resume to start a run there")
+    settings = {k: v for k, v in settings.items() if v is not None}      # None: not set by the caller
     if resume:                                        # the saved settings, except what the caller sets explicitly
         saved = _saved_config(out/existing[0]/'last.pt')
         settings = {k: saved[k] for k in ('data', 'config', 'data_path', 'n_data', 'batch_size', 'lr', 'ema_decay', 'grad_clip', 'kl_weight', 'seed')} | settings
-    settings = {k: v for k, v in settings.items() if v is not None}
     data = settings.get('data', 'shapes')
     if data not in DATASETS: raise ValueError(f"unknown data set {data!r}: choose one of {', '.join(DATASETS)}")
     images = load_images(data, 'train', path=settings.get('data_path'), n=settings.get('n_data'), seed=settings.get('seed', 0))[0]
@@ -53,7 +53,7 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
         paths[name] = out/name/'last.pt'
     return paths
 
-# %% ../nbs/09_cli.ipynb #8cc6417d
+# %% ../nbs/09_cli.ipynb #28e39f0e
 SAMPLERS = {'pixel': S.GENERATORS, 'ddpm': ('ddpm', 'ddim')}
 _CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'eps': EpsUNet}
 
@@ -122,7 +122,7 @@ def save_npz(images:torch.Tensor, path, **meta) -> pathlib.Path:
     np.savez_compressed(path, images=arr, **{k: np.asarray(v) for k, v in meta.items()})
     return path
 
-# %% ../nbs/09_cli.ipynb #ef711394
+# %% ../nbs/09_cli.ipynb #dac344a1
 def evaluate_system(system:dict, n:int=1000, sampler:str=None, seed:int=0, reference:str=None, split:str='test',
                     batch_size:int=64, progress:bool=True, **kw) -> dict:
     "Sample `n` images from a loaded system and measure FD and KID against a reference split (default: the training data's test split)."
@@ -140,7 +140,7 @@ def format_quality(r:dict) -> str:
     return (f"FD {r['fd']:.3f}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, seed {r['seed']}, against {r['n_ref']} "
             f"{r['reference']} images; feature network {r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)")
 
-# %% ../nbs/09_cli.ipynb #10b1b7f0
+# %% ../nbs/09_cli.ipynb #71949f4c
 def _timeit(fn, device, reps:int=3) -> float:
     "Median seconds of `fn()` after one warm-up call."
     def sync():
@@ -196,7 +196,7 @@ def format_bench(rows, config, batch, device) -> str:
         lines.append(f"{name:46s} {p if p else '':>6} {t:9.4f} {r:8.1f}x" + ('  (vs the naive loop)' if name.startswith('recursion') and 'naive' not in name else ''))
     return '\n'.join(lines)
 
-# %% ../nbs/09_cli.ipynb #fb954a1f
+# %% ../nbs/09_cli.ipynb #142f743b
 DEMO_SAMPLERS = ('algorithm1', 'parallel_deterministic', 'block_sequential')
 
 def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:int=0, n_data:int=5000,
@@ -228,7 +228,7 @@ def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:
     log("time per part: " + ', '.join(f"{k} {v:.1f} s" for k, v in times.items()))
     return times
 
-# %% ../nbs/09_cli.ipynb #97380ab9
+# %% ../nbs/09_cli.ipynb #4b34040a
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='pixeldiff', description='Pixel-aware accelerated reverse diffusion: train, sample, evaluate and benchmark.')
     sub = p.add_subparsers(dest='command', required=True, metavar='{demo,train,sample,evaluate,bench}')
