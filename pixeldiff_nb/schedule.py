@@ -6,14 +6,14 @@
 __all__ = ['as_steps', 'Schedule', 'PixelSchedule', 'LinearSchedule', 'CosineSchedule', 'plot_mean_variance', 'forward_mosaic',
            'plot_forward_grid', 'explorer_figure', 'forward_explorer', 'forward_figures', 'forward_figures_cli']
 
-# %% ../nbs/02_schedule.ipynb #b7c8c9cb
+# %% ../nbs/02_schedule.ipynb #1cb1ebf7
 import math, pathlib, warnings
 import numpy as np
 import torch
 from fastcore.basics import patch
 from .data import check_finite, check_range, from_model, to_uint8, load_images, to_model
 
-# %% ../nbs/02_schedule.ipynb #7027bbfe
+# %% ../nbs/02_schedule.ipynb #db94ad42
 def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     "Validate step(s) `i` in `[lo, T]` and shape them to broadcast against `x0` (a `(B,)` tensor indexes the first axis)."
     if isinstance(i, (bool, float)) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)):
@@ -31,7 +31,7 @@ def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
     except RuntimeError: raise ValueError(f"{name} of shape {tuple(it.shape)} does not broadcast against x0 of shape {tuple(x0.shape)}") from None
     return it
 
-# %% ../nbs/02_schedule.ipynb #0397ec63
+# %% ../nbs/02_schedule.ipynb #093d4a43
 def _one_minus_exp(log_a): return -torch.expm1(log_a)   # 1 - a, exact for a near 1
 
 def _check_T(T):
@@ -89,7 +89,7 @@ class Schedule:
         mean = (lab1/2).exp()*_one_minus_exp(la)/den*x + (la/2).exp()*_one_minus_exp(lab1)/den*x_j.double()
         return self._out(mean, x0), self._out(_one_minus_exp(lab1)/den*_one_minus_exp(la), x0)
 
-# %% ../nbs/02_schedule.ipynb #5e4ca261
+# %% ../nbs/02_schedule.ipynb #55f2d999
 @patch
 @torch.no_grad()
 def trajectory(self:Schedule,
@@ -113,7 +113,7 @@ def trajectory(self:Schedule,
     out[1:] = (lab/2).exp()*acc
     return out
 
-# %% ../nbs/02_schedule.ipynb #41bdecb9
+# %% ../nbs/02_schedule.ipynb #b30e2624
 class PixelSchedule(Schedule):
     "Pixel-aware schedule `alpha = exp(-gamma x0 / T)` per pixel (001 Eqs 7 to 9)."
     def __init__(self,
@@ -150,7 +150,7 @@ class PixelSchedule(Schedule):
         check_range(x_delta, 0.0, 1.0, 'x_delta', "x_delta = exp(-gamma x0) lies in (0, 1].", lo_open=True)
         return (-x_delta.double().log()/self.gamma).to(x_delta.dtype)
 
-# %% ../nbs/02_schedule.ipynb #44200cab
+# %% ../nbs/02_schedule.ipynb #01c54b8d
 class _ScalarSchedule(Schedule):
     "A schedule with one `beta_i` per step for every pixel (index 0 of the tables is step 0)."
     def __init__(self, betas:torch.Tensor):
@@ -182,7 +182,7 @@ class CosineSchedule(_ScalarSchedule):
         self.s = s
     def __repr__(self): return f"CosineSchedule(T={self.T}, s={self.s:g})"
 
-# %% ../nbs/02_schedule.ipynb #63f652bf
+# %% ../nbs/02_schedule.ipynb #84e4880e
 def plot_mean_variance(x0:torch.Tensor,       # one model-space image (C, H, W)
                        schedules:dict,        # name -> Schedule
                        channel:int=0,         # colour channel to follow (001 Fig 2 uses red)
@@ -226,7 +226,7 @@ def plot_forward_grid(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0
     fig.tight_layout()
     return fig
 
-# %% ../nbs/02_schedule.ipynb #bdba5a7d
+# %% ../nbs/02_schedule.ipynb #60143645
 def explorer_figure(x0:torch.Tensor, gamma:float=20.0, T:int=200, i:int=20, seed:int=0):
     "One frame of the explorer: `x_i` of the pixel-aware chain and its `alpha_bar_i` map (mean over channels)."
     import matplotlib.pyplot as plt
@@ -245,9 +245,10 @@ def explorer_figure(x0:torch.Tensor, gamma:float=20.0, T:int=200, i:int=20, seed
 
 def forward_explorer(x0:torch.Tensor, gamma:float=20.0, T:int=200, seed:int=0):
     "Sliders for `gamma`, `T` and `i` over one model-space image `(C, H, W)` (needs ipywidgets, imported here)."
+    import io
     import ipywidgets as W
     import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import display, Image
     g = W.FloatSlider(value=gamma, min=1, max=100, step=1, description='gamma')
     t = W.IntSlider(value=T, min=10, max=1000, step=10, description='T')
     i = W.IntSlider(value=min(20, T), min=0, max=T, description='i')
@@ -258,12 +259,13 @@ def forward_explorer(x0:torch.Tensor, gamma:float=20.0, T:int=200, seed:int=0):
         with out:
             out.clear_output(wait=True)
             fig = explorer_figure(x0, g.value, t.value, i.value, seed)
-            display(fig); plt.close(fig)
+            buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80); plt.close(fig)
+            display(Image(data=buf.getvalue(), format='png'))      # a PNG whatever matplotlib backend the kernel runs
     for w in (g, t, i): w.observe(draw, names='value')
     draw()
     return W.VBox([W.HBox([g, t, i]), out])
 
-# %% ../nbs/02_schedule.ipynb #619671f0
+# %% ../nbs/02_schedule.ipynb #ac342829
 def forward_figures(out='figures',        # folder to write the PNG files into
                     data:str='shapes',    # data set: shapes, cifar10 or folder
                     path=None,            # data folder for cifar10 (optional) or folder (required)
