@@ -6,7 +6,7 @@
 __all__ = ['SYSTEMS', 'SAMPLERS', 'DEMO_SAMPLERS', 'train_system', 'load_system', 'sample_images', 'save_grid', 'save_npz',
            'evaluate_system', 'format_quality', 'bench_system', 'format_bench', 'demo', 'main']
 
-# %% ../nbs/09_cli.ipynb #64491302
+# %% ../nbs/09_cli.ipynb #639c9e4f
 import argparse, json, math, pathlib, sys, time
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ from .vae import ScaleVAE
 from .unet import ParallelUNet, EpsUNet
 from . import sampler as S
 
-# %% ../nbs/09_cli.ipynb #5670bc57
+# %% ../nbs/09_cli.ipynb #266f23f7
 SYSTEMS = {'pixel': ('vae', 'parallel'), 'ddpm': ('eps',)}
 
 def _saved_config(path:pathlib.Path) -> dict:
@@ -53,7 +53,7 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
         paths[name] = out/name/'last.pt'
     return paths
 
-# %% ../nbs/09_cli.ipynb #28e39f0e
+# %% ../nbs/09_cli.ipynb #778b1cbc
 SAMPLERS = {'pixel': S.GENERATORS, 'ddpm': ('ddpm', 'ddim')}
 _CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'eps': EpsUNet}
 
@@ -75,7 +75,7 @@ def load_system(run, device='cpu') -> dict:
 
 @torch.no_grad()
 def sample_images(system:dict, n:int=16, sampler:str=None, seed:int=0, K:int=10, steps:int=10, standard_prior:bool=False,
-                  batch_size:int=64, progress:bool=True) -> tuple:
+                  batch_size:int=64, progress:bool=True, clip:bool=False) -> tuple:
     "`(images (n, 3, H, W) in [0, 1], fraction of pixels clamped)` from a loaded system."
     from tqdm.auto import tqdm
     kind = system['kind']
@@ -93,12 +93,12 @@ def sample_images(system:dict, n:int=16, sampler:str=None, seed:int=0, K:int=10,
         b = min(batch_size, n - k)
         if kind == 'pixel':
             model = lambda x, xd, j, heads=None: net(x, xd, j, heads=heads).float()
-            x = S.generate(system['vae'], model, b, net.schedule(), sampler, K=K, steps=steps, generator=g, standard_prior=standard_prior, ops=ops)
+            x = S.generate(system['vae'], model, b, net.schedule(), sampler, K=K, steps=steps, generator=g, standard_prior=standard_prior, ops=ops, clip=clip)
             u = from_model(x)
         else:
             lin, x_T = LinearSchedule(net.T), torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=dev)
             eps = lambda x, j: net(x, j).float()
-            x = S.ddpm(eps, x_T, net.T, lin, generator=g) if sampler == 'ddpm' else S.ddim(eps, x_T, net.T, lin, steps=steps)
+            x = S.ddpm(eps, x_T, net.T, lin, generator=g, clip=clip) if sampler == 'ddpm' else S.ddim(eps, x_T, net.T, lin, steps=steps, clip=clip)
             u = from_model((x + 1)/2)                                   # the baseline works on 2 x0 - 1, x0 in [eps, 1]
         u = torch.nan_to_num(u.float(), nan=0.5)
         clamped += ((u < 0) | (u > 1)).sum().item()
@@ -122,7 +122,7 @@ def save_npz(images:torch.Tensor, path, **meta) -> pathlib.Path:
     np.savez_compressed(path, images=arr, **{k: np.asarray(v) for k, v in meta.items()})
     return path
 
-# %% ../nbs/09_cli.ipynb #dac344a1
+# %% ../nbs/09_cli.ipynb #e27d6d64
 def evaluate_system(system:dict, n:int=1000, sampler:str=None, seed:int=0, reference:str=None, split:str='test',
                     batch_size:int=64, progress:bool=True, **kw) -> dict:
     "Sample `n` images from a loaded system and measure FD and KID against a reference split (default: the training data's test split)."
@@ -134,13 +134,14 @@ def evaluate_system(system:dict, n:int=1000, sampler:str=None, seed:int=0, refer
     data = reference or system['data']
     path = system[('vae' if system['kind'] == 'pixel' else 'eps') + '_config'].get('data_path') if data == system['data'] else None
     q = quality(x, data, split, seed=seed, path=path, progress=progress)
-    return dict(q, sampler=sampler or ('block_sequential' if system['kind'] == 'pixel' else 'ddim'), clamped=clamped, sample_seconds=t_sample)
+    name = sampler or ('block_sequential' if system['kind'] == 'pixel' else 'ddim')
+    return dict(q, sampler=name + (' (clipped)' if kw.get('clip') else ''), clamped=clamped, sample_seconds=t_sample)
 
 def format_quality(r:dict) -> str:
     return (f"FD {r['fd']:.3f}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, seed {r['seed']}, against {r['n_ref']} "
             f"{r['reference']} images; feature network {r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)")
 
-# %% ../nbs/09_cli.ipynb #71949f4c
+# %% ../nbs/09_cli.ipynb #83a9e177
 def _timeit(fn, device, reps:int=3) -> float:
     "Median seconds of `fn()` after one warm-up call."
     def sync():
@@ -196,8 +197,8 @@ def format_bench(rows, config, batch, device) -> str:
         lines.append(f"{name:46s} {p if p else '':>6} {t:9.4f} {r:8.1f}x" + ('  (vs the naive loop)' if name.startswith('recursion') and 'naive' not in name else ''))
     return '\n'.join(lines)
 
-# %% ../nbs/09_cli.ipynb #142f743b
-DEMO_SAMPLERS = ('algorithm1', 'parallel_deterministic', 'block_sequential')
+# %% ../nbs/09_cli.ipynb #3ff518c9
+DEMO_SAMPLERS = ('algorithm1', 'parallel_deterministic', 'block_sequential', 'block_sequential+clip')
 
 def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:int=0, n_data:int=5000,
          device=None, progress:bool=True, log=print) -> dict:
@@ -218,17 +219,19 @@ def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:
     system = load_system(out/'run', device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     for name in DEMO_SAMPLERS:
         t = time.perf_counter()
-        x, clamped = sample_images(system, n, name, seed=seed, progress=False)
-        f = save_grid(x, out/f'samples_{name}.png')
+        sampler, clip = name.split('+')[0], name.endswith('+clip')
+        x, clamped = sample_images(system, n, sampler, seed=seed, progress=False, clip=clip)
+        f = save_grid(x, out/f"samples_{name.replace('+', '_')}.png")
         times[f'sampling: {name}'] = time.perf_counter() - t
-        log(f"  {name:24s} {S.network_passes(name):3d} network passes, {clamped:6.1%} of pixels outside [0, 1] before clamping -> {f}")
+        log(f"  {name:24s} {S.network_passes(sampler):3d} network passes, {clamped:6.1%} of pixels outside [0, 1] before clamping -> {f}")
     times['total'] = time.perf_counter() - t0
     log(f"  after {steps} steps the heads are far from their targets, and the pixel schedule multiplies their errors by up to exp(gamma x0 / 2)\n"
-        f"  ({math.exp(system['parallel'].gamma/2):.1e} for a white pixel): expect noise here; `pixeldiff train` for longer runs, 07_train for what they learn")
+        f"  ({math.exp(system['parallel'].gamma/2):.1e} for a white pixel): without clipping expect noise; `+clip` clamps the implied x0 at every step\n"
+        f"  (03_sampler). `pixeldiff train` for longer runs, 07_train for what they learn")
     log("time per part: " + ', '.join(f"{k} {v:.1f} s" for k, v in times.items()))
     return times
 
-# %% ../nbs/09_cli.ipynb #4b34040a
+# %% ../nbs/09_cli.ipynb #03852185
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='pixeldiff', description='Pixel-aware accelerated reverse diffusion: train, sample, evaluate and benchmark.')
     sub = p.add_subparsers(dest='command', required=True, metavar='{demo,train,sample,evaluate,bench}')
@@ -259,6 +262,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--sampler', default=None, help=f"pixel runs: {', '.join(SAMPLERS['pixel'])} (default block_sequential); ddpm runs: ddpm, ddim (default ddim)")
     s.add_argument('--K', type=int, default=10, help='block size of block_sequential'); s.add_argument('--steps', type=int, default=10, help='steps of s2n and ddim')
     s.add_argument('--standard-prior', action='store_true', help='start from N(0, I) instead of the pixel-schedule prior')
+    s.add_argument('--clip', action='store_true', help='clamp the implied x0 to the image range at every step (not in the papers; see 03_sampler)')
     s.add_argument('--out', default='samples.png', help='PNG grid'); s.add_argument('--npz', default=None, help='also write the images (uint8) here')
     s.add_argument('--batch-size', type=int, default=64); s.add_argument('--device', default=None)
     e = add('evaluate', "Sample from a run and print FD and KID in this project's feature space, with sample count and seed.")
@@ -266,6 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument('--n', type=int, default=1000, help='generated images (10,000 for a reported figure)')
     e.add_argument('--sampler', default=None); e.add_argument('--seed', type=int, default=0)
     e.add_argument('--K', type=int, default=10); e.add_argument('--steps', type=int, default=10)
+    e.add_argument('--clip', action='store_true', help='clamp the implied x0 to the image range at every step')
     e.add_argument('--reference', default=None, choices=('shapes', 'cifar10'), help="reference data set (default: the run's)")
     e.add_argument('--batch-size', type=int, default=64); e.add_argument('--device', default=None)
     e.add_argument('--json', default=None, help='also write the result here')
@@ -300,13 +305,13 @@ def main(argv=None) -> int:
             if not a.out.lower().endswith('.png'): raise ValueError(f"--out must end in .png, got {a.out}")
             sy = load_system(a.checkpoint, _device(a.device))
             t0 = time.perf_counter()
-            x, clamped = sample_images(sy, a.n, a.sampler, a.seed, a.K, a.steps, a.standard_prior, a.batch_size)
+            x, clamped = sample_images(sy, a.n, a.sampler, a.seed, a.K, a.steps, a.standard_prior, a.batch_size, clip=a.clip)
             print(f"{a.n} images in {time.perf_counter() - t0:.1f} s; {clamped:.1%} of pixels were outside [0, 1] before clamping")
             print(f"wrote {save_grid(x, a.out)}")
             if a.npz: print(f"wrote {save_npz(x, a.npz, sampler=a.sampler or '', seed=a.seed, checkpoint=str(a.checkpoint))}")
         elif a.command == 'evaluate':
             sy = load_system(a.checkpoint, _device(a.device))
-            r = evaluate_system(sy, a.n, a.sampler, a.seed, a.reference, K=a.K, steps=a.steps, batch_size=a.batch_size)
+            r = evaluate_system(sy, a.n, a.sampler, a.seed, a.reference, K=a.K, steps=a.steps, batch_size=a.batch_size, clip=a.clip)
             print(format_quality(r))
             if a.json: pathlib.Path(a.json).write_text(json.dumps(r, indent=1) + '\n'); print(f"wrote {a.json}")
         elif a.command == 'bench':

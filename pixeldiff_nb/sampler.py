@@ -9,14 +9,14 @@ __all__ = ['GENERATORS', 'check_step', 'check_scale', 'check_inputs', 'log_alpha
            'ddim', 'prior_sample', 'generate', 'network_passes', 'to_images', 'trajectory_oracle',
            'plot_reconstructions']
 
-# %% ../nbs/03_sampler.ipynb #73d69895
+# %% ../nbs/03_sampler.ipynb #ef9faf19
 import math
 import numpy as np
 import torch
 from .data import EPS, check_finite, check_range, from_model
 from .schedule import PixelSchedule
 
-# %% ../nbs/03_sampler.ipynb #a15674b9
+# %% ../nbs/03_sampler.ipynb #319b9b1b
 def check_step(i, T:int, name:str='i', lo:int=1) -> int:
     "Validate one integer step `i` in `[lo, T]`."
     if isinstance(i, torch.Tensor) and i.numel() == 1 and not i.is_floating_point(): i = int(i)
@@ -44,7 +44,7 @@ def check_inputs(Z, x_i, i, x_delta_hat, schedule) -> int:
     check_scale(x_delta_hat, x_i)
     return i
 
-# %% ../nbs/03_sampler.ipynb #70cb5b4e
+# %% ../nbs/03_sampler.ipynb #6fb61240
 def log_alpha(x_delta_hat, T:int) -> torch.Tensor:
     "Alg 1 line 2 in log space, float64: `log alpha = log(x_delta_hat) / T`, clamped below 0 so `x_delta_hat = 1` gives the identity step."
     return (x_delta_hat.double().log()/T).clamp(max=-1e-30)
@@ -64,31 +64,40 @@ def reverse_steps(Zs:torch.Tensor,           # (B, K, *S): the heads for steps j
                   j:int,                     # the step to start from
                   x_delta_hat:torch.Tensor,  # (B, *S) scale estimate in (0, 1]
                   T:int,                     # the schedule's number of steps
-                  noise=None):               # None for no injected noise, else (B, K, *S) like Zs: line 8's eps
+                  noise=None,                # None for no injected noise, else (B, K, *S) like Zs: line 8's eps
+                  clip:bool=False):          # clamp the x0 each step implies to [eps, 1] (DDPM's clipped sampling; see below)
     "Alg 1 line 9 for steps `j, j-1, ..., j-K+1` in `x_j`'s dtype: returns `x_{j-K}`."
     K, x = Zs.shape[1], x_j
     la = log_alpha(x_delta_hat, T)                       # once: alpha is the same at every step
     one_m_a, inv_sqrt_a = -torch.expm1(la), (-la/2).exp().to(x.dtype)
     for m in range(K - 1, -1, -1):
         c, sqrt_bt = (v.to(x.dtype) for v in _step_terms(la, one_m_a, j - K + 1 + m))
-        x = (x - c*Zs[:, m])*inv_sqrt_a
+        x = _clipped_step(x, Zs[:, m], j - K + 1 + m, la, one_m_a) if clip else (x - c*Zs[:, m])*inv_sqrt_a
         if noise is not None: x = x + sqrt_bt*noise[:, m]
     return x
 
-# %% ../nbs/03_sampler.ipynb #816c6bbc
+def _clipped_step(x, Z, k:int, la, one_m_a):
+    "The posterior mean of `x_{k-1}` given `x_k` and the implied `x0 = (x_k - sqrt(1 - ab_k) Z)/sqrt(ab_k)` clamped to [eps, 1] (float64 inside)."
+    one_m_ab, one_m_ab1 = -torch.expm1(k*la), -torch.expm1((k - 1)*la)
+    xd = x.double()
+    x0 = ((xd - one_m_ab.sqrt()*Z.double())*(-k*la/2).exp()).clamp(EPS, 1.0)
+    return (((k - 1)*la/2).exp()*one_m_a/one_m_ab*x0 + (la/2).exp()*one_m_ab1/one_m_ab*xd).to(x.dtype)
+
+# %% ../nbs/03_sampler.ipynb #853066d9
 def _draw(shape, like, generator, noise, name='noise'):
     if noise is None: return torch.randn(shape, generator=generator, dtype=like.dtype, device=like.device)
     if tuple(noise.shape) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(noise.shape)}")
     return check_finite(noise, name)
 
 def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None,
-               noise=None):   # optional (B, T, *S) injected noise, `noise[:, j-1]` for step j; drawn from `generator` if None
+               noise=None,          # optional (B, T, *S) injected noise, `noise[:, j-1]` for step j; drawn from `generator` if None
+               clip:bool=False):    # not in the paper: clamp the implied x0 at every step (see `reverse_steps`)
     "000/001 Algorithm 1 exactly as printed: one set of heads `Z`, noise injected at every step; returns `x0_hat`, unclamped."
     i = check_inputs(Z, x_i, i, x_delta_hat, schedule)
     noise = _draw(Z.shape, x_i, generator, noise)
-    return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, noise[:, :i])
+    return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, noise[:, :i], clip=clip)
 
-# %% ../nbs/03_sampler.ipynb #156bf7f9
+# %% ../nbs/03_sampler.ipynb #566801fc
 def collapsed_weights(x_delta_hat, T:int, i:int, dtype=torch.float32) -> torch.Tensor:
     "The weights `w_j = (1 - alpha)/sqrt(alpha_bar_j (1 - alpha_bar_j))`, `j = 1..i`, as a `(B, i, *S)` tensor."
     la = log_alpha(x_delta_hat, T).to(torch.promote_types(dtype, torch.float32)).unsqueeze(1)
@@ -96,15 +105,16 @@ def collapsed_weights(x_delta_hat, T:int, i:int, dtype=torch.float32) -> torch.T
     return (-torch.expm1(la)*torch.rsqrt((j*la).exp()*-torch.expm1(j*la))).to(dtype)
 
 def parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator=None,
-                           collapsed:bool=True):   # one weighted sum over j (True) or the step-by-step loop (False)
+                           collapsed:bool=True,    # one weighted sum over j (True) or the step-by-step loop (False)
+                           clip:bool=False):       # clamp the implied x0 at every step (the loop; `collapsed` is then ignored)
     "Algorithm 1 without the injected noise: `x0_hat = x_i / sqrt(alpha_bar_i) - sum_j w_j Z^j`; `generator` is unused."
     i = check_inputs(Z, x_i, i, x_delta_hat, schedule)
-    if not collapsed: return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T)
+    if clip or not collapsed: return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, clip=clip)
     w = collapsed_weights(x_delta_hat, schedule.T, i, x_i.dtype)
     inv_sqrt_ab = (-log_alpha(x_delta_hat, schedule.T)*i/2).exp().to(x_i.dtype)
     return x_i*inv_sqrt_ab - (w*Z[:, :i]).sum(1)
 
-# %% ../nbs/03_sampler.ipynb #3ec41ec7
+# %% ../nbs/03_sampler.ipynb #6174bd74
 def _check_model_inputs(x_i, i, x_delta_hat, schedule):
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     if not isinstance(x_i, torch.Tensor) or x_i.ndim < 2: raise ValueError(f"x_i must be a batch tensor (B, C, H, W), got {tuple(getattr(x_i, 'shape', ()))}")
@@ -123,42 +133,47 @@ def bridge_std(x_delta_hat, T:int, j:int, lo:int) -> torch.Tensor:
     return (-torch.expm1(lo*la)*-torch.expm1((j - lo)*la)/-torch.expm1(j*la)).sqrt()
 
 def block_step(Zs, x_j, j, x_delta_hat, schedule, generator=None,
-               noise:str='bridge'):   # 'bridge': one draw with the K-step bridge variance; 'per_step': line 8 at every step
+               noise:str='bridge',    # 'bridge': one draw with the K-step bridge variance; 'per_step': line 8 at every step
+               clip:bool=False):      # clamp the implied x0 at every step (see `reverse_steps`)
     "One block: the `K = Zs.shape[1]` steps `j..j-K+1` of Alg 1 line 9 from heads `Zs = Z[:, j-K:j]`, then the block's noise; returns `x_{j-K}`."
     if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
     T = schedule.T
-    if noise == 'per_step': return reverse_steps(Zs, x_j, j, x_delta_hat, T, torch.randn(Zs.shape, generator=generator, dtype=x_j.dtype, device=x_j.device))
+    if noise == 'per_step': return reverse_steps(Zs, x_j, j, x_delta_hat, T, torch.randn(Zs.shape, generator=generator, dtype=x_j.dtype, device=x_j.device), clip=clip)
     z = torch.randn(x_j.shape, generator=generator, dtype=x_j.dtype, device=x_j.device)
-    return reverse_steps(Zs, x_j, j, x_delta_hat, T) + bridge_std(x_delta_hat, T, j, j - Zs.shape[1]).to(x_j.dtype)*z
+    return reverse_steps(Zs, x_j, j, x_delta_hat, T, clip=clip) + bridge_std(x_delta_hat, T, j, j - Zs.shape[1]).to(x_j.dtype)*z
 
 def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=None,
                      noise:str='bridge',      # see `block_step`
-                     step=None):              # the block function, `block_step` by default (`pixeldiff_nb.cuda.block_step` fuses it)
+                     step=None,               # the block function, `block_step` by default (`pixeldiff_nb.cuda.block_step` fuses it)
+                     clip:bool=False):        # clamp the implied x0 at every step (needs the default `step`)
     "Re-run `model` every `K` steps and use its heads for the next `K` steps of Alg 1 line 9: `ceil(i/K)` passes."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     if isinstance(K, bool) or not isinstance(K, int) or K < 1: raise ValueError(f"K must be an int >= 1, got {K}")
     if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
+    if clip and step not in (None, block_step): raise ValueError("clip=True needs the default block step (the fused one does not clip)")
     x, j, step = x_i, i, step or block_step
     while j > 0:
         k = min(K, j)
-        x = step(_heads(model, x, x_delta_hat, j, j - k + 1, j), x, j, x_delta_hat, schedule, generator=generator, noise=noise)
+        Zs = _heads(model, x, x_delta_hat, j, j - k + 1, j)
+        x = step(Zs, x, j, x_delta_hat, schedule, generator=generator, noise=noise, **({'clip': True} if clip else {}))
         j -= k
     return x
 
-def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None):
-    "Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes."
+def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=False):
+    "Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes; `clip` clamps x0 to [eps, 1]."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     la, x = log_alpha(x_delta_hat, schedule.T), x_i
     for j in range(i, 0, -1):
         eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0].double()
         ab, ab1 = (j*la).exp(), ((j - 1)*la).exp()
         x0_j = (x.double() - (1 - ab).sqrt()*eps)/ab.sqrt()
+        if clip: x0_j = x0_j.clamp(EPS, 1.0)
         mean = ab1.sqrt()*-torch.expm1(la)/(1 - ab)*x0_j + (la/2).exp()*(1 - ab1)/(1 - ab)*x.double()
         var = (1 - ab1)/(1 - ab)*-torch.expm1(la)
         x = (mean + var.sqrt()*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)).to(x_i.dtype)
     return x
 
-# %% ../nbs/03_sampler.ipynb #72c6c047
+# %% ../nbs/03_sampler.ipynb #8eff1470
 class PosteriorOracle:
     "The heads an ideal network would output if it knew `x0`: `Z^k = E[eps_tilde_k | x_j, x0] = rho_kj eps_tilde_j`, `k <= j` (zero for `k > j`)."
     def __init__(self, x0:torch.Tensor, schedule:PixelSchedule):
@@ -176,7 +191,7 @@ class PosteriorOracle:
         rho = (ab_j*-torch.expm1(k*la)/(ab_k*-torch.expm1(j*la))).sqrt()
         return torch.where(k <= j, rho*eps_j, 0).to(x_j.dtype)
 
-# %% ../nbs/03_sampler.ipynb #675574a1
+# %% ../nbs/03_sampler.ipynb #409bacfa
 def s2n_coefficients(x0, t, s, gamma:float, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0):
     "Torch float64 form of `theory.s2n_step_coefficients`: `(c_z, c_eps, c_noise)` of 003 Corollary 1 (sign corrected) on the pixel schedule."
     x0 = x0.double()
@@ -208,23 +223,27 @@ def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.
         x = x_new.to(x_i.dtype)
     return x
 
-# %% ../nbs/03_sampler.ipynb #ac9f1c5e
+# %% ../nbs/03_sampler.ipynb #dfb95ccc
 def _scalar(schedule, j):
     lab = getattr(schedule, 'log_alpha_bars', None)
     if lab is None: raise TypeError(f"ddpm and ddim need a scalar schedule (LinearSchedule or CosineSchedule), got {type(schedule).__name__}")
     return float(lab[j].exp())
 
-def ddpm_step(eps, x_j, j:int, schedule, noise=None):
-    "One DDPM ancestral step (Ho et al. Eq 11, `sigma^2 = beta_tilde`) on a scalar schedule."
+def ddpm_step(eps, x_j, j:int, schedule, noise=None, clip:bool=False):
+    "One DDPM ancestral step (Ho et al. Eq 11, `sigma^2 = beta_tilde`) on a scalar schedule; `clip` clamps the implied x0 to [-1, 1] (Eq 7's mean)."
     ab, ab1 = _scalar(schedule, j), _scalar(schedule, j - 1)
     a = ab/ab1
-    x = (x_j - (1 - a)/math.sqrt(1 - ab)*eps)/math.sqrt(a)
+    if clip:
+        x0 = ((x_j - math.sqrt(1 - ab)*eps)/math.sqrt(ab)).clamp(-1, 1)
+        x = math.sqrt(ab1)*(1 - a)/(1 - ab)*x0 + math.sqrt(a)*(1 - ab1)/(1 - ab)*x_j
+    else: x = (x_j - (1 - a)/math.sqrt(1 - ab)*eps)/math.sqrt(a)
     return x if noise is None or j == 1 else x + math.sqrt((1 - ab1)/(1 - ab)*(1 - a))*noise
 
-def ddim_step(eps, x_j, j:int, j_prev:int, schedule, eta:float=0.0, noise=None):
-    "One DDIM step from `j` to `j_prev < j` (Song et al. Eq 12; `eta = 0` deterministic); `j_prev <= 0` lands on `alpha_bar = 1`."
+def ddim_step(eps, x_j, j:int, j_prev:int, schedule, eta:float=0.0, noise=None, clip:bool=False):
+    "One DDIM step from `j` to `j_prev < j` (Song et al. Eq 12; `eta = 0` deterministic); `j_prev <= 0` lands on `alpha_bar = 1`; `clip` clamps x0 to [-1, 1] and re-derives eps."
     ab, ab1 = _scalar(schedule, j), _scalar(schedule, max(j_prev, 0))
     x0 = (x_j - math.sqrt(1 - ab)*eps)/math.sqrt(ab)
+    if clip: x0 = x0.clamp(-1, 1); eps = (x_j - math.sqrt(ab)*x0)/math.sqrt(1 - ab)
     sigma = eta*math.sqrt((1 - ab1)/(1 - ab)*(1 - ab/ab1))
     x = math.sqrt(ab1)*x0 + math.sqrt(max(1 - ab1 - sigma**2, 0.0))*eps
     return x if sigma == 0 or noise is None else x + sigma*noise
@@ -234,23 +253,23 @@ def _eps(model, x, j):
     if e.shape != x.shape: raise ValueError(f"model(x, {j}) must return the shape of x {tuple(x.shape)}, got {tuple(e.shape)}")
     return check_finite(e, f'the network output at step {j}')
 
-def ddpm(model, x_i, i, schedule, generator=None):
+def ddpm(model, x_i, i, schedule, generator=None, clip:bool=False):
     "DDPM ancestral sampling from step `i` (usually `T`): `i` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
     for j in range(i, 0, -1):
-        x = ddpm_step(_eps(model, x, j), x, j, schedule, torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device))
+        x = ddpm_step(_eps(model, x, j), x, j, schedule, torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device), clip=clip)
     return x
 
-def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None):
+def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None, clip:bool=False):
     "DDIM from step `i` on `steps` evenly spaced integer steps down to 0: `steps` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
     grid = step_grid(i, steps)
     for j, j_prev in zip(grid[:-1], grid[1:]):
         noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device) if eta else None
-        x = ddim_step(_eps(model, x, j), x, j, j_prev, schedule, eta, noise)
+        x = ddim_step(_eps(model, x, j), x, j, j_prev, schedule, eta, noise, clip=clip)
     return x
 
-# %% ../nbs/03_sampler.ipynb #3dcdebe6
+# %% ../nbs/03_sampler.ipynb #9f9f0089
 def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
     "`x_T ~ N(sqrt(x_delta_hat) x0_hat, 1 - x_delta_hat)`, `x0_hat = -log(x_delta_hat)/gamma`; `standard=True`: N(0, I)."
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
@@ -260,26 +279,29 @@ def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
     xd = x_delta_hat.double()
     return (xd.sqrt()*(-xd.log()/schedule.gamma) + (1 - xd).sqrt()*z).to(x_delta_hat.dtype)
 
-# %% ../nbs/03_sampler.ipynb #309fa9f9
+# %% ../nbs/03_sampler.ipynb #33c96bfd
 GENERATORS = ('block_sequential', 'ddpm_pixel', 's2n', 'parallel_deterministic', 'algorithm1')
 
 def generate(vae, model, n:int, schedule, sampler:str='block_sequential', K:int=10, steps:int=10, generator=None,
              standard_prior:bool=False,   # start from N(0, I) as the papers' text suggests, instead of the pixel-schedule prior
-             ops=None):                   # a module with the sampler functions (default this one; `pixeldiff_nb.cuda` fuses them)
+             ops=None,                    # a module with the sampler functions (default this one; `pixeldiff_nb.cuda` fuses them)
+             clip:bool=False):            # clamp the implied x0 at every step (not for s2n; runs the PyTorch samplers)
     "`n` images from scratch, in model space and unclamped: scale VAE decoder, prior, then `sampler` with `model`."
     if sampler not in GENERATORS: raise ValueError(f"sampler must be one of {GENERATORS}, got {sampler!r}")
+    if clip and sampler == 's2n': raise ValueError("clip=True is not implemented for s2n; use block_sequential, ddpm_pixel, parallel_deterministic or algorithm1")
     import sys
-    ops = ops or sys.modules[__name__]
+    ops = sys.modules[__name__] if clip or ops is None else ops
+    kw = {'clip': True} if clip else {}
     xd = vae.generate(n, generator=generator).float()
     x_T = prior_sample(xd, schedule, generator, standard=standard_prior)
     T = schedule.T
     if sampler in ('algorithm1', 'parallel_deterministic'):
-        return getattr(ops, sampler)(model(x_T, xd, T), x_T, T, xd, schedule, generator=generator)
-    if sampler == 'block_sequential': return ops.block_sequential(model, x_T, T, xd, schedule, K=K, generator=generator)
-    if sampler == 'ddpm_pixel': return ddpm_pixel(model, x_T, T, xd, schedule, generator=generator)
+        return getattr(ops, sampler)(model(x_T, xd, T), x_T, T, xd, schedule, generator=generator, **kw)
+    if sampler == 'block_sequential': return ops.block_sequential(model, x_T, T, xd, schedule, K=K, generator=generator, **kw)
+    if sampler == 'ddpm_pixel': return ddpm_pixel(model, x_T, T, xd, schedule, generator=generator, **kw)
     return s2n(model, x_T, T, xd, schedule, steps=steps, generator=generator)
 
-# %% ../nbs/03_sampler.ipynb #6240cf19
+# %% ../nbs/03_sampler.ipynb #195e6b65
 def network_passes(sampler:str, i:int=200, K:int=10, steps:int=10) -> int:
     "Number of network passes `sampler` makes from step `i` (`K` for `block_sequential`, `steps` for `s2n` and `ddim`)."
     n = {'algorithm1': 1, 'parallel_deterministic': 1, 'block_sequential': math.ceil(i/K), 'ddpm_pixel': i,
@@ -291,7 +313,7 @@ def to_images(x0_hat, eps:float=EPS):
     "Map a sampler's model-space output to images in `[0, 1]`, clamping only here."
     return from_model(x0_hat, eps).clamp(0, 1)
 
-# %% ../nbs/03_sampler.ipynb #716e84ed
+# %% ../nbs/03_sampler.ipynb #26071cda
 @torch.no_grad()
 def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_tilde'):
     "Forward chain from `x0` and the heads `Z` (B, T, ...) an oracle gives: `'eps_tilde'` (training targets) or `'per_step'` (retraces the chain)."
@@ -305,7 +327,7 @@ def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_
     else: Z = noise*((1 - ab)/(1 - schedule.alpha(x0.double()))).sqrt()
     return traj[-1].to(x0.dtype), Z.transpose(0, 1).contiguous().to(x0.dtype), traj
 
-# %% ../nbs/03_sampler.ipynb #ad12e6c6
+# %% ../nbs/03_sampler.ipynb #cbd44128
 def plot_reconstructions(x0, outs:dict, n:int=6):
     "Grid: the clean images, then each sampler's output (clamped to [0, 1] for display only), with its RMS error in the row title."
     import matplotlib.pyplot as plt

@@ -58,7 +58,7 @@ def test_train_refuses_to_overwrite_and_bad_resume(run_dir, tmp_path):
 
 def test_ddpm_baseline_trains_and_samples(tmp_path):
     ok('train', '--model', 'ddpm', '--steps', 2, '--out', tmp_path/'ddpm', *TINY)
-    out = ok('sample', '--checkpoint', tmp_path/'ddpm', '--n', 3, '--sampler', 'ddim', '--steps', 5, '--out', tmp_path/'g.png')
+    out = ok('sample', '--checkpoint', tmp_path/'ddpm', '--n', 3, '--sampler', 'ddim', '--steps', 5, '--clip', '--out', tmp_path/'g.png')
     assert (tmp_path/'g.png').is_file() and '3 images' in out
     one_line_error(pixeldiff('sample', '--checkpoint', tmp_path/'ddpm', '--sampler', 'algorithm1', '--out', tmp_path/'g.png'), 'does not apply to a ddpm run')
 
@@ -103,7 +103,8 @@ def test_demo_within_three_minutes(tmp_path):
     t0 = time.perf_counter()
     out = ok('demo', '--out', tmp_path/'demo', cwd=tmp_path)
     secs = time.perf_counter() - t0
-    for name in ('forward_grid.png', 'mean_variance.png', 'samples_algorithm1.png', 'samples_parallel_deterministic.png', 'samples_block_sequential.png'):
+    for name in ('forward_grid.png', 'mean_variance.png', 'samples_algorithm1.png', 'samples_parallel_deterministic.png', 'samples_block_sequential.png',
+                 'samples_block_sequential_clip.png'):
         assert (tmp_path/'demo'/name).stat().st_size > 1000, name
     assert 'time per part' in out
     print(out, f'demo took {secs:.0f} s')
