@@ -6,7 +6,7 @@
 __all__ = ['MODELS', 'PAPER_LR', 'TrainConfig', 'build', 'batch_loss', 'Batches', 'save_checkpoint', 'check_same_config',
            'load_weights', 'train', 'sample_grid']
 
-# %% ../nbs/07_train.ipynb #441b4ef2
+# %% ../nbs/07_train.ipynb #6494d3be
 import dataclasses, functools, math, os, pathlib
 import numpy as np
 import torch
@@ -16,7 +16,7 @@ from .schedule import PixelSchedule, LinearSchedule
 from .vae import ScaleVAE, vae_loss
 from .unet import ParallelUNet, EpsUNet, parallel_targets, parallel_loss
 
-# %% ../nbs/07_train.ipynb #e88b533d
+# %% ../nbs/07_train.ipynb #05f55d9d
 MODELS = ('vae', 'parallel', 'eps')
 PAPER_LR = {'tiny': 1e-4, 'cifar10': 1e-4, 'celeba128': 2e-4}
 
@@ -49,7 +49,7 @@ class TrainConfig:
         if self.lr is None: self.lr = PAPER_LR[self.config]
         if not (self.lr > 0 and math.isfinite(self.lr)): raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
 
-# %% ../nbs/07_train.ipynb #8d7aca90
+# %% ../nbs/07_train.ipynb #4b303c58
 @functools.lru_cache(maxsize=4)
 def _linear(T:int) -> LinearSchedule: return LinearSchedule(T)     # built once, not at every step
 
@@ -81,7 +81,7 @@ def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=sl
     xd_hat, mean, logvar = model(x_i, i[rows], noise=u[rows])        # through forward, so DDP synchronises the gradients
     return vae_loss(xd_hat, mean, logvar, x0[rows], m.gamma, cfg.kl_weight)[0]
 
-# %% ../nbs/07_train.ipynb #54fc2781
+# %% ../nbs/07_train.ipynb #53db3de1
 class Batches:
     "The global batch of any step, from a seeded permutation per epoch (drop_last)."
     def __init__(self, images:np.ndarray, batch_size:int, seed:int=0):
@@ -99,7 +99,7 @@ class Batches:
         x = torch.from_numpy(self.images[np.sort(self.indices(step))]).to(device).permute(0, 3, 1, 2)
         return to_model(x)
 
-# %% ../nbs/07_train.ipynb #9aa21092
+# %% ../nbs/07_train.ipynb #145bd631
 def save_checkpoint(path, **state):
     "`torch.save` to `path` atomically: a temporary file in the same folder, then a rename."
     path = pathlib.Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +122,7 @@ def load_weights(path, model, ema:bool=True, map_location='cpu'):
     model.load_state_dict(ck['ema'] if ema else ck['model'])
     return model
 
-# %% ../nbs/07_train.ipynb #e52e65ac
+# %% ../nbs/07_train.ipynb #01523fdf
 def _rng_state(gen):
     return dict(gen=gen.get_state(), torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
@@ -219,11 +219,12 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
                 (sample_fn or sample_grid)(ema, cfg, batches(0, device)[:8], out/f'samples_{step:07d}.png')
     except KeyboardInterrupt:
         if world == 1 and step: checkpoint()                                  # nothing lost: resume from here
+        bar.close()                                                           # so that the caller's message is the last line
         raise
     bar.close()
     return ema
 
-# %% ../nbs/07_train.ipynb #eae2b8b3
+# %% ../nbs/07_train.ipynb #92cc8c35
 @torch.no_grad()
 def sample_grid(model, cfg:TrainConfig, x0:torch.Tensor, path, seed:int=0):
     "Save a PNG grid showing what `model` does on `x0` (see above); returns the path."

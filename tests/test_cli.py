@@ -109,3 +109,23 @@ def test_demo_within_three_minutes(tmp_path):
     assert 'time per part' in out
     print(out, f'demo took {secs:.0f} s')
     assert secs < 180, f'pixeldiff demo took {secs:.0f} s, over the 3-minute promise'
+
+
+def test_interrupt_keeps_a_checkpoint_and_resumes(tmp_path):
+    "Ctrl-C during training: exit status 130, a line saying how to continue, and a checkpoint that --resume continues from."
+    import signal, torch
+    out = tmp_path/'run'
+    p = subprocess.Popen(['pixeldiff', 'train', '--out', str(out), '--steps', '2', '--vae-steps', '100000', *TINY],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out/'vae').is_dir() and time.time() < deadline and p.poll() is None: time.sleep(0.2)
+    time.sleep(4)                                         # some steps into the VAE's training
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, (p.returncode, err[-2000:])
+    assert 'interrupted' in err.strip().splitlines()[-1] and '--resume' in err.strip().splitlines()[-1]
+    step = torch.load(out/'vae'/'last.pt', weights_only=False)['step']
+    assert step > 0
+    ok('train', '--out', out, '--resume', '--vae-steps', step + 2, '--steps', 1, '--sample-every', '0')
+    assert torch.load(out/'vae'/'last.pt', weights_only=False)['step'] == step + 2
+    assert torch.load(out/'parallel'/'last.pt', weights_only=False)['step'] == 1
