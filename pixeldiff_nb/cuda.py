@@ -6,7 +6,7 @@
 __all__ = ['triton_usable', 'seed_tensor', 'fused_reverse', 'error_bound', 'algorithm1', 'parallel_deterministic', 'block_step',
            'block_sequential']
 
-# %% ../nbs/04_cuda.ipynb #c18a2757
+# %% ../nbs/04_cuda.ipynb #123616b3
 import math, os
 import torch
 from .schedule import PixelSchedule
@@ -16,7 +16,7 @@ try:
     import triton.language as tl
 except ImportError: triton = None
 
-# %% ../nbs/04_cuda.ipynb #943b476a
+# %% ../nbs/04_cuda.ipynb #0b348966
 if triton is not None:
     @triton.jit
     def _one_minus_exp(x):
@@ -101,10 +101,14 @@ if triton is not None:
             tl.atomic_or(FLAG, code)
         tl.store(OUT + b*N + n, acc.to(OUT.dtype.element_ty), mask=nmask)
 
-# %% ../nbs/04_cuda.ipynb #bc8af780
+# %% ../nbs/04_cuda.ipynb #dbdc7c7e
+def _interpreted() -> bool:
+    "Whether the loaded Triton runs kernels in its interpreter (TRITON_INTERPRET=1 was set before Triton was first imported)."
+    return triton is not None and type(tl.philox).__name__ == 'InterpretedFunction'
+
 def triton_usable(t:torch.Tensor) -> bool:
-    "Whether the Triton kernel can run on `t`'s device: CUDA, or the CPU under `TRITON_INTERPRET=1`."
-    return triton is not None and (t.is_cuda or (t.device.type == 'cpu' and os.environ.get('TRITON_INTERPRET') == '1'))
+    "Whether the Triton kernel can run on `t`'s device: CUDA, or the CPU with Triton loaded in interpreter mode."
+    return triton is not None and (t.is_cuda or (t.device.type == 'cpu' and _interpreted()))
 
 _DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
@@ -136,7 +140,8 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
                   check:bool=True,            # check values in the kernel and raise on bad ones (one host sync); False: fully asynchronous
                   block_n:int=512, block_k:int=8, num_warps:int=None, num_stages:int=1):  # tile, warps (None: 8 with Philox noise, else 4), pipeline depth
     "Run K reverse steps in one Triton launch; returns `x_{j-K}`."
-    if not triton_usable(x_j): raise RuntimeError("the Triton kernel needs a CUDA tensor (or TRITON_INTERPRET=1 set before importing triton, to run on the CPU)")
+    if not triton_usable(x_j): raise RuntimeError("the Triton kernel needs a CUDA tensor, or on the CPU Triton's interpreter: set TRITON_INTERPRET=1 "
+                                                  "before Triton is first imported (diffusers, for one, imports it), e.g. in the environment before starting Python")
     B, K = Zs.shape[:2]
     S = tuple(x_j.shape[1:]); N = math.prod(S)
     T = int(T); j = ref.check_step(j, T, 'j')
@@ -172,7 +177,7 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
         if code & 2: raise ValueError("the result is not finite: Z, x_j or the supplied noise hold NaN or inf (or the recursion overflowed float32)")
     return out
 
-# %% ../nbs/04_cuda.ipynb #540bb883
+# %% ../nbs/04_cuda.ipynb #cfe145ee
 def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) -> torch.Tensor:
     "A float32 rounding bound for `fused_reverse`: `ulps * eps32 *` the sum of the magnitudes of its terms, per pixel."
     K = Zs.shape[1]
@@ -185,7 +190,7 @@ def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) ->
         mag = mag + (s*step_noise.double().abs()).sum(1)
     return ulps*torch.finfo(torch.float32).eps*(mag + 1)
 
-# %% ../nbs/04_cuda.ipynb #772108f1
+# %% ../nbs/04_cuda.ipynb #ede680bb
 def _backend(backend, t):
     if backend not in ('auto', 'triton', 'torch'): raise ValueError(f"backend must be 'auto', 'triton' or 'torch', got {backend!r}")
     if backend == 'auto': return 'triton' if (t.is_cuda and triton is not None and t.dtype != torch.float64) else 'torch'
