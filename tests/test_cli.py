@@ -115,13 +115,17 @@ def test_interrupt_keeps_a_checkpoint_and_resumes(tmp_path):
     "Ctrl-C during training: exit status 130, a line saying how to continue, and a checkpoint that --resume continues from."
     import signal, torch
     out = tmp_path/'run'
+    # a background job (CI runs under nohup/&) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt
+    # handler: restore the default in the child, as in a terminal where a user presses Ctrl-C
     p = subprocess.Popen(['pixeldiff', 'train', '--out', str(out), '--steps', '2', '--vae-steps', '100000', *TINY],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not (out/'vae').is_dir() and time.time() < deadline and p.poll() is None: time.sleep(0.2)
     time.sleep(4)                                         # some steps into the VAE's training
     p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=120)
+    try: _, err = p.communicate(timeout=120)
+    finally: p.kill()
     assert p.returncode == 130, (p.returncode, err[-2000:])
     assert 'interrupted' in err.strip().splitlines()[-1] and '--resume' in err.strip().splitlines()[-1]
     step = torch.load(out/'vae'/'last.pt', weights_only=False)['step']
