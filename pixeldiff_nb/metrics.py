@@ -7,7 +7,7 @@ __all__ = ['FEATURE_NET_SHA256', 'FEATURE_NET_ID', 'FeatureNet', 'accuracy', 'tr
            'feature_net_record', 'as_unit_images', 'features', 'frechet_from_stats', 'frechet_distance',
            'mmd2_unbiased', 'kid', 'reference_features', 'quality']
 
-# %% ../nbs/08_metrics.ipynb #40598d9e
+# %% ../nbs/08_metrics.ipynb #f9e307e6
 import hashlib, json, math, pathlib, time
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .data import load_images, cache_dir
 
-# %% ../nbs/08_metrics.ipynb #32bcf649
+# %% ../nbs/08_metrics.ipynb #6339861c
 def _conv_bn(a:int, b:int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True))
 
@@ -33,7 +33,7 @@ class FeatureNet(nn.Module):
         return self.body((x - 0.5)/0.25).mean((2, 3))
     def forward(self, x): return self.fc(self.features(x))
 
-# %% ../nbs/08_metrics.ipynb #19e38cb1
+# %% ../nbs/08_metrics.ipynb #45b56e98
 def _as_float(images) -> torch.Tensor:
     "uint8 `(N, H, W, 3)` -> float `(N, 3, H, W)` in [0, 1]."
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255)
@@ -88,7 +88,7 @@ def train_feature_net(images:np.ndarray, labels:np.ndarray, epochs:int=15, batch
         if progress: print(rec)
     return net.eval().to(memory_format=torch.contiguous_format), history
 
-# %% ../nbs/08_metrics.ipynb #c5c12a99
+# %% ../nbs/08_metrics.ipynb #ac93ebb9
 FEATURE_NET_SHA256 = 'a91c2104fc1dcaaf9dfebb0fb753746c0b691ad995782e3d11ddf66fb8893c8a'
 FEATURE_NET_ID = FEATURE_NET_SHA256[:8]
 
@@ -119,7 +119,7 @@ def feature_net_record() -> dict:
     "The training record of the committed weights (test accuracy, epochs, seed, time, machine)."
     return json.loads((_assets()/'feature_net.json').read_text())
 
-# %% ../nbs/08_metrics.ipynb #47a47621
+# %% ../nbs/08_metrics.ipynb #7161754c
 def as_unit_images(images, name:str='images') -> torch.Tensor:
     "Float `(N, 3, 32, 32)` in [0, 1] from uint8 `(N, H, W, 3)` or float `(N, 3, H, W)` in [0, 1]; a clear error otherwise."
     if isinstance(images, np.ndarray):
@@ -147,7 +147,7 @@ def features(images, batch_size:int=500, device=None, net:FeatureNet=None, progr
     out = [net.features(x[k:k + batch_size].to(device)).double().cpu() for k in tqdm(range(0, len(x), batch_size), disable=not progress, desc='features')]
     return torch.cat(out).numpy()
 
-# %% ../nbs/08_metrics.ipynb #ce27a6b4
+# %% ../nbs/08_metrics.ipynb #63ebf680
 def _check_features(a, name:str, min_n:int=2) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2: raise ValueError(f"{name} must be a feature array (N, D), got shape {a.shape}; turn images into features with metrics.features")
@@ -171,7 +171,7 @@ def frechet_distance(a, b) -> float:
     if a.shape[1] != b.shape[1]: raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
     return frechet_from_stats(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
-# %% ../nbs/08_metrics.ipynb #7b8963b5
+# %% ../nbs/08_metrics.ipynb #b7e02a36
 def _poly_kernel(x, y): return (x@y.T/x.shape[1] + 1)**3
 
 def mmd2_unbiased(a, b) -> float:
@@ -193,7 +193,7 @@ def kid(a, b, subset_size:int=1000, seed:int=0) -> tuple:
     est = np.array([mmd2_unbiased(a[pa[s*size:(s + 1)*size]], b[pb[s*size:(s + 1)*size]]) for s in range(k)])
     return float(est.mean()), float(est.std(ddof=1)/np.sqrt(k))
 
-# %% ../nbs/08_metrics.ipynb #3af3cb67
+# %% ../nbs/08_metrics.ipynb #244dddc2
 def reference_features(data:str='cifar10', split:str='test', n:int=None, path=None, progress:bool=False) -> np.ndarray:
     "Features of a data set's split (first `n` images), cached on disk per feature network."
     f = cache_dir()/f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}.npy'
