@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .data import load_images, to_model
 from .schedule import PixelSchedule, LinearSchedule
 from .vae import ScaleVAE, vae_loss
-from .unet import ParallelUNet, EpsUNet, parallel_targets, parallel_loss
+from .unet import ParallelUNet, EpsUNet, PARALLEL_CONFIGS, parallel_targets, parallel_loss
 
 # %% ../nbs/07_train.ipynb #05f55d9d
 MODELS = ('vae', 'parallel', 'eps')
@@ -24,6 +24,8 @@ PAPER_LR = {'tiny': 1e-4, 'cifar10': 1e-4, 'celeba128': 2e-4}
 class TrainConfig:
     model:str = 'parallel'        # 'vae' (ScaleVAE), 'parallel' (ParallelUNet) or 'eps' (EpsUNet, the DDPM baseline)
     config:str = 'tiny'           # network size: 'tiny', 'cifar10' or 'celeba128'
+    gamma:float = None            # pixel schedule's gamma (vae, parallel); None: the config's
+    T:int = None                  # number of steps (vae and parallel: the pixel schedule's; eps: the linear one's); None: the config's
     data:str = 'shapes'           # 'shapes', 'cifar10' or 'folder'
     data_path:str = None          # folder for 'folder' (and optionally 'cifar10')
     n_data:int = None             # use only the first n training images
@@ -48,14 +50,20 @@ class TrainConfig:
         if not 0 <= self.ema_decay < 1: raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay}")
         if self.lr is None: self.lr = PAPER_LR[self.config]
         if not (self.lr > 0 and math.isfinite(self.lr)): raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
+        if self.gamma is not None and self.model == 'eps': raise ValueError("gamma sets the pixel schedule; the eps baseline uses the linear schedule (leave gamma unset)")
+        if self.gamma is not None and not (math.isfinite(self.gamma) and self.gamma > 0): raise ValueError(f"gamma must be a finite number > 0, got {self.gamma}")
+        if self.T is not None and (isinstance(self.T, bool) or not isinstance(self.T, int) or self.T < 1): raise ValueError(f"T must be an int >= 1, got {self.T!r}")
 
 # %% ../nbs/07_train.ipynb #4b303c58
 @functools.lru_cache(maxsize=4)
 def _linear(T:int) -> LinearSchedule: return LinearSchedule(T)     # built once, not at every step
 
 def build(cfg:TrainConfig) -> torch.nn.Module:
-    "The network `cfg` trains."
-    return {'vae': ScaleVAE, 'parallel': ParallelUNet, 'eps': EpsUNet}[cfg.model].from_config(cfg.config)
+    "The network `cfg` trains (`cfg.gamma` and `cfg.T` override the configuration's; the scale VAE gets the parallel U-Net's)."
+    if cfg.model == 'eps': return EpsUNet.from_config(cfg.config, **({'T': cfg.T} if cfg.T else {}))
+    p = PARALLEL_CONFIGS[cfg.config]
+    sched = dict(gamma=cfg.gamma or p['gamma'], T=cfg.T or p['T'])       # the two networks of a system share one schedule
+    return (ScaleVAE if cfg.model == 'vae' else ParallelUNet).from_config(cfg.config, **sched)
 
 def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=slice(None)) -> torch.Tensor:
     "The training loss of `model` on the rows `rows` of a global batch `x0`, whose random draws all come from `generator`."
