@@ -41,7 +41,7 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
     settings = {k: v for k, v in settings.items() if v is not None}      # None: not set by the caller
     if resume:                                        # the saved settings, except what the caller sets explicitly
         saved = _saved_config(out/existing[0]/'last.pt')
-        settings = {k: saved[k] for k in ('data', 'config', 'data_path', 'n_data', 'batch_size', 'lr', 'ema_decay', 'grad_clip', 'kl_weight', 'seed')} | settings
+        settings = {k: saved.get(k) for k in ('data', 'config', 'gamma', 'T', 'data_path', 'n_data', 'batch_size', 'lr', 'ema_decay', 'grad_clip', 'kl_weight', 'seed')} | settings
     data = settings.get('data', 'shapes')
     if data not in DATASETS: raise ValueError(f"unknown data set {data!r}: choose one of {', '.join(DATASETS)}")
     images = load_images(data, 'train', path=settings.get('data_path'), n=settings.get('n_data'), seed=settings.get('seed', 0))[0]
@@ -70,6 +70,8 @@ def load_system(run, device='cpu') -> dict:
         net = _CLASSES[n](**ck['model_config']); net.load_state_dict(ck['ema'])
         sys_[n] = net.to(device).eval().requires_grad_(False)
         sys_[f'{n}_config'], sys_[f'{n}_step'] = ck['train_config'], ck['step']
+    if kind == 'pixel' and (sys_['vae'].gamma, sys_['vae'].T) != (sys_['parallel'].gamma, sys_['parallel'].T):
+        raise ValueError(f"{run}: the scale VAE (gamma {sys_['vae'].gamma}, T {sys_['vae'].T}) and the parallel U-Net (gamma {sys_['parallel'].gamma}, T {sys_['parallel'].T}) were trained on different schedules; retrain one of them")
     sys_['data'] = sys_[f'{names[0]}_config']['data']
     return sys_
 
@@ -253,6 +255,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--lr', type=float, default=None, help="learning rate (default: the papers')")
     t.add_argument('--n-data', type=int, default=None, help='use only the first N training images')
     t.add_argument('--seed', type=int, default=None, help='seed of data order, initial weights and every draw (default 0)')
+    t.add_argument('--gamma', type=float, default=None, help="pixel schedule's gamma (pixel runs; default: the config's, 20 for tiny)")
+    t.add_argument('--T', type=int, default=None, help="number of diffusion steps (default: the config's; pixel 200, ddpm 1000)")
     t.add_argument('--resume', action='store_true', help='continue the run in --out exactly where it stopped')
     t.add_argument('--sample-every', type=int, default=500, help='write a sample grid every N steps (0: never)')
     t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 (default: cuda if available)')
@@ -299,7 +303,7 @@ def main(argv=None) -> int:
         elif a.command == 'train':
             t0 = time.perf_counter()
             paths = train_system(a.out, a.model, a.steps, a.vae_steps, a.resume, device=_device(a.device), data=a.data, data_path=a.data_path,
-                                 config=a.config, batch_size=a.batch_size, lr=a.lr, n_data=a.n_data, seed=a.seed, sample_every=a.sample_every)
+                                 config=a.config, batch_size=a.batch_size, lr=a.lr, n_data=a.n_data, seed=a.seed, sample_every=a.sample_every, gamma=a.gamma, T=a.T)
             print(f"trained {', '.join(paths)} in {time.perf_counter() - t0:.1f} s; checkpoints: {', '.join(str(v) for v in paths.values())}")
         elif a.command == 'sample':
             if not a.out.lower().endswith('.png'): raise ValueError(f"--out must end in .png, got {a.out}")
