@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything GPU-specific, in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
-#   bash bench/gpu_run.sh [checks] [kernel] [e2e] [train_step] [train]      (default: all of them)
+#   bash bench/gpu_run.sh [checks] [kernel] [e2e] [train_step] [train] [experiment]   (default: all but experiment,
+#   which takes a whole call: nbs/10_experiments' gpu protocol, ~10 min)
 # installs the pure-Python wheels carried in gpu_wheels/ if missing, then runs the CUDA-flagged notebook checks, the
 # benchmarks and a short CIFAR-10 training, writing reports under $OUT (or bench/results).
 # CIFAR-10 is read from $PIXELDIFF_CIFAR10 (default data/cifar10, a git-ignored copy of shared/data/cifar10).
@@ -21,6 +22,8 @@ for p in $parts; do
     train_step) timeout 120 python bench/train_step_bench.py --out "$OUT/train_step_bench.txt" || rc=1;;
     train)      timeout 300 python bench/train_eval.py --config cifar10 --minutes ${TRAIN_MINUTES:-1.5} --batch 128 --out "$OUT/train_eval" 2>&1 | grep -v Warning || rc=1
                 rm -f "$OUT"/train_eval/*/last.pt;;    # checkpoints stay on the device (too large to bring back)
+    experiment) timeout ${EXPERIMENT_SECONDS:-540} python bench/experiment.py --protocol gpu --out /tmp/experiment_gpu 2>&1 | grep -v Warning || rc=1
+                python -c "from pixeldiff_nb.experiments import copy_report; copy_report('/tmp/experiment_gpu', '$OUT/experiment_gpu')";;   # what finished, even after a timeout
     *) echo "unknown part $p"; rc=1;;
   esac
 done

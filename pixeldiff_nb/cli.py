@@ -41,7 +41,7 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
     settings = {k: v for k, v in settings.items() if v is not None}      # None: not set by the caller
     if resume:                                        # the saved settings, except what the caller sets explicitly
         saved = _saved_config(out/existing[0]/'last.pt')
-        settings = {k: saved.get(k) for k in ('data', 'config', 'gamma', 'T', 'data_path', 'n_data', 'batch_size', 'lr', 'ema_decay', 'grad_clip', 'kl_weight', 'seed')} | settings
+        settings = {k: saved.get(k) for k in ('data', 'config', 'gamma', 'T', 'data_path', 'n_data', 'batch_size', 'lr', 'ema_decay', 'ema_warmup', 'grad_clip', 'kl_weight', 'seed')} | settings
     data = settings.get('data', 'shapes')
     if data not in DATASETS: raise ValueError(f"unknown data set {data!r}: choose one of {', '.join(DATASETS)}")
     images = load_images(data, 'train', path=settings.get('data_path'), n=settings.get('n_data'), seed=settings.get('seed', 0))[0]
@@ -57,8 +57,8 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
 SAMPLERS = {'pixel': S.GENERATORS, 'ddpm': ('ddpm', 'ddim')}
 _CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'eps': EpsUNet}
 
-def load_system(run, device='cpu') -> dict:
-    "The EMA networks of the run folder `run`, with its kind ('pixel' or 'ddpm') and training settings."
+def load_system(run, device='cpu', ema:bool=True) -> dict:
+    "The networks of the run folder `run` (EMA weights, or the raw ones with `ema=False`), with its kind ('pixel' or 'ddpm') and training settings."
     run = pathlib.Path(run)
     if not run.is_dir(): raise FileNotFoundError(f"no run folder at {run}; train one with `pixeldiff train --out {run}`")
     for kind, names in SYSTEMS.items():
@@ -67,7 +67,7 @@ def load_system(run, device='cpu') -> dict:
     sys_ = dict(kind=kind, run=str(run))
     for n in names:
         ck = torch.load(run/n/'last.pt', map_location='cpu', weights_only=False)
-        net = _CLASSES[n](**ck['model_config']); net.load_state_dict(ck['ema'])
+        net = _CLASSES[n](**ck['model_config']); net.load_state_dict(ck['ema' if ema else 'model'])
         sys_[n] = net.to(device).eval().requires_grad_(False)
         sys_[f'{n}_config'], sys_[f'{n}_step'] = ck['train_config'], ck['step']
     if kind == 'pixel' and (sys_['vae'].gamma, sys_['vae'].T) != (sys_['parallel'].gamma, sys_['parallel'].T):

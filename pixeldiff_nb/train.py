@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'PAPER_LR', 'TrainConfig', 'build', 'batch_loss', 'Batches', 'save_checkpoint', 'check_same_config',
-           'load_weights', 'train', 'sample_grid']
+           'load_weights', 'ema_decay_at', 'train', 'sample_grid']
 
 # %% ../nbs/07_train.ipynb #6494d3be
 import dataclasses, functools, math, os, pathlib
@@ -33,6 +33,7 @@ class TrainConfig:
     steps:int = 1000              # total optimizer steps
     lr:float = None               # None: the papers' learning rate for `config`
     ema_decay:float = 0.999
+    ema_warmup:bool = True        # decay min(ema_decay, (1 + k)/(10 + k)) at update k, as diffusers' EMAModel: a short run's EMA is not its initialisation
     grad_clip:float = 1.0
     kl_weight:float = 1e-4        # the VAE's KL weight
     seed:int = 0
@@ -130,7 +131,12 @@ def load_weights(path, model, ema:bool=True, map_location='cpu'):
     model.load_state_dict(ck['ema'] if ema else ck['model'])
     return model
 
-# %% ../nbs/07_train.ipynb #01523fdf
+# %% ../nbs/07_train.ipynb #d2ecc978
+def ema_decay_at(k:int, cfg:TrainConfig) -> float:
+    "The EMA decay of update `k` (0-based)."
+    return min(cfg.ema_decay, (1 + k)/(10 + k)) if cfg.ema_warmup else cfg.ema_decay
+
+# %% ../nbs/07_train.ipynb #bdee5e20
 def _rng_state(gen):
     return dict(gen=gen.get_state(), torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
@@ -216,7 +222,7 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
             with torch.no_grad():
-                torch._foreach_lerp_(ema_params, model_params, 1 - cfg.ema_decay)     # one fused update, not a loop over tensors
+                torch._foreach_lerp_(ema_params, model_params, 1 - ema_decay_at(step, cfg))     # one fused update, not a loop over tensors
                 for be, bm in zip(ema.buffers(), model.buffers()): be.copy_(bm)
             step += 1
             if step % cfg.log_every == 0 or step == cfg.steps:
