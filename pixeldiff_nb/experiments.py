@@ -8,7 +8,7 @@ __all__ = ['PROTOCOLS', 'PAPER_TABLE_1', 'protocol', 'machine', 'n_params', 'tra
            'reconstruction', 'copy_report', 'run_experiment', 'sampler_frame', 'sweep_frame', 'plot_quality_vs_passes',
            'plot_ssim', 'recon_frame', 'grid_figure']
 
-# %% ../nbs/10_experiments.ipynb #80ae03a2
+# %% ../nbs/10_experiments.ipynb #e76965d4
 import dataclasses, json, math, os, pathlib, platform, time
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from .vae import ssim
 from . import sampler as S
 from .cli import load_system, sample_images, save_grid
 
-# %% ../nbs/10_experiments.ipynb #a5ed3959
+# %% ../nbs/10_experiments.ipynb #5064ef76
 PROTOCOLS = {
     'cpu': dict(data='cifar10', config='tiny', device='cpu', batch=dict(vae=32, parallel=16, eps=32),
                 minutes=dict(vae=2.0, parallel=12.0, eps=14.0), max_steps=None, gamma=20.0, T=200, eps_T=1000,
@@ -47,7 +47,7 @@ def protocol(name:str, **changes) -> dict:
     if unknown: raise ValueError(f"unknown protocol settings {sorted(unknown)}; the settings are {sorted(p)}")
     return p | changes
 
-# %% ../nbs/10_experiments.ipynb #f3a00403
+# %% ../nbs/10_experiments.ipynb #f07b88a7
 def machine(device) -> str:
     "The machine a number was measured on."
     d = torch.device(device)
@@ -75,7 +75,7 @@ def train_pixel(out, p:dict, minutes:dict, progress:bool=True, **schedule) -> di
     out = pathlib.Path(out)
     return {m: train_net(out/m, m, p, minutes[m], progress, **schedule) for m in ('vae', 'parallel')}
 
-# %% ../nbs/10_experiments.ipynb #d9585efc
+# %% ../nbs/10_experiments.ipynb #af26645f
 def pixel_specs(p:dict) -> list:
     "The pixel system's samplers: `(name, settings)`."
     K, specs = p['K'], []
@@ -126,7 +126,7 @@ def pixel_sample(system:dict, n:int, spec:dict, seed:int=0, batch_size:int=64) -
     x = torch.cat(out)
     return x, clamped/x.numel()
 
-# %% ../nbs/10_experiments.ipynb #750228d9
+# %% ../nbs/10_experiments.ipynb #0a88c7f5
 def _sync(dev):
     if torch.device(dev).type == 'cuda': torch.cuda.synchronize(dev)
 
@@ -153,7 +153,7 @@ def evaluate_samplers(system:dict, specs:list, n:int, seed:int=0, batch_size:int
         if on_row: on_row(rows)
     return rows
 
-# %% ../nbs/10_experiments.ipynb #8f5d6688
+# %% ../nbs/10_experiments.ipynb #a3d96c00
 @torch.no_grad()
 def xdelta_ssim(vae, x0:torch.Tensor, steps, seed:int=0, batch_size:int=250) -> dict:
     "`{i: (SSIM of x_delta_hat vs x_delta, SSIM of the implied x0_hat vs x0)}` on model-space images `x0`."
@@ -208,7 +208,7 @@ def reconstruction(system:dict, x0:torch.Tensor, steps, K:int=10, seed:int=0) ->
                                  rms=_rms(img(f(clip)), from_model(x0))))
     return rows
 
-# %% ../nbs/10_experiments.ipynb #bbec089f
+# %% ../nbs/10_experiments.ipynb #587ed048
 def _save(res, path):
     tmp = path.with_name(path.name + '.tmp'); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(path)
 
@@ -275,7 +275,7 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
     _save(res, path)
     return res
 
-# %% ../nbs/10_experiments.ipynb #ac1edf25
+# %% ../nbs/10_experiments.ipynb #1688c6d7
 def sampler_frame(res:dict):
     "One row per sampler of the main systems: passes, seconds, speed-up over DDPM (same run), FD, KID."
     import pandas as pd
@@ -332,22 +332,23 @@ def recon_frame(res:dict):
     df = pd.DataFrame(res['recon'])
     return df.pivot_table(index='sampler', columns='i', values='rms', sort=False).round(3)
 
-def grid_figure(res:dict, grid_dir, samplers:list, ncols:int=4):
-    "The sample grids of `samplers` side by side, titled with passes and KID."
+def grid_figure(res:dict, grid_dir, samplers:list, ncols:int=4, show:int=3):
+    "The first `show` x `show` images of the sample grids of `samplers` side by side, titled with passes and KID (the full grids are in `grid_dir`)."
     import matplotlib.pyplot as plt
     rows = {r['sampler']: r for r in res['samplers_pixel'] + res['samplers_ddpm']}
     missing = [s for s in samplers if s not in rows]
     if missing: raise ValueError(f"no sampler {missing} in the results; they have {sorted(rows)}")
     nr = math.ceil(len(samplers)/ncols)
-    fig, axs = plt.subplots(nr, ncols, figsize=(3*ncols, 3.3*nr), squeeze=False)
+    fig, axs = plt.subplots(nr, ncols, figsize=(2.2*ncols, 2.5*nr), squeeze=False, dpi=72)
+    px = 2 + show*34                                  # save_grid: 32-pixel images, 2-pixel padding
     for ax in axs.flat: ax.axis('off')
     for ax, s in zip(axs.flat, samplers):
         r = rows[s]
-        ax.imshow(plt.imread(pathlib.Path(grid_dir)/r['grid'])); ax.set_title(f"{r['system']}: {s}\n{r['passes']} passes, KID {r['kid']:.3f}", fontsize=8)
+        ax.imshow(plt.imread(pathlib.Path(grid_dir)/r['grid'])[:px, :px], interpolation='nearest'); ax.set_title(f"{r['system']}: {s}\n{r['passes']} passes, KID {r['kid']:.3f}", fontsize=8)
     fig.tight_layout()
     return fig
 
-# %% ../nbs/10_experiments.ipynb #db03de15
+# %% ../nbs/10_experiments.ipynb #146f26ab
 PAPER_TABLE_1 = [  # 001 Table 1 (CIFAR-10): model, parameters (M), steps, Inception-FID, seconds (their V100, their batch)
     ('DDPM', 35.7, 1000, 3.28, 1.26), ('SDE based', 31.4, 1000, 2.99, 47.67), ('DDIM', 35.7, 10, 13.36, 0.03),
     ('DDIM', 35.7, 100, 4.16, 0.33), ('DDIM', 35.7, 1000, 4.04, 3.22), ('DPM discrete solver', 35.7, 10, 5.37, 0.02),
