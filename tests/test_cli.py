@@ -133,3 +133,13 @@ def test_interrupt_keeps_a_checkpoint_and_resumes(tmp_path):
     ok('train', '--out', out, '--resume', '--vae-steps', step + 2, '--steps', 1, '--sample-every', '0')
     assert torch.load(out/'vae'/'last.pt', weights_only=False)['step'] == step + 2
     assert torch.load(out/'parallel'/'last.pt', weights_only=False)['step'] == 1
+
+def test_load_system_refuses_mixed_schedules(tmp_path):
+    "A scale VAE and a parallel U-Net trained on different (gamma, T) cannot be loaded as one system."
+    import shutil
+    from pixeldiff_nb.cli import train_system, load_system
+    kw = dict(data='shapes', n_data=64, batch_size=8, sample_every=0, progress=False, steps=1)
+    train_system(tmp_path/'a', **kw); train_system(tmp_path/'b', gamma=10.0, **kw)
+    load_system(tmp_path/'a')                                            # one schedule: fine
+    shutil.copy(tmp_path/'b/vae/last.pt', tmp_path/'a/vae/last.pt')
+    with pytest.raises(ValueError, match='trained on different schedules'): load_system(tmp_path/'a')
