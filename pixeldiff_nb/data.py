@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['EPS', 'CIFAR10_SHA256', 'IMAGE_EXTS', 'DATASETS', 'check_finite', 'check_range', 'to_model', 'from_model', 'to_uint8',
-           'shapes', 'DataNotFoundError', 'cache_dir', 'find_cifar10', 'load_cifar10', 'load_folder', 'load_images',
-           'ImageDataset', 'image_loader']
+           'shapes', 'DataNotFoundError', 'cache_dir', 'find_cifar10', 'load_cifar10', 'load_folder', 'downsample',
+           'load_images', 'ImageDataset', 'image_loader']
 
 # %% ../nbs/01_data.ipynb #d55d5e01
 import io, os, hashlib, pathlib, warnings
@@ -185,18 +185,27 @@ def load_folder(path, size:int=32) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/01_data.ipynb #0fa211ee
 DATASETS = ('shapes', 'cifar10', 'folder')
 
+def downsample(images:np.ndarray, size:int) -> np.ndarray:
+    "uint8 images `(N, H, W, C)` reduced to `size x size` by averaging `H/size x H/size` blocks (an integer factor)."
+    H = images.shape[1]
+    if size == H: return images
+    if size > H or H % size: raise ValueError(f"can only reduce {H}x{H} images by an integer factor; {size} does not divide {H}")
+    f = H//size
+    blocks = images.reshape(len(images), size, f, size, f, images.shape[-1]).astype(np.float32).mean((2, 4))
+    return np.round(blocks).astype(np.uint8)
+
 def load_images(name:str='shapes',   # one of DATASETS
                 split:str='train',   # 'train' or 'test'
                 path=None,           # data folder (cifar10: optional; folder: required)
                 n:int=None,          # shapes: number of images (default 10,000 train, 2,000 test); others: a random subset of n
                 seed:int=0,          # shapes: generator seed (the test split uses another stream); others: the subset's seed
-                size:int=32) -> tuple[np.ndarray, np.ndarray]:
+                size:int=32) -> tuple[np.ndarray, np.ndarray]:   # image side (cifar10: 32, or 16 by 2x2 averaging)
     "A data set by name as `(images uint8 (N, H, W, 3), labels int64 (N,))`."
     if name not in DATASETS: raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(DATASETS)}")
     if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if name == 'shapes':
         return shapes(n or (10_000 if split == 'train' else 2_000), seed=seed if split == 'train' else seed + 1_000_003, size=size)
-    if name == 'cifar10': imgs, labels = load_cifar10(split, path)
+    if name == 'cifar10': imgs, labels = load_cifar10(split, path); imgs = downsample(imgs, size)
     else:
         if path is None: raise ValueError("the 'folder' data set needs path=FOLDER")
         imgs, labels = load_folder(path, size)

@@ -99,6 +99,7 @@ class UNetBackbone(nn.Module):
 # %% ../nbs/06_unet.ipynb #03df3b52
 BACKBONES = {
     'tiny':      dict(size=32,  ch=32,  ch_mult=(1, 2, 2),       num_res_blocks=1, attn_res=(16,), dropout=0.0),
+    'tiny16':    dict(size=16,  ch=32,  ch_mult=(1, 2, 2),       num_res_blocks=1, attn_res=(8,),  dropout=0.0),
     'cifar10':   dict(size=32,  ch=128, ch_mult=(1, 2, 2, 2),    num_res_blocks=2, attn_res=(16,), dropout=0.1),
     'celeba128': dict(size=128, ch=128, ch_mult=(1, 1, 2, 2, 2, 4), num_res_blocks=2, attn_res=(16,), dropout=0.0),
 }
@@ -134,6 +135,7 @@ class EpsUNet(nn.Module):
 # %% ../nbs/06_unet.ipynb #9e444775
 PARALLEL_CONFIGS = {
     'tiny':      dict(BACKBONES['tiny'], T=200, gamma=20.0, features=64, head_ch=32),
+    'tiny16':    dict(BACKBONES['tiny16'], T=200, gamma=20.0, features=64, head_ch=32),
     'cifar10':   dict(BACKBONES['cifar10'], T=200, gamma=20.0, features=512, head_ch=128),
     'celeba128': dict(BACKBONES['celeba128'], T=500, gamma=50.0, features=512, head_ch=128),
 }
@@ -187,6 +189,12 @@ class ParallelUNet(nn.Module):
         z = self.heads(h, lo, hi)
         j = torch.arange(lo, hi + 1, device=z.device)
         return z*(j[None, :] <= it[:, None]).to(z.dtype)[:, :, None, None, None]     # mask M_j: heads j > i are zero
+
+    def sampler_model(self, vae=None):
+        "The `model(x, x_delta_hat, j, heads=None)` the pixel samplers call: conditioned at every pass on the scale VAE's estimate `G(x, j)` when `vae` is given (as in training), else on `x_delta_hat` as passed (the oracle ablation)."
+        def model(x, x_delta_hat, j, heads=None):
+            return self(x, x_delta_hat if vae is None else vae.estimate(x, j).to(x.dtype), j, heads=heads).float()
+        return model
 
 # %% ../nbs/06_unet.ipynb #f2444aaf
 def parallel_targets(x0:torch.Tensor,            # clean images (B, C, H, W) in [eps, 1]

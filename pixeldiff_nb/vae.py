@@ -38,6 +38,7 @@ def as_step_tensor(i, B:int, T:int, device) -> torch.Tensor:
 # %% ../nbs/05_vae.ipynb #d0dad91c
 VAE_CONFIGS = {
     'tiny':      dict(size=32,  channels=(16, 32, 32),        latent=64,  gamma=20.0),
+    'tiny16':    dict(size=16,  channels=(16, 32),            latent=64,  gamma=20.0),   # regime S: shapes at 16x16
     'cifar10':   dict(size=32,  channels=(128, 256, 512),     latent=720, gamma=20.0),
     'celeba128': dict(size=128, channels=(128, 256, 512, 512, 512), latent=1024, gamma=50.0),
 }
@@ -125,9 +126,12 @@ class ScaleVAE(nn.Module):
         return self.decode(torch.randn(n, self.latent, generator=generator, device=device))
 
 # %% ../nbs/05_vae.ipynb #93f4568d
-def vae_loss(xd_hat, mean, logvar, x0, gamma:float, kl_weight:float=1e-4):
-    "`(loss, parts)` from the VAE's outputs `vae(x_i, i)`: MSE of `x_delta_hat` against `exp(-gamma x0)` plus `kl_weight` times the KL divergence per latent dimension."
-    rec = F.mse_loss(xd_hat.float(), torch.exp(-gamma*x0.float()))
+def vae_loss(xd_hat, mean, logvar, x0, gamma:float, kl_weight:float=1e-4,
+             target:str='x_delta'):   # 'x_delta': MSE on exp(-gamma x0) (the papers'); 'x0': MSE on the image -log(x_delta_hat)/gamma
+    "`(loss, parts)` from the VAE's outputs `vae(x_i, i)`: the reconstruction MSE (on `target`) plus `kl_weight` times the KL divergence per latent dimension."
+    if target == 'x_delta': rec = F.mse_loss(xd_hat.float(), torch.exp(-gamma*x0.float()))
+    elif target == 'x0': rec = F.mse_loss(-torch.log(xd_hat.float())/gamma, x0.float())     # the decoder's x0_hat, exactly
+    else: raise ValueError(f"target must be 'x_delta' or 'x0', got {target!r}")
     kl = 0.5*(mean.float()**2 + logvar.float().exp() - 1 - logvar.float()).mean()
     return rec + kl_weight*kl, dict(rec=rec.detach(), kl=kl.detach())
 

@@ -7,7 +7,8 @@ SCRIPT = textwrap.dedent('''
     from pixeldiff_nb.data import load_images
     from pixeldiff_nb.train import TrainConfig, train
     model, out = sys.argv[1], sys.argv[2]
-    cfg = TrainConfig(model=model, batch_size=8, steps=3, ckpt_every=3, sample_every=0, log_every=1, out_dir=out, seed=3)
+    cond = dict(cond='oracle') if model == 'parallel' else {}     # data parallelism is what is tested; the oracle needs no VAE
+    cfg = TrainConfig(model=model, batch_size=8, steps=3, ckpt_every=3, sample_every=0, log_every=1, out_dir=out, seed=3, **cond)
     train(cfg, images=load_images('shapes', n=32)[0], device='cpu', progress=False)
 ''')
 
