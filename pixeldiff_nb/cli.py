@@ -161,12 +161,13 @@ def evaluate_system(system:dict, n:int=1000, sampler:str=None, seed:int=0, refer
     t_sample = time.perf_counter() - t0
     data = reference or system['data']
     path = system[('vae' if system['kind'] == 'pixel' else 'eps') + '_config'].get('data_path') if data == system['data'] else None
-    q = quality(x, data, split, seed=seed, path=path, progress=progress)
+    q = quality(x, data, split, path=path, progress=progress)
     name = sampler or ('block_sequential' if system['kind'] == 'pixel' else 'ddim')
-    return dict(q, sampler=name + (' (clipped)' if kw.get('clip') else ''), clamped=clamped, sample_seconds=t_sample)
+    return dict(q, sampler=name + (' (clipped)' if kw.get('clip') else ''), seed=seed, clamped=clamped, sample_seconds=t_sample)
 
 def format_quality(r:dict) -> str:
-    return (f"FD {r['fd']:.3f}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, seed {r['seed']}, against {r['n_ref']} "
+    floor = f" (real images: {r['fd_floor']:.3f})" if r.get('fd_floor') is not None else ''
+    return (f"FD {r['fd']:.3f}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, seed {r['seed']}, against {r['n_ref']} "
             f"{r['reference']} images; feature network {r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)")
 
 # %% ../nbs/09_cli.ipynb #83a9e177
@@ -192,7 +193,7 @@ def bench_system(config:str='tiny', batch:int=8, device=None, reps:int=3, seed:i
     if device.type == 'cuda':
         from pixeldiff_nb import cuda as ops
     amp = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == 'cuda')
-    model = lambda x, xd, j, heads=None: net(x, xd, j, heads=heads).float()
+    model = net.sampler_model(vae)                  # each pass conditioned on the VAE's estimate, as a trained system is
     eps = lambda x, j: eps_net(x, j).float()
     g = lambda: torch.Generator(device).manual_seed(seed)
     x_T = torch.randn(batch, 3, net.size, net.size, device=device, generator=g())

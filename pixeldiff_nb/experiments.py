@@ -18,7 +18,7 @@ from .train import TrainConfig, train, build, batch_loss
 from .unet import PARALLEL_CONFIGS
 from .vae import ssim
 from . import sampler as S
-from .cli import load_system, sample_images, save_grid
+from .cli import load_system, sample_images, save_grid, pixel_model
 
 # %% ../nbs/10_experiments.ipynb #5064ef76
 PROTOCOLS = {
@@ -105,7 +105,7 @@ def pixel_sample(system:dict, n:int, spec:dict, seed:int=0, batch_size:int=64) -
     "`(images in [0, 1], fraction of pixels clamped)`: `n` images from the pixel system with the sampler `spec`."
     vae, net = system['vae'], system['parallel']
     s, dev = net.schedule(), next(net.parameters()).device
-    model = lambda x, xd, j, heads=None: net(x, xd, j, heads=heads).float()
+    model = pixel_model(system)
     g = torch.Generator(dev).manual_seed(seed)
     out, clamped = [], 0
     for k in range(0, n, batch_size):
@@ -145,7 +145,7 @@ def evaluate_samplers(system:dict, specs:list, n:int, seed:int=0, batch_size:int
         else: x, clamped = sample_images(system, n, spec['sampler'], seed=seed, steps=spec.get('steps', 10), batch_size=batch_size, progress=False, clip=spec.get('clip', False))
         _sync(dev); seconds = time.perf_counter() - t0
         passes = pixel_passes(spec, net.T) if kind == 'pixel' else S.network_passes(spec['sampler'], net.T, steps=spec.get('steps', 10))
-        q = quality(x, 'cifar10', 'test', seed=seed)
+        q = quality(x, 'cifar10', 'test')
         row = dict(system=kind, sampler=name, passes=passes, seconds=seconds, n=n, seed=seed, clamped=clamped,
                    fd=q['fd'], kid=q['kid'], kid_se=q['kid_se'], n_ref=q['n_ref'], feature_net=q['feature_net'])
         if grid_dir is not None: row['grid'] = str(save_grid(x[:grid], pathlib.Path(grid_dir)/f"{kind}_{name.replace(' ', '_').replace(',', '').replace('(', '').replace(')', '').replace('=', '')}.png").name)
@@ -189,7 +189,7 @@ def reconstruction(system:dict, x0:torch.Tensor, steps, K:int=10, seed:int=0) ->
     "RMS error in [0, 1] of each sampler run from a real `x_i` (with the scale VAE's `x_delta_hat`), per `i`."
     vae, net = system['vae'], system['parallel']
     s = net.schedule()
-    model = lambda x, xd, j, heads=None: net(x, xd, j, heads=heads).float()
+    model = pixel_model(system)
     img = lambda x: from_model(x.float()).nan_to_num(0.5).clamp(0, 1)
     rows = []
     for i in steps:

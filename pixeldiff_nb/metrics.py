@@ -182,32 +182,48 @@ def mmd2_unbiased(a, b) -> float:
     kaa, kbb = _poly_kernel(a, a), _poly_kernel(b, b)
     return float((kaa.sum() - np.trace(kaa))/(m*(m - 1)) + (kbb.sum() - np.trace(kbb))/(n*(n - 1)) - 2*_poly_kernel(a, b).mean())
 
-def kid(a, b, subset_size:int=1000, seed:int=0) -> tuple:
-    "KID `(estimate, standard error)`: the mean of `mmd2_unbiased` over disjoint random subsets of `a` and `b`."
+def _kernel_sums(x, y, same:bool, block:int=2048) -> tuple:
+    "Row and column sums of KID's kernel matrix `k(x, y)` (its diagonal left out when `same`), built `block` rows at a time."
+    rows, cols = np.zeros(len(x)), np.zeros(len(y))
+    for s in range(0, len(x), block):
+        kb = _poly_kernel(x[s:s + block], y)
+        if same: kb[np.arange(len(kb)), s + np.arange(len(kb))] = 0
+        rows[s:s + block] = kb.sum(1); cols += kb.sum(0)
+    return rows, cols
+
+def kid(a, b) -> tuple:
+    "KID `(estimate, standard error)`: `mmd2_unbiased` on all rows of `a` and `b`, with its jackknife standard error (leave one row out of either set)."
     a, b = _check_features(a, 'a', 4), _check_features(b, 'b', 4)
     if a.shape[1] != b.shape[1]: raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
-    size = min(subset_size, len(a)//2, len(b)//2)
-    k = min(len(a), len(b))//size
-    rng = np.random.default_rng(seed)
-    pa, pb = rng.permutation(len(a)), rng.permutation(len(b))
-    est = np.array([mmd2_unbiased(a[pa[s*size:(s + 1)*size]], b[pb[s*size:(s + 1)*size]]) for s in range(k)])
-    return float(est.mean()), float(est.std(ddof=1)/np.sqrt(k))
+    m, n = len(a), len(b)
+    ra, rb = _kernel_sums(a, a, True)[0], _kernel_sums(b, b, True)[0]
+    ca, cb = _kernel_sums(a, b, False)
+    saa, sbb, sab = ra.sum(), rb.sum(), ca.sum()
+    est = saa/(m*(m - 1)) + sbb/(n*(n - 1)) - 2*sab/(m*n)
+    loo_a = (saa - 2*ra)/((m - 1)*(m - 2)) + sbb/(n*(n - 1)) - 2*(sab - ca)/((m - 1)*n)     # without a_k
+    loo_b = saa/(m*(m - 1)) + (sbb - 2*rb)/((n - 1)*(n - 2)) - 2*(sab - cb)/(m*(n - 1))     # without b_l
+    var = (m - 1)/m*((loo_a - loo_a.mean())**2).sum() + (n - 1)/n*((loo_b - loo_b.mean())**2).sum()
+    return float(est), float(np.sqrt(var))
 
 # %% ../nbs/08_metrics.ipynb #244dddc2
-def reference_features(data:str='cifar10', split:str='test', n:int=None, path=None, progress:bool=False) -> np.ndarray:
-    "Features of a data set's split (first `n` images), cached on disk per feature network."
-    f = cache_dir()/f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}.npy'
+def reference_features(data:str='cifar10', split:str='test', n:int=None, path=None, progress:bool=False, size:int=32) -> np.ndarray:
+    "Features of a data set's split (`n` images as `load_images` picks them, at `size x size`), cached on disk per feature network."
+    px = '' if size == 32 else f'_{size}px'
+    f = cache_dir()/f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}{px}.npy'
     if data != 'folder' and f.is_file(): return np.load(f)
-    feats = features(load_images(data, split, path=path, n=n)[0], progress=progress)
+    feats = features(load_images(data, split, path=path, n=n, size=size)[0], progress=progress)
     if data != 'folder':
         f.parent.mkdir(parents=True, exist_ok=True)
         tmp = f.with_name(f'.{f.name}.tmp.npy'); np.save(tmp, feats); tmp.replace(f)
     return feats
 
-def quality(images, reference:str='cifar10', split:str='test', n_ref:int=None, seed:int=0, path=None, progress:bool=False) -> dict:
-    "FD and KID (with standard error) of `images` against a reference split, with what is needed to report them."
+def quality(images, reference:str='cifar10', split:str='test', n_ref:int=None, path=None, progress:bool=False) -> dict:
+    "FD (beside its floor) and KID with its standard error of `images` against a reference split, with what is needed to report them."
+    size = images.shape[1] if isinstance(images, np.ndarray) else images.shape[-1]        # references at the images' own resolution
     fa = features(images, progress=progress)
-    fb = reference_features(reference, split, n_ref, path, progress)
-    k, se = kid(fa, fb, seed=seed)
-    return dict(fd=frechet_distance(fa, fb), kid=k, kid_se=se, n=len(fa), n_ref=len(fb), reference=f'{reference}/{split}', seed=seed,
+    fb = reference_features(reference, split, n_ref, path, progress, size)
+    k, se = kid(fa, fb)
+    other = 'train' if split == 'test' else 'test'                 # the floor: as many real images of the other split, same resolution
+    floor = frechet_distance(reference_features(reference, other, len(fa), path, progress, size), fb) if reference != 'folder' else None
+    return dict(fd=frechet_distance(fa, fb), fd_floor=floor, kid=k, kid_se=se, n=len(fa), n_ref=len(fb), reference=f'{reference}/{split}', size=size,
                 feature_net=FEATURE_NET_ID, feature_net_accuracy=feature_net_record()['test_accuracy'])
