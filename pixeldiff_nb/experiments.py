@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'MAIN', 'PAPER_TABLE_1', 'protocol', 'machine', 'n_params', 'train_net', 'train_pixel', 'pixel_specs',
-           'ddpm_specs', 'main_specs', 'pixel_passes', 'pixel_sample', 'evaluate_samplers', 'xdelta_ssim', 'test_loss',
-           'reconstruction', 'copy_report', 'run_experiment', 'sampler_frame', 'sweep_frame', 'plot_quality_vs_passes',
-           'plot_ssim', 'recon_frame', 'grid_figure']
+           'ddpm_specs', 'main_specs', 'pixel_passes', 'pixel_sample', 'evaluate_samplers', 'xdelta_ssim', 'vae_bias',
+           'test_loss', 'reconstruction', 'copy_report', 'run_experiment', 'sampler_frame', 'sweep_frame',
+           'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure']
 
 # %% ../nbs/10_experiments.ipynb #e76965d4
 import dataclasses, json, math, os, pathlib, platform, time
@@ -187,6 +187,20 @@ def xdelta_ssim(vae, x0:torch.Tensor, steps, seed:int=0, batch_size:int=250) -> 
     return out
 
 @torch.no_grad()
+def vae_bias(vae, x0:torch.Tensor, steps, bins:int=5, seed:int=0, batch_size:int=250) -> dict:
+    "`{i: [[bin centre, mean (x0_hat - x0), pixels], ...]}`: the bias of the VAE's image `x0_hat = -log(x_delta_hat)/gamma` per brightness bin of `x0`."
+    s = PixelSchedule(vae.gamma, vae.T)
+    g = torch.Generator(x0.device).manual_seed(seed)
+    edges = torch.linspace(float(x0.min()), float(x0.max()) + 1e-6, bins + 1, device=x0.device)
+    out = {}
+    for i in steps:
+        err = torch.cat([s.x0_from_x_delta(vae.estimate(s.q_sample(xb, i, torch.randn(xb.shape, generator=g, device=xb.device)), i).float()) - xb
+                         for xb in x0.split(batch_size)])
+        b = torch.bucketize(x0, edges[1:-1])
+        out[int(i)] = [[float((edges[k] + edges[k + 1])/2), float(err[b == k].mean()) if (b == k).any() else float('nan'), int((b == k).sum())] for k in range(bins)]
+    return out
+
+@torch.no_grad()
 def test_loss(net, cfg_model:str, x0:torch.Tensor, seed:int=0, batch_size:int=100, vae=None) -> tuple:
     "`(loss, loss of predicting zero)` of a trained network on test images, with the training loss's draws (07_train); `vae`: a parallel U-Net's scale VAE (None: the oracle)."
     cfg = TrainConfig(model=cfg_model, config=next(c for c, v in PARALLEL_CONFIGS.items() if v['size'] == x0.shape[-1]), cond='vae' if vae is not None else 'oracle')
@@ -286,6 +300,17 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
     ssim_steps = sorted({1, max(1, T//20), T//4, T//2, 3*T//4, T})
     stage('ssim', lambda: xdelta_ssim(pix['vae'], _test_images(p, p['n_ssim'], p['device']), ssim_steps, p['seed']))
     stage('recon', lambda: reconstruction(pix, _test_images(p, p['n_recon'], p['device']), sorted({max(1, T//4), T//2, T}), p['K'], p['seed']))
+    bias_steps = sorted({1, T//4, T//2, T})
+    stage('vae_bias', lambda: vae_bias(pix['vae'], _test_images(p, p['n_ssim'], p['device']), bias_steps, seed=p['seed']))
+    other = 'x0' if p['vae_target'] == 'x_delta' else 'x_delta'       # the VAE trained with the other loss, same budget
+    def variant():
+        tr = train_net(out/f'runs/vae_{other}', 'vae', p, p['minutes']['vae'], progress, vae_target=other, **sched)
+        from pixeldiff_nb.train import load_scale_vae
+        v = load_scale_vae(out/f'runs/vae_{other}/last.pt', p['gamma'], p['T'], p['device'])[0]
+        x0 = _test_images(p, p['n_ssim'], p['device'])
+        return dict(vae_target=other, train=tr, bias=vae_bias(v, x0, bias_steps, seed=p['seed']),
+                    ssim={str(k): w for k, w in xdelta_ssim(v, x0, bias_steps, p['seed']).items()})
+    stage('vae_variant', variant)
     points = [(g, p['T']) for g in p['gammas']] + [(p['gamma'], t) for t in p['Ts'] if t != p['T']]
     sweep = res.setdefault('sweep', {})
     for g, t in points:

@@ -47,3 +47,16 @@ def test_experiment_smoke(tmp_path):
     df = sampler_frame(res)
     assert len(df) == len(grids) and (df.speedup_vs_ddpm > 0).all()
     assert len(sweep_frame(res)) == 3 and recon_frame(res).shape[1] == 3
+
+def test_regime_s_small(tmp_path):
+    "bench/regime_s.py scores a (2-step) 16x16 baseline against the ladder of degraded real images and appends to search.json."
+    t = subprocess.run(['pixeldiff', 'train', '--model', 'ddpm', '--config', 'tiny16', '--steps', '2', '--batch-size', '8', '--n-data', '64',
+                        '--sample-every', '0', '--out', str(tmp_path/'ddpm')], capture_output=True, text=True, timeout=600)
+    assert t.returncode == 0, t.stderr[-3000:]
+    r = run('bench/regime_s.py', '--run', str(tmp_path/'ddpm'), '--n', '64', '--samplers', 'ddim:2', '--report', str(tmp_path/'rs'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path/'rs'/'search.json').read_text())[-1]
+    assert res['step'] == 2 and res['size'] == 16 and set(res['ladder']) >= {'real (floor)', 'blurred 1 px'}
+    lad = res['ladder']
+    assert lad['real (floor)']['fd'] < lad['blurred 0.5 px']['fd'] < lad['blurred 1 px']['fd']      # the ladder is ordered
+    assert (tmp_path/'rs'/res['samples']['ddim-2+clip']['grid']).is_file()
