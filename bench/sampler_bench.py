@@ -85,7 +85,7 @@ def part2(rep, dev, B, cfg, T_ddpm, amp):
         with ctx():
             xd = vae.generate(B, generator=gen).float()
             xT = S.prior_sample(xd, s, generator=gen)
-            Z = net(xT, xd, s.T).float()
+            Z = net.sampler_model(vae)(xT, xd, s.T)          # conditioned on the VAE's estimate G(x_T, T), as trained
         return C.parallel_deterministic(Z, xT, s.T, xd, s)
 
     @torch.no_grad()
@@ -93,8 +93,7 @@ def part2(rep, dev, B, cfg, T_ddpm, amp):
         with ctx():
             xd = vae.generate(B, generator=gen).float()
             xT = S.prior_sample(xd, s, generator=gen)
-            model = lambda x, xd_, j, heads: net(x, xd_, j, heads=heads).float()
-            return C.block_sequential(model, xT, s.T, xd, s, K=10, generator=gen)
+            return C.block_sequential(net.sampler_model(vae), xT, s.T, xd, s, K=10, generator=gen)
 
     def baseline(kind, steps=None):
         @torch.no_grad()

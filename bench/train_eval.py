@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import device_name
 from pixeldiff_nb.data import load_images, to_model
 from pixeldiff_nb.schedule import PixelSchedule
-from pixeldiff_nb.train import TrainConfig, train, build, batch_loss
+from pixeldiff_nb.train import TrainConfig, train, build, batch_loss, load_scale_vae
 from pixeldiff_nb.vae import ssim
 
 
@@ -36,13 +36,13 @@ def vae_ssim(vae, x0, steps, seed=0, bs=250):
 
 
 @torch.no_grad()
-def parallel_test_loss(net, cfg, x0, seed=0, bs=100):
+def parallel_test_loss(net, cfg, x0, seed=0, bs=100, vae=None):
     losses, zero = [], []
     zero_net = lambda x_i, xd, i: torch.zeros((x_i.shape[0], net.T, *x_i.shape[1:]), device=x_i.device)
     zero_net.schedule = net.schedule
     for k in range(0, len(x0), bs):
-        losses.append(float(batch_loss(net, cfg, x0[k:k + bs], torch.Generator(x0.device).manual_seed(seed + k))))
-        zero.append(float(batch_loss(zero_net, cfg, x0[k:k + bs], torch.Generator(x0.device).manual_seed(seed + k))))
+        losses.append(float(batch_loss(net, cfg, x0[k:k + bs], torch.Generator(x0.device).manual_seed(seed + k), vae=vae)))
+        zero.append(float(batch_loss(zero_net, cfg, x0[k:k + bs], torch.Generator(x0.device).manual_seed(seed + k), vae=vae)))
     return float(np.mean(losses)), float(np.mean(zero))
 
 
@@ -65,8 +65,9 @@ def main(argv=None):
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(1, 3, figsize=(14, 3.4))
     for k, model in enumerate(a.models.split(',')):
+        cond = dict(vae_ckpt=os.path.join(a.out, 'vae', 'last.pt')) if model == 'parallel' else {}   # conditioned on the VAE trained before it
         cfg = TrainConfig(model=model, config=a.config, data='cifar10', batch_size=a.batch, steps=10**7, ema_decay=0.995,
-                          ckpt_every=1000, sample_every=0, log_every=10, out_dir=os.path.join(a.out, model))
+                          ckpt_every=1000, sample_every=0, log_every=10, out_dir=os.path.join(a.out, model), **cond)
         t0 = time.time()
         minutes = a.minutes_parallel if model == 'parallel' and a.minutes_parallel else a.minutes
         train(cfg, images=train_imgs, device=dev, progress=False, time_limit=60*minutes)
@@ -81,7 +82,8 @@ def main(argv=None):
             if model == 'vae':
                 r[f'ssim_{which}'], r[f'ssim_x0_{which}'] = vae_ssim(net, test, STEPS)
             else:
-                r[f'test_loss_{which}'], r['test_loss_zero_prediction'] = parallel_test_loss(net, cfg, test)
+                vae = load_scale_vae(cfg.vae_ckpt, net.gamma, net.T, dev)[0]
+                r[f'test_loss_{which}'], r['test_loss_zero_prediction'] = parallel_test_loss(net, cfg, test, vae=vae)
         if model == 'parallel':
             ax[k].axhline(r['test_loss_zero_prediction'], color='k', ls=':', lw=1, label='zero prediction, test images')
             ax[k].axhline(r['test_loss_model'], color='r', ls='--', lw=1, label='trained, test images'); ax[k].legend(fontsize=7)

@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import Report, device_name, timeit, fmt
 from pixeldiff_nb.train import TrainConfig, batch_loss
 from pixeldiff_nb.unet import ParallelUNet, EpsUNet, parallel_targets
+from pixeldiff_nb.vae import ScaleVAE
 
 
 def step_fn(model, loss_fn, amp, dev):
@@ -45,7 +46,8 @@ def main(argv=None):
     eps_net, par = EpsUNet.from_config(cfg).to(dev).train(), ParallelUNet.from_config(cfg).to(dev).train()
     cfg_eps, cfg_par = TrainConfig(model='eps', config=cfg), TrainConfig(model='parallel', config=cfg)   # the trainer's losses
     t_eps = timeit(step_fn(eps_net, lambda: batch_loss(eps_net, cfg_eps, x0, g), amp, dev), dev, reps=20)
-    t_par = timeit(step_fn(par, lambda: batch_loss(par, cfg_par, x0, g), amp, dev), dev, reps=20)
+    vae = ScaleVAE.from_config(cfg).to(dev).eval().requires_grad_(False)    # the frozen scale VAE the U-Net is conditioned on
+    t_par = timeit(step_fn(par, lambda: batch_loss(par, cfg_par, x0, g, vae=vae), amp, dev), dev, reps=20)
     s = par.schedule()
     i = torch.randint(1, s.T + 1, (B,), device=dev, generator=g)
     t_tgt = timeit(lambda: parallel_targets(x0, i, s, g), dev)
@@ -54,7 +56,7 @@ def main(argv=None):
         t_fwd_par = timeit(lambda: par(x0, xd, i), dev)
         t_fwd_eps = timeit(lambda: eps_net(x0, i), dev)
     rep(f"{'EpsUNet step (DDPM baseline)':45s} {fmt(t_eps)}")
-    rep(f"{'ParallelUNet step (targets included)':45s} {fmt(t_par)}")
+    rep(f"{'ParallelUNet step (targets, VAE estimate incl.)':45s} {fmt(t_par)}")
     rep(f"  of which target construction (T = {s.T})     {fmt(t_tgt)}")
     rep(f"forward only: EpsUNet {fmt(t_fwd_eps)}, ParallelUNet (all {s.T} heads) {fmt(t_fwd_par)}")
     rep(f"ratio ParallelUNet / EpsUNet training step = {t_par/t_eps:.2f}x   (target <= 2)")

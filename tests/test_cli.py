@@ -100,8 +100,9 @@ def test_help_of_every_command():
         assert '--help' in ok(c, '--help')
 
 
-def test_demo_within_three_minutes(tmp_path):
-    "The README's first command, at its defaults, on this machine."
+def test_demo_writes_its_figures(tmp_path):
+    """The README's first command, at its defaults, on this machine. How long it takes is a benchmark figure, not a test:
+    a slower or busier machine must not fail the suite (issue 15); the bound here only catches a hang."""
     t0 = time.perf_counter()
     out = ok('demo', '--out', tmp_path/'demo', cwd=tmp_path)
     secs = time.perf_counter() - t0
@@ -110,7 +111,7 @@ def test_demo_within_three_minutes(tmp_path):
         assert (tmp_path/'demo'/name).stat().st_size > 1000, name
     assert 'time per part' in out
     print(out, f'demo took {secs:.0f} s')
-    assert secs < 180, f'pixeldiff demo took {secs:.0f} s, over the 3-minute promise'
+    assert secs < 900, f'pixeldiff demo took {secs:.0f} s: hung?'
 
 
 def test_interrupt_keeps_a_checkpoint_and_resumes(tmp_path):
