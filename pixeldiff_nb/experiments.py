@@ -203,7 +203,7 @@ def vae_bias(vae, x0:torch.Tensor, steps, bins:int=5, seed:int=0, batch_size:int
 @torch.no_grad()
 def test_loss(net, cfg_model:str, x0:torch.Tensor, seed:int=0, batch_size:int=100, vae=None) -> tuple:
     "`(loss, loss of predicting zero)` of a trained network on test images, with the training loss's draws (07_train); `vae`: a parallel U-Net's scale VAE (None: the oracle)."
-    cfg = TrainConfig(model=cfg_model, config=next(c for c, v in PARALLEL_CONFIGS.items() if v['size'] == x0.shape[-1]), cond='vae' if vae is not None else 'oracle')
+    cfg = TrainConfig(model=cfg_model, cond='vae' if vae is not None else 'oracle')     # batch_loss reads the model, cond and vae_target from it
     zero = lambda x_i, xd, i: torch.zeros((x_i.shape[0], net.T, *x_i.shape[1:]), device=x_i.device)
     zero.schedule = net.schedule
     l, z = [], []
@@ -322,7 +322,7 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
         sys_ = load_system(run, p['device'], ema)
         x0 = _test_images(p, p['n_ssim'], p['device'])
         sim = xdelta_ssim(sys_['vae'], x0, [max(1, t//4), t//2, t], p['seed'])
-        loss, zero = test_loss(sys_['parallel'], 'parallel', x0[:min(len(x0), 500)], p['seed'])
+        loss, zero = test_loss(sys_['parallel'], 'parallel', x0[:min(len(x0), 500)], p['seed'], vae=sys_['vae'] if sys_['cond'] == 'vae' else None)
         specs = [(f"block_sequential K={p['K']}+clip", dict(sampler='block_sequential', K=p['K'], clip=True)),
                  ('parallel_deterministic+clip', dict(sampler='parallel_deterministic', clip=True))]
         rows = evaluate_samplers(sys_, specs, p['n_sweep'], p['seed'], p['sample_batch'], None, progress=progress)

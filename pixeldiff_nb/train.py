@@ -155,7 +155,7 @@ def weights_sha256(state:dict) -> str:
     "SHA-256 of a state dict's names and tensor bytes (independent of the file it was saved in)."
     h = hashlib.sha256()
     for k in sorted(state):
-        h.update(k.encode()); h.update(state[k].detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        h.update(k.encode()); h.update(state[k].detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
 def load_scale_vae(path, gamma:float, T:int, device='cpu') -> tuple:
