@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['PROTOCOLS', 'MAIN', 'PAPER_TABLE_1', 'protocol', 'machine', 'n_params', 'train_net', 'train_pixel', 'pixel_specs',
            'ddpm_specs', 'main_specs', 'pixel_passes', 'pixel_sample', 'evaluate_samplers', 'xdelta_ssim', 'vae_bias',
-           'test_loss', 'reconstruction', 'copy_report', 'run_experiment', 'sampler_frame', 'sweep_frame',
-           'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure']
+           'test_loss', 'reconstruction', 'copy_report', 'run_experiment', 'seeds_frame', 'sampler_frame',
+           'sweep_frame', 'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure']
 
 # %% ../nbs/10_experiments.ipynb #e76965d4
 import dataclasses, json, math, os, pathlib, platform, time
@@ -43,6 +43,12 @@ PROTOCOLS = {
                    sweep_minutes=dict(vae=2.0, parallel=8.0), gammas=(10.0, 20.0, 40.0), Ts=(50, 200),
                    n=1000, n_ddpm=500, n_sweep=500, n_ssim=1000, n_recon=256, sample_batch=250, K=10, ddim_steps=(1, 10, 50),
                    s2n_steps=10, grid=64, seed=0, weights='ema', seeds=(0, 1), matched_images=True),
+    # regime S on one GPU in one device call (at most 9 minutes): the same networks, 4x the batch, no sweep
+    'shapes_gpu': dict(data='shapes', config='tiny16', device='cuda', batch=dict(vae=256, parallel=256, eps=256),
+                       minutes=dict(vae=0.5, parallel=0.9, eps=1.4), max_steps=None, gamma=20.0, T=200, eps_T=1000,
+                       sweep_minutes=dict(vae=0.1, parallel=0.3), gammas=(), Ts=(),
+                       n=1000, n_ddpm=1000, n_sweep=500, n_ssim=1000, n_recon=256, sample_batch=1000, K=10, ddim_steps=(1, 10, 50),
+                       s2n_steps=10, grid=64, seed=0, weights='ema', seeds=(0, 1), matched_images=False, vae_target='x0'),
 }
 for _p in PROTOCOLS.values(): _p.setdefault('cond', 'vae'); _p.setdefault('vae_target', 'x_delta'); _p.setdefault('seeds', (_p['seed'],)); _p.setdefault('matched_images', False)
 
@@ -282,13 +288,12 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
     stage('samplers_ddpm', lambda: ev(base, ddpm_specs(p)))
     for seed in p['seeds'][1:]:                             # more training seeds of both main systems, on the main samplers
         run = out/f'runs/seed{seed}'
-        def seed_stage(run=run, seed=seed):
-            tr = dict(pixel=train_pixel(run/'pixel', p, p['minutes'], progress, seed=seed, **sched),
-                      ddpm=train_net(run/'ddpm/eps', 'eps', p, p['minutes']['eps'], progress, seed=seed, T=p['eps_T']))
-            rows = [r for kind, path, specs in (('pixel', run/'pixel', pixel_specs(p)), ('ddpm', run/'ddpm', ddpm_specs(p)))
-                    for r in ev(load_system(path, p['device'], ema), main_specs(specs, kind), out/f'grids/seed{seed}')]
-            return dict(train=tr, samplers=rows)
-        stage(f'seed{seed}', seed_stage)
+        for kind, specs in (('pixel', pixel_specs(p)), ('ddpm', ddpm_specs(p))):     # one stage per system: each can be redone alone
+            def seed_stage(run=run, seed=seed, kind=kind, specs=specs):
+                tr = (train_pixel(run/'pixel', p, p['minutes'], progress, seed=seed, **sched) if kind == 'pixel' else
+                      {'eps': train_net(run/'ddpm/eps', 'eps', p, p['minutes']['eps'], progress, seed=seed, T=p['eps_T'])})
+                return dict(train=tr, samplers=ev(load_system(run/kind, p['device'], ema), main_specs(specs, kind), out/f'grids/seed{seed}'))
+            stage(f'seed{seed}_{kind}', seed_stage)
     if p['matched_images']:                                 # the pixel system with as many images seen as the baseline's
         def images_stage():
             n_img, share = res['train_ddpm']['eps']['images'], p['minutes']['vae']/(p['minutes']['vae'] + p['minutes']['parallel'])
@@ -334,6 +339,22 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
     return res
 
 # %% ../nbs/10_experiments.ipynb #1688c6d7
+def seeds_frame(res:dict):
+    "The main samplers of every training seed (rows: system and sampler; columns: FD and KID ± se per seed, mean FD), from the first seed's rows and the `seed{s}_{system}` stages."
+    import pandas as pd
+    runs = {res['protocol']['seeds'][0]: res['samplers_pixel'] + res['samplers_ddpm']}
+    for k, v in res.items():
+        if k.startswith('seed') and k.endswith(('_pixel', '_ddpm')): runs.setdefault(int(k[4:].split('_')[0]), []).extend(v['samplers'])
+    main = {(r['system'], r['sampler']) for rows in list(runs.values())[1:] for r in rows}
+    out = {}
+    for seed, rows in sorted(runs.items()):
+        for r in rows:
+            if (r['system'], r['sampler']) in main:
+                out.setdefault((r['system'], r['sampler']), {}).update({f'fd seed {seed}': r['fd'], f'kid seed {seed}': f"{r['kid']:.4f} ± {r['kid_se']:.4f}"})
+    df = pd.DataFrame.from_dict(out, orient='index')
+    df['fd mean'] = df[[c for c in df if c.startswith('fd seed')]].mean(1)
+    return df.round(3)
+
 def sampler_frame(res:dict):
     "One row per sampler of the main systems: passes, seconds, speed-up over DDPM (same run), FD, KID."
     import pandas as pd
@@ -398,7 +419,7 @@ def grid_figure(res:dict, grid_dir, samplers:list, ncols:int=4, show:int=3):
     if missing: raise ValueError(f"no sampler {missing} in the results; they have {sorted(rows)}")
     nr = math.ceil(len(samplers)/ncols)
     fig, axs = plt.subplots(nr, ncols, figsize=(2.2*ncols, 2.5*nr), squeeze=False, dpi=72)
-    px = 2 + show*34                                  # save_grid: 32-pixel images, 2-pixel padding
+    px = 2 + show*(image_size(res['protocol']['config']) + 2)     # save_grid: 2-pixel padding
     for ax in axs.flat: ax.axis('off')
     for ax, s in zip(axs.flat, samplers):
         r = rows[s]

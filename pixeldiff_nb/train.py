@@ -219,6 +219,7 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
     last = out/'last.pt'
     if last.exists():
         ck = torch.load(last, map_location=device, weights_only=False)
+        if 'opt' not in ck: raise ValueError(f"{last} holds EMA weights only ({ck.get('slim', 'no optimizer state')}); it can be sampled from, not resumed: train into another out_dir")
         saved = {k: v for k, v in ck['train_config'].items() if k not in ('steps', 'out_dir', 'ckpt_every', 'sample_every', 'log_every', 'vae_ckpt')}   # the VAE is checked by its weights
         now = {k: v for k, v in dataclasses.asdict(cfg).items() if k in saved}
         if saved != now: raise ValueError(f"{last} was written by another configuration: " + ', '.join(f"{k}: {saved[k]!r} vs {now[k]!r}" for k in saved if saved[k] != now[k]) + "; use another out_dir")

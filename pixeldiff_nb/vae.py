@@ -45,15 +45,16 @@ VAE_CONFIGS = {
 PAPER_PARAMS = {'vae': {'cifar10': 30.3e6, 'celeba128': 61.3e6}}
 
 class _ConvBlock(nn.Module):
-    "GroupNorm -> SiLU -> Conv3x3, with an optional per-channel time shift added before the convolution."
+    "GroupNorm -> SiLU -> Conv3x3 (with an optional per-channel time shift before the convolution), plus a skip path: the input itself, or its 1x1 projection when the channel count changes."
     def __init__(self, c_in, c_out, temb=None):
         super().__init__()
         self.norm, self.conv = norm(c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
         self.t = nn.Linear(temb, c_in) if temb else None
+        self.skip = nn.Identity() if c_in == c_out else nn.Conv2d(c_in, c_out, 1)
     def forward(self, x, t=None):
         h = F.silu(self.norm(x))
         if self.t is not None: h = h + self.t(t)[:, :, None, None]
-        return self.conv(h)
+        return self.skip(x) + self.conv(h)
 
 class ScaleVAE(nn.Module):
     "The scale estimator `G_theta(x_i, i) -> x_delta_hat` (001 App. C) with a Gaussian latent."

@@ -60,3 +60,24 @@ def test_regime_s_small(tmp_path):
     lad = res['ladder']
     assert lad['real (floor)']['fd'] < lad['blurred 0.5 px']['fd'] < lad['blurred 1 px']['fd']      # the ladder is ordered
     assert (tmp_path/'rs'/res['samples']['ddim-2+clip']['grid']).is_file()
+
+def test_pack_run(tmp_path):
+    "bench/pack_run.py packs a run's report and EMA weights; the slim checkpoint loads with load_system and refuses to resume."
+    import tarfile, torch
+    from pixeldiff_nb.cli import load_system
+    from pixeldiff_nb.train import TrainConfig, train
+    exp = tmp_path/'exp'
+    t = subprocess.run(['pixeldiff', 'train', '--model', 'ddpm', '--config', 'tiny16', '--steps', '2', '--batch-size', '8', '--n-data', '64',
+                        '--sample-every', '0', '--out', str(exp/'runs/ddpm')], capture_output=True, text=True, timeout=600)
+    assert t.returncode == 0, t.stderr[-3000:]
+    (exp/'results.json').write_text(json.dumps({'machine': 'test', 'stage_seconds': {}}))
+    r = run('bench/pack_run.py', str(exp), str(tmp_path/'back'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path/'back').iterdir()) == ['report.tar', 'weights_seed0.tar']
+    with tarfile.open(tmp_path/'back/weights_seed0.tar') as f: f.extractall(tmp_path/'unpacked', filter='data')
+    slim = torch.load(tmp_path/'unpacked/ddpm/eps/last.pt', weights_only=False)
+    full = torch.load(exp/'runs/ddpm/eps/last.pt', weights_only=False)
+    assert 'opt' not in slim and all(torch.equal(slim['ema'][k], full['ema'][k]) for k in full['ema'])
+    assert load_system(tmp_path/'unpacked/ddpm')['kind'] == 'ddpm'
+    cfg = TrainConfig(**{**slim['train_config'], 'steps': 3, 'out_dir': str(tmp_path/'unpacked/ddpm/eps')})
+    with pytest.raises(ValueError, match='EMA weights only'): train(cfg, progress=False)
