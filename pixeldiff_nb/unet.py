@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['BACKBONES', 'PAPER_PARAMS', 'PARALLEL_CONFIGS', 'ResBlock', 'Attention', 'UNetBackbone', 'EpsUNet', 'HeadBank',
-           'ParallelUNet', 'parallel_targets', 'parallel_loss']
+           'ParallelUNet', 'parallel_targets', 'parallel_loss', 'PixelEpsUNet']
 
 # %% ../nbs/06_unet.ipynb #95aa5a5b
 import math
@@ -226,3 +226,43 @@ def parallel_loss(Z, eps_tilde, mask) -> torch.Tensor:
     if Z.shape != eps_tilde.shape or mask.shape != Z.shape[:2]: raise ValueError(f"Z {tuple(Z.shape)}, eps_tilde {tuple(eps_tilde.shape)} and mask {tuple(mask.shape)} do not match")
     m = mask.to(Z.dtype)[:, :, None, None, None]
     return ((Z.float() - eps_tilde.float())**2*m).sum()/Z[0].numel()/Z.shape[0]
+
+# %% ../nbs/06_unet.ipynb #5ee70e12
+class PixelEpsUNet(nn.Module):
+    "`eps_theta(x_t, x_delta_hat, t) -> eps_hat`: the noise of `x_t` at continuous time `t` in (0, 1] on the pixel schedule, conditioned on a scale map."
+    def __init__(self, T:int=200, gamma:float=20.0, in_ch:int=3, **backbone):
+        super().__init__()
+        if isinstance(T, bool) or not float(T).is_integer() or T < 1: raise ValueError(f"T must be an integer >= 1, got {T}")
+        self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
+        self.config = dict(T=self.T, gamma=self.gamma, in_ch=in_ch, **backbone)
+        self.net = UNetBackbone(in_ch=in_ch, out_ch=in_ch, cond_ch=in_ch, T=self.T, **backbone)
+        self.size = self.net.size
+
+    @classmethod
+    def from_config(cls, name:str='tiny', T:int=None, gamma:float=None, **overrides):
+        "A `PixelEpsUNet` by configuration name: the baseline's backbone, the parallel U-Net's schedule (`T`, `gamma` override)."
+        p = _check_config(name, PARALLEL_CONFIGS, 'pixel-eps U-Net')
+        return cls(T=T or p['T'], gamma=gamma or p['gamma'], **{**_check_config(name, BACKBONES, 'U-Net'), **overrides})
+
+    def schedule(self) -> PixelSchedule:
+        "The pixel schedule this network was built for."
+        return PixelSchedule(self.gamma, self.T)
+
+    def forward(self, x_t, x_delta_hat, t):
+        B = _check_image(x_t, self.in_ch, self.size, 'x_t').shape[0]
+        if not isinstance(x_delta_hat, torch.Tensor) or x_delta_hat.shape != x_t.shape:
+            raise ValueError(f"x_delta_hat must have the shape of x_t {tuple(x_t.shape)}, got {tuple(getattr(x_delta_hat, 'shape', ()))}")
+        check_range(x_delta_hat, 0.0, 1.0, 'x_delta_hat', "Use the scale VAE's estimate.", lo_open=True, tol=0)
+        t = torch.as_tensor(t, dtype=torch.float32, device=x_t.device).reshape(-1).expand(B) if not isinstance(t, torch.Tensor) or t.numel() == 1 else t.float()
+        if t.shape != (B,): raise ValueError(f"t must be a float or a (B,) = ({B},) tensor, got shape {tuple(t.shape)}")
+        if not bool(((t > 0) & (t <= 1)).all()): raise ValueError(f"t must lie in (0, 1], got values from {float(t.min()):g} to {float(t.max()):g}")
+        return self.net(x_t, t*self.T, x_delta_hat.to(x_t.dtype))
+
+    def ode_model(self, vae=None, x_delta_hat=None):
+        "The `eps_model(x, t)` of `sampler.ode_sample`: conditioned on the scale VAE's estimate `G(x, round(tT))` at every pass, or (`vae=None`, the oracle ablation) on the fixed `x_delta_hat`."
+        if (vae is None) == (x_delta_hat is None): raise ValueError("pass either the scale VAE (the papers' conditioning) or a fixed x_delta_hat (the oracle ablation)")
+        def eps_model(x, t):
+            xd = x_delta_hat if vae is None else vae.estimate(x, (t*self.T).round().clamp(1, self.T).long()).to(x.dtype)
+            return self(x, xd, t).float()
+        return eps_model
+
