@@ -7,7 +7,8 @@ __all__ = ['GENERATORS', 'ODE_SOLVERS', 'ODE_GRIDS', 'check_step', 'check_scale'
            'step_coefficients', 'reverse_steps', 'algorithm1', 'collapsed_weights', 'parallel_deterministic',
            'bridge_std', 'block_step', 'block_sequential', 'ddpm_pixel', 'PosteriorOracle', 's2n_coefficients',
            'step_grid', 's2n', 'ddpm_step', 'ddim_step', 'ddpm', 'ddim', 'prior_sample', 'generate', 'network_passes',
-           'to_images', 'trajectory_oracle', 'plot_reconstructions', 'pixel_alpha_sigma', 'ode_grid', 'ode_sample']
+           'to_images', 'trajectory_oracle', 'plot_reconstructions', 'exp_integrate', 'pixel_alpha_sigma', 'ode_grid',
+           'ode_sample', 'linear_ode_sample']
 
 # %% ../nbs/03_sampler.ipynb #ef9faf19
 import math
@@ -345,6 +346,17 @@ def plot_reconstructions(x0, outs:dict, n:int=6):
 # %% ../nbs/03_sampler.ipynb #d0f0c968
 ODE_SOLVERS, ODE_GRIDS = ('ddim', 'dpmpp2m'), ('uniform', 'logsnr', 'edm')
 
+def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m'):
+    "`n` steps of DDIM or DPM-Solver++(2M) through grid points `0..n`: `coefs(k) -> (alpha, sigma, lambda)` there (per pixel or scalar), `data(x, k)` the data prediction."
+    prev, (a_s, s_s, l_s) = None, coefs(0)
+    for k in range(n):
+        a_t, s_t, l_t = coefs(k + 1)
+        d, h = data(x, k), l_t - l_s
+        D = d if solver == 'ddim' or prev is None else (1 + h/(2*prev[1]))*d - h/(2*prev[1])*prev[0]   # 1/(2r) = h/(2 h_prev)
+        x = (s_t/s_s)*x - a_t*torch.expm1(-h)*D
+        prev, (a_s, s_s, l_s) = (d, h), (a_t, s_t, l_t)
+    return x
+
 def pixel_alpha_sigma(log_xd:torch.Tensor, t) -> tuple:
     "Per pixel at continuous time `t` from `log x_delta` (float64): `(alpha_t, sigma_t, lambda_t)` with alpha^2 = x_delta^t, sigma^2 = 1 - x_delta^t, lambda = log(alpha/sigma)."
     la2 = log_xd*t
@@ -391,13 +403,30 @@ def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at c
         a, s, _ = pixel_alpha_sigma(lx, t)
         eps = eps_model(x.to(dt), torch.full((B,), float(t), device=x.device, dtype=dt)).double()
         return (x - s*eps)/a
-    x, prev = x_T.double(), None
-    for k in range(steps):
-        a_s, s_s, l_s = pixel_alpha_sigma(lx, ts[k]); a_t, s_t, l_t = pixel_alpha_sigma(lx, ts[k + 1])
-        d, h = data(x, ts[k]), l_t - l_s
-        D = d if solver == 'ddim' or prev is None else (1 + h/(2*prev[1]))*d - h/(2*prev[1])*prev[0]   # 1/(2r) = h/(2 h_prev)
-        x = (s_t/s_s)*x - a_t*torch.expm1(-h)*D
-        prev = (d, h)
+    x = exp_integrate(lambda x, k: data(x, ts[k]), lambda k: pixel_alpha_sigma(lx, ts[k]), x_T.double(), steps, solver)
     out = data(x, ts[-1]) if denoise else x
     return check_finite(out.to(dt), 'the ODE solution')
+
+
+# %% ../nbs/03_sampler.ipynb #15a075c9
+@torch.no_grad()
+def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m', denoise:bool=True, grid=None):
+    "DDIM or DPM-Solver++(2M) on a scalar schedule (the baseline's `LinearSchedule`) with `eps_model(x, j)` at integer steps: `steps` solver passes on diffusers' `linspace` grid (or the decreasing steps `grid`), then the data prediction (`denoise`)."
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if solver not in ODE_SOLVERS: raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
+    T = schedule.T
+    if grid is None: grid = torch.linspace(0, T - 1, steps + 2, dtype=torch.float64).round().flip(0)[:-1] + 1   # diffusers' timesteps + 1
+    grid = torch.as_tensor(grid).long()
+    if grid.shape != (steps + 1,) or not (grid[1:] < grid[:-1]).all() or grid[-1] < 1 or grid[0] > T:
+        raise ValueError(f"the grid must hold steps + 1 = {steps + 1} decreasing steps in [1, {T}], got {grid.tolist()}")
+    check_finite(x_T, 'x_T')
+    lab = schedule.log_alpha_bars.to(x_T.device)
+    def coefs(k):
+        la = lab[grid[k]]; s2 = -torch.expm1(la)
+        return (la/2).exp(), s2.sqrt(), (la - s2.log())/2
+    def data(x, k):
+        a, s, _ = coefs(k)
+        return (x - s*_eps(eps_model, x.to(x_T.dtype), int(grid[k])).double())/a
+    x = exp_integrate(data, coefs, x_T.double(), steps, solver)
+    return check_finite((data(x, steps) if denoise else x).to(x_T.dtype), 'the ODE solution')
 
