@@ -3,7 +3,7 @@
     python bench/pack_run.py RUN DEST
 
 writes DEST/report.tar (results.json and every sample grid, seed grids included) and DEST/weights_<seed>.tar (each
-trained network's EMA weights, optimizer state dropped, as `<run path>/last.pt`; `model` holds the EMA weights
+trained network's EMA weights, optimizer state dropped, as `<run path>/last.pt`; the pixel-eps network in weights_pixel_eps.tar; `model` holds the EMA weights
 too, so `load_system` reads them either way; such a checkpoint cannot resume training). Files come back from the
 device only two folders deep and eight at most, hence the archives.
 """
@@ -27,7 +27,8 @@ def pack(run, dest):
     groups = {}
     for ck in sorted((run/'runs').rglob('last.pt')):
         rel = ck.relative_to(run/'runs')
-        groups.setdefault(rel.parts[0] if rel.parts[0].startswith('seed') else 'seed0', []).append((rel, ck))
+        top = rel.parts[0]                                  # a file may come back at most 16 MiB: the pixel-eps network gets its own
+        groups.setdefault(top if top.startswith('seed') or top == 'pixel_eps' else 'seed0', []).append((rel, ck))
     for key, cks in groups.items():
         with tarfile.open(dest/f'weights_{key}.tar', 'w') as t:
             for rel, path in cks:
@@ -44,6 +45,7 @@ def summary(run) -> str:
     for key in ('train_pixel', 'train_ddpm'):
         for m, t in r.get(key, {}).items(): lines.append(f"  {m:9s} steps {t['steps']:6d} images {t['images']:8d} in {t['seconds']:6.1f} s, loss {t['final_loss']}")
     rows = [('seed0', w) for w in r.get('samplers_pixel', []) + r.get('samplers_ddpm', [])]
+    rows += [('ode', w) for w in r.get('ode', {}).get('samplers', [])]
     for s in [k for k in r if k.startswith('seed')]:
         rows += [(s, w) for w in r[s]['samplers']]
         lines.append(f"  {s}: " + json.dumps({m: (v['steps'], v['images'], round(v['seconds'])) for m, v in r[s]['train'].items()}))

@@ -4,18 +4,19 @@
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'MAIN', 'PAPER_TABLE_1', 'protocol', 'machine', 'n_params', 'train_net', 'train_pixel', 'pixel_specs',
-           'ddpm_specs', 'main_specs', 'pixel_passes', 'pixel_sample', 'evaluate_samplers', 'xdelta_ssim', 'vae_bias',
-           'test_loss', 'mean_image_rms', 'reconstruction', 'copy_report', 'run_experiment', 'seeds_frame',
-           'sampler_frame', 'sweep_frame', 'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure']
+           'ddpm_specs', 'ode_specs', 'main_specs', 'pixel_passes', 'pixel_sample', 'baseline_ode_sample',
+           'load_pixel_eps', 'evaluate_samplers', 'xdelta_ssim', 'vae_bias', 'test_loss', 'mean_image_rms',
+           'reconstruction', 'copy_report', 'run_experiment', 'seeds_frame', 'sampler_frame', 'sweep_frame',
+           'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure']
 
 # %% ../nbs/10_experiments.ipynb #e76965d4
 import dataclasses, json, math, os, pathlib, platform, time
 import numpy as np
 import torch
 from .data import load_images, to_model, from_model
-from .schedule import PixelSchedule
-from .train import TrainConfig, train, build, batch_loss, image_size
-from .unet import PARALLEL_CONFIGS
+from .schedule import PixelSchedule, LinearSchedule
+from .train import TrainConfig, train, build, batch_loss, image_size, weights_sha256
+from .unet import PARALLEL_CONFIGS, PixelEpsUNet
 from .vae import ssim
 from . import sampler as S
 from .cli import load_system, sample_images, save_grid, pixel_model
@@ -36,7 +37,7 @@ PROTOCOLS = {
                   minutes=dict(vae=1.0, parallel=1.0, eps=2.0), max_steps=2, gamma=20.0, T=20, eps_T=20,
                   sweep_minutes=dict(vae=1.0, parallel=1.0), gammas=(10.0, 20.0), Ts=(10, 20),
                   n=8, n_sweep=8, n_ssim=8, n_recon=4, sample_batch=8, K=10, ddim_steps=(1, 10),
-                  s2n_steps=5, grid=4, seed=0, weights='model', seeds=(0, 1), matched_images=True),
+                  s2n_steps=5, grid=4, seed=0, weights='model', seeds=(0, 1), matched_images=True, ode_passes=(1, 2)),
     # regime S: the embedded shapes at 16x16, where the baseline makes the data (see "Regime S" below)
     'shapes': dict(data='shapes', config='tiny16', device='cpu', batch=dict(vae=64, parallel=64, eps=64),
                    minutes=dict(vae=5.0, parallel=35.0, eps=40.0), max_steps=None, gamma=20.0, T=200, eps_T=1000,
@@ -48,9 +49,10 @@ PROTOCOLS = {
                        minutes=dict(vae=0.5, parallel=0.9, eps=1.4), max_steps=None, gamma=20.0, T=200, eps_T=1000,
                        sweep_minutes=dict(vae=0.1, parallel=0.3), gammas=(), Ts=(),
                        n=1000, n_ddpm=1000, n_sweep=500, n_ssim=1000, n_recon=256, sample_batch=1000, K=10, ddim_steps=(1, 10, 50),
-                       s2n_steps=10, grid=64, seed=0, weights='ema', seeds=(0, 1), matched_images=False, vae_target='x0'),
+                       s2n_steps=10, grid=64, seed=0, weights='ema', seeds=(0, 1), matched_images=False, vae_target='x0',
+                       ode_passes=(1, 2, 4, 10, 20, 50)),
 }
-for _p in PROTOCOLS.values(): _p.setdefault('cond', 'vae'); _p.setdefault('vae_target', 'x_delta'); _p.setdefault('seeds', (_p['seed'],)); _p.setdefault('matched_images', False)
+for _p in PROTOCOLS.values(): _p.setdefault('ode_passes', ()); _p.setdefault('cond', 'vae'); _p.setdefault('vae_target', 'x_delta'); _p.setdefault('seeds', (_p['seed'],)); _p.setdefault('matched_images', False)
 
 def protocol(name:str, **changes) -> dict:
     "A copy of the protocol `name` with `changes` applied."
@@ -74,7 +76,8 @@ def n_params(m:torch.nn.Module) -> int:
 def train_net(out, model:str, p:dict, minutes:float, progress:bool=True, seed:int=None, steps:int=None, **settings) -> dict:
     "Train `model` ('vae', 'parallel', 'eps') under protocol `p` for `minutes` of wall time (or `steps`) into `out`; what the budget bought."
     steps = steps or p['max_steps'] or 10**7                # the time limit ends the run, not the step count
-    cfg = TrainConfig(model=model, config=p['config'], data=p['data'], batch_size=p['batch'][model], steps=steps,
+    batch = p['batch'].get(model, p['batch']['eps'])       # the pixel-eps network costs a DDPM step: the baseline's batch
+    cfg = TrainConfig(model=model, config=p['config'], data=p['data'], batch_size=batch, steps=steps,
                       seed=p['seed'] if seed is None else seed, out_dir=str(out), sample_every=0, ckpt_every=min(steps, 500), **settings)
     t0 = time.perf_counter()
     net = train(cfg, device=p['device'], progress=progress, time_limit=60*minutes if minutes else None)
@@ -112,6 +115,15 @@ def ddpm_specs(p:dict) -> list:
     return ([(f"ddpm {p['eps_T']}+clip", dict(sampler='ddpm', clip=True, n=p.get('n_ddpm', p['n'])))] + [(f'ddim {k}+clip', dict(sampler='ddim', steps=k, clip=True)) for k in p['ddim_steps']]
             + [('ddim 10', dict(sampler='ddim', steps=10))])
 
+def ode_specs(p:dict, kind:str) -> list:
+    "The probability-flow ODE solvers at `p['ode_passes']` network passes: on the pixel schedule (the `PixelEpsUNet`, logSNR grid) or the baseline's (diffusers' grid)."
+    grid = 'logsnr' if kind == 'pixel' else 'linspace'
+    return [(f"{solver} {grid} {n} passes", dict(sampler='ode', solver=solver, grid=grid, passes=n)) for solver in S.ODE_SOLVERS for n in p['ode_passes']]
+
+def _ode_steps(passes:int) -> tuple:
+    "`(solver steps, denoise)` for a number of network passes: the last pass returns the data prediction; one pass is one solver step."
+    return (passes - 1, True) if passes > 1 else (1, False)
+
 MAIN = {'pixel': ('block_sequential K=10+clip', 'parallel_deterministic+clip', 'vae_only'), 'ddpm': ('ddpm', 'ddim 10+clip')}
 
 def main_specs(specs:list, kind:str) -> list:
@@ -120,6 +132,7 @@ def main_specs(specs:list, kind:str) -> list:
 
 def pixel_passes(spec:dict, T:int) -> int:
     "U-Net passes of a pixel sampler from `x_T`."
+    if spec['sampler'] == 'ode': return spec['passes']
     return 0 if spec['sampler'] == 'vae_only' else S.network_passes(spec['sampler'], T, K=spec.get('K', 10), steps=spec.get('steps', 10))
 
 @torch.no_grad()
@@ -141,6 +154,9 @@ def pixel_sample(system:dict, n:int, spec:dict, seed:int=0, batch_size:int=64) -
             elif name == 'block_sequential': x = S.block_sequential(model, x_T, s.T, xd, s, K=spec['K'], generator=g, clip=clip)
             elif name == 'ddpm_pixel': x = S.ddpm_pixel(model, x_T, s.T, xd, s, generator=g, clip=clip)
             elif name == 's2n': x = S.s2n(model, x_T, s.T, xd, s, steps=spec['steps'], gamma_s2n=0.0, rho=0.0)
+            elif name == 'ode':                             # the pixel-schedule noise network (system['pixel_eps']) on the same VAE's scales
+                steps, denoise = _ode_steps(spec['passes'])
+                x = S.ode_sample(system['pixel_eps'].ode_model(vae), x_T, xd, s, steps, spec['solver'], spec['grid'], denoise=denoise)
             else: raise ValueError(f"unknown pixel sampler {name!r}")
         u = torch.nan_to_num(from_model(x.float()), nan=0.5, posinf=2.0, neginf=-1.0)
         clamped += ((u < 0) | (u > 1)).sum().item()
@@ -149,6 +165,27 @@ def pixel_sample(system:dict, n:int, spec:dict, seed:int=0, batch_size:int=64) -
     return x, clamped/x.numel()
 
 # %% ../nbs/10_experiments.ipynb #0a88c7f5
+@torch.no_grad()
+def baseline_ode_sample(system:dict, n:int, spec:dict, seed:int=0, batch_size:int=64) -> tuple:
+    "`(images in [0, 1], fraction clamped)`: `n` images from the DDPM baseline with DDIM or DPM-Solver++(2M) at `spec['passes']` passes (`sampler.linear_ode_sample`)."
+    net = system['eps']; dev = next(net.parameters()).device
+    lin, g, out, clamped = LinearSchedule(net.T), torch.Generator(dev).manual_seed(seed), [], 0
+    steps, denoise = _ode_steps(spec['passes'])
+    for k in range(0, n, batch_size):
+        x_T = torch.randn(min(batch_size, n - k), net.in_ch, net.size, net.size, generator=g, device=dev)
+        u = from_model((S.linear_ode_sample(lambda x, j: net(x, j).float(), x_T, lin, steps, spec['solver'], denoise=denoise) + 1)/2)
+        clamped += ((u < 0) | (u > 1)).sum().item(); out.append(u.clamp(0, 1).cpu())
+    x = torch.cat(out)
+    return x, clamped/x.numel()
+
+def load_pixel_eps(path, vae, device='cpu', ema:bool=True):
+    "The `PixelEpsUNet` of checkpoint `path`, checked to have been trained on the scale VAE `vae` (or on the true scale)."
+    ck = torch.load(path, map_location='cpu', weights_only=False)
+    rec = ck.get('cond_vae')
+    if rec and rec['sha256'] != weights_sha256(vae.state_dict()): raise ValueError(f"{path} was trained on the scale VAE {rec['sha256'][:12]}, not on the one given; they do not belong together")
+    net = PixelEpsUNet(**ck['model_config']); net.load_state_dict(ck['ema' if ema else 'model'])
+    return net.to(device).eval().requires_grad_(False)
+
 def _sync(dev):
     if torch.device(dev).type == 'cuda': torch.cuda.synchronize(dev)
 
@@ -165,9 +202,10 @@ def evaluate_samplers(system:dict, specs:list, n:int, seed:int=0, batch_size:int
         _sync(dev); t0 = time.perf_counter()
         m = spec.get('n', n)                                # the 1000-step chain may use fewer images (stated in its row)
         if kind == 'pixel': x, clamped = pixel_sample(system, m, spec, seed, batch_size)
+        elif spec['sampler'] == 'ode': x, clamped = baseline_ode_sample(system, m, spec, seed, batch_size)
         else: x, clamped = sample_images(system, m, spec['sampler'], seed=seed, steps=spec.get('steps', 10), batch_size=batch_size, progress=False, clip=spec.get('clip', False))
         _sync(dev); seconds = time.perf_counter() - t0
-        passes = pixel_passes(spec, net.T) if kind == 'pixel' else S.network_passes(spec['sampler'], net.T, steps=spec.get('steps', 10))
+        passes = pixel_passes(spec, net.T) if kind == 'pixel' else spec['passes'] if spec['sampler'] == 'ode' else S.network_passes(spec['sampler'], net.T, steps=spec.get('steps', 10))
         q = quality(x, system['data'], 'test')
         row = dict(system=kind, sampler=name, passes=passes, seconds=seconds, n=m, seed=seed, clamped=clamped,
                    fd=q['fd'], fd_floor=q['fd_floor'], kid=q['kid'], kid_se=q['kid_se'], n_ref=q['n_ref'], feature_net=q['feature_net'])
@@ -322,6 +360,13 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
         return dict(vae_target=other, train=tr, bias=vae_bias(v, x0, bias_steps, seed=p['seed']),
                     ssim={str(k): w for k, w in xdelta_ssim(v, x0, bias_steps, p['seed']).items()})
     stage('vae_variant', variant)
+    if p['ode_passes']:                                     # issue 14: the pixel schedule without the parallel heads, same VAE, same U-Net time
+        def ode_stage():
+            cond = dict(cond=p['cond'], **({'vae_ckpt': str(out/'runs/pixel/vae/last.pt')} if p['cond'] == 'vae' else {}))
+            tr = train_net(out/'runs/pixel_eps', 'pixel-eps', p, p['minutes']['parallel'], progress, **cond, **sched)
+            pe = load_pixel_eps(out/'runs/pixel_eps/last.pt', pix['vae'], p['device'], ema)
+            return dict(train=tr, samplers=ev(pix | {'pixel_eps': pe}, ode_specs(p, 'pixel'), out/'grids/ode') + ev(base, ode_specs(p, 'ddpm'), out/'grids/ode'))
+        stage('ode', ode_stage)
     points = [(g, p['T']) for g in p['gammas']] + [(p['gamma'], t) for t in p['Ts'] if t != p['T']]
     sweep = res.setdefault('sweep', {})
     for g, t in points:
