@@ -156,7 +156,9 @@ def pixel_sample(system:dict, n:int, spec:dict, seed:int=0, batch_size:int=64) -
             elif name == 's2n': x = S.s2n(model, x_T, s.T, xd, s, steps=spec['steps'], gamma_s2n=0.0, rho=0.0)
             elif name == 'ode':                             # the pixel-schedule noise network (system['pixel_eps']) on the same VAE's scales
                 steps, denoise = _ode_steps(spec['passes'])
-                x = S.ode_sample(system['pixel_eps'].ode_model(vae), x_T, xd, s, steps, spec['solver'], spec['grid'], denoise=denoise)
+                pe = system['pixel_eps']                    # conditioned as it was trained: the VAE's estimate, or (oracle) the generating scale
+                eps = pe.ode_model(vae) if system.get('pixel_eps_cond', 'vae') == 'vae' else pe.ode_model(x_delta_hat=xd)
+                x = S.ode_sample(eps, x_T, xd, s, steps, spec['solver'], spec['grid'], denoise=denoise)
             else: raise ValueError(f"unknown pixel sampler {name!r}")
         u = torch.nan_to_num(from_model(x.float()), nan=0.5, posinf=2.0, neginf=-1.0)
         clamped += ((u < 0) | (u > 1)).sum().item()
@@ -365,7 +367,7 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
             cond = dict(cond=p['cond'], **({'vae_ckpt': str(out/'runs/pixel/vae/last.pt')} if p['cond'] == 'vae' else {}))
             tr = train_net(out/'runs/pixel_eps', 'pixel-eps', p, p['minutes']['parallel'], progress, **cond, **sched)
             pe = load_pixel_eps(out/'runs/pixel_eps/last.pt', pix['vae'], p['device'], ema)
-            return dict(train=tr, samplers=ev(pix | {'pixel_eps': pe}, ode_specs(p, 'pixel'), out/'grids/ode') + ev(base, ode_specs(p, 'ddpm'), out/'grids/ode'))
+            return dict(train=tr, samplers=ev(pix | {'pixel_eps': pe, 'pixel_eps_cond': p['cond']}, ode_specs(p, 'pixel'), out/'grids/ode') + ev(base, ode_specs(p, 'ddpm'), out/'grids/ode'))
         stage('ode', ode_stage)
     points = [(g, p['T']) for g in p['gammas']] + [(p['gamma'], t) for t in p['Ts'] if t != p['T']]
     sweep = res.setdefault('sweep', {})

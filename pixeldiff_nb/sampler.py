@@ -7,8 +7,8 @@ __all__ = ['GENERATORS', 'ODE_SOLVERS', 'ODE_GRIDS', 'check_step', 'check_scale'
            'step_coefficients', 'reverse_steps', 'algorithm1', 'collapsed_weights', 'parallel_deterministic',
            'bridge_std', 'block_step', 'block_sequential', 'ddpm_pixel', 'PosteriorOracle', 's2n_coefficients',
            'step_grid', 's2n', 'ddpm_step', 'ddim_step', 'ddpm', 'ddim', 'prior_sample', 'generate', 'network_passes',
-           'to_images', 'trajectory_oracle', 'plot_reconstructions', 'exp_integrate', 'pixel_alpha_sigma', 'ode_grid',
-           'ode_sample', 'linear_ode_sample']
+           'to_images', 'trajectory_oracle', 'plot_reconstructions', 'exp_integrate', 'alpha_sigma_lambda',
+           'pixel_alpha_sigma', 'ode_grid', 'ode_sample', 'linear_ode_sample']
 
 # %% ../nbs/03_sampler.ipynb #ef9faf19
 import math
@@ -357,11 +357,14 @@ def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m'):
         prev, (a_s, s_s, l_s) = (d, h), (a_t, s_t, l_t)
     return x
 
+def alpha_sigma_lambda(log_alpha_bar:torch.Tensor) -> tuple:
+    "`(alpha, sigma, lambda)` from `log alpha_bar`: alpha^2 = alpha_bar, sigma^2 = 1 - alpha_bar, lambda = log(alpha/sigma)."
+    s2 = -torch.expm1(log_alpha_bar)                        # 1 - alpha_bar, exact near alpha_bar = 1
+    return (log_alpha_bar/2).exp(), s2.sqrt(), (log_alpha_bar - s2.log())/2
+
 def pixel_alpha_sigma(log_xd:torch.Tensor, t) -> tuple:
-    "Per pixel at continuous time `t` from `log x_delta` (float64): `(alpha_t, sigma_t, lambda_t)` with alpha^2 = x_delta^t, sigma^2 = 1 - x_delta^t, lambda = log(alpha/sigma)."
-    la2 = log_xd*t
-    s2 = -torch.expm1(la2)                                  # 1 - x_delta^t, exact near t = 0
-    return (la2/2).exp(), s2.sqrt(), (la2 - s2.log())/2
+    "Per pixel at continuous time `t` from `log x_delta` (float64): `(alpha_t, sigma_t, lambda_t)` with alpha^2 = x_delta^t."
+    return alpha_sigma_lambda(log_xd*t)
 
 def ode_grid(steps:int, grid:str, gamma:float, t_min:float, t_max:float=1.0, rho:float=7.0) -> torch.Tensor:
     "`steps + 1` decreasing times from `t_max` to `t_min` (float64): uniform in `t`, uniform in the half-logSNR of the mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`."
@@ -399,12 +402,12 @@ def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at c
     check_finite(x_T, 'x_T'); check_scale(x_delta_hat, x_T)
     lx = x_delta_hat.double().log().clamp(max=-1e-12)       # x_delta_hat = 1 (never noised) stays finite
     B, dt = x_T.shape[0], x_T.dtype
-    def data(x, t):                                         # the data prediction (x - sigma eps)/alpha
-        a, s, _ = pixel_alpha_sigma(lx, t)
-        eps = eps_model(x.to(dt), torch.full((B,), float(t), device=x.device, dtype=dt)).double()
-        return (x - s*eps)/a
-    x = exp_integrate(lambda x, k: data(x, ts[k]), lambda k: pixel_alpha_sigma(lx, ts[k]), x_T.double(), steps, solver)
-    out = data(x, ts[-1]) if denoise else x
+    cs = [pixel_alpha_sigma(lx, t) for t in ts]             # each grid point's coefficients, computed once
+    def data(x, k):                                         # the data prediction (x - sigma eps)/alpha
+        (a, s, _), t = cs[k], float(ts[k])
+        return (x - s*eps_model(x.to(dt), torch.full((B,), t, device=x.device, dtype=dt)).double())/a
+    x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
+    out = data(x, steps) if denoise else x
     return check_finite(out.to(dt), 'the ODE solution')
 
 
@@ -420,13 +423,10 @@ def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m',
     if grid.shape != (steps + 1,) or not (grid[1:] < grid[:-1]).all() or grid[-1] < 1 or grid[0] > T:
         raise ValueError(f"the grid must hold steps + 1 = {steps + 1} decreasing steps in [1, {T}], got {grid.tolist()}")
     check_finite(x_T, 'x_T')
-    lab = schedule.log_alpha_bars.to(x_T.device)
-    def coefs(k):
-        la = lab[grid[k]]; s2 = -torch.expm1(la)
-        return (la/2).exp(), s2.sqrt(), (la - s2.log())/2
+    cs = [alpha_sigma_lambda(la) for la in schedule.log_alpha_bars.to(x_T.device)[grid]]
     def data(x, k):
-        a, s, _ = coefs(k)
+        a, s, _ = cs[k]
         return (x - s*_eps(eps_model, x.to(x_T.dtype), int(grid[k])).double())/a
-    x = exp_integrate(data, coefs, x_T.double(), steps, solver)
+    x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
     return check_finite((data(x, steps) if denoise else x).to(x_T.dtype), 'the ODE solution')
 

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from .data import load_images, to_model
 from .schedule import PixelSchedule, LinearSchedule
+from .sampler import pixel_alpha_sigma
 from .vae import ScaleVAE, vae_loss
 from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, PARALLEL_CONFIGS, parallel_targets, parallel_loss
 
@@ -100,8 +101,8 @@ def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=sl
         T, x = m.T, x0[rows]
         t = (1/T + (1 - 1/T)*torch.rand(B, generator=generator, device=dev))[rows]
         noise = torch.randn(x0.shape, generator=generator, device=dev)[rows]
-        la2 = -m.gamma*x*t.view(-1, 1, 1, 1)                # log alpha_t^2 = t log x_delta
-        x_t = (la2/2).exp()*x + (-torch.expm1(la2)).sqrt()*noise
+        a, s, _ = pixel_alpha_sigma(-m.gamma*x, t.view(-1, 1, 1, 1))    # alpha_t^2 = x_delta^t, 03_sampler
+        x_t = a*x + s*noise
         i = (t*T).round().clamp(1, T).long()                # the VAE's nearest training step
         return F.mse_loss(model(x_t, scale_input(cfg.cond, x, x_t, i, m.gamma, vae), t).float(), noise)
     if cfg.model == 'eps':
