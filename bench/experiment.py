@@ -1,4 +1,4 @@
-"""Run the experiment of nbs/10_experiments (pixel system vs DDPM at matched compute, every sampler, sweeps) and copy its report.
+"""Run the experiment of nbs/11_experiments (pixel system vs DDPM at matched compute, every sampler, sweeps) and copy its report.
 
     python bench/experiment.py --protocol cpu --out runs/experiment_cpu --report nbs/experiments/cpu   # ~1.5 h, 2-core CPU
     python bench/experiment.py --protocol gpu --out runs/experiment_gpu --report $OUT/experiment_gpu  # one GPU, ~10 min

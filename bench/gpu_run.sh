@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything GPU-specific, in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
 #   bash bench/gpu_run.sh [checks] [kernel] [e2e] [train_step] [train] [experiment] [regime_s]   (default: all but the
-#   last two, which take a whole call each: nbs/10_experiments' gpu protocol, ~10 min; its shapes_gpu protocol, ~8 min, with the ode stage)
+#   last two, which take a whole call each: nbs/11_experiments' gpu protocol, ~10 min; its shapes_gpu protocol, ~8 min, with the ode stage)
 # installs the pure-Python wheels carried in gpu_wheels/ if missing, then runs the CUDA-flagged notebook checks, the
 # benchmarks and a short CIFAR-10 training, writing reports under $OUT (or bench/results).
 # CIFAR-10 is read from $PIXELDIFF_CIFAR10 (default data/cifar10, a git-ignored copy of shared/data/cifar10).

@@ -10,7 +10,7 @@ import argparse, json, pathlib, sys, time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pixeldiff_nb.cli import load_system, sample_images, save_grid
+from pixeldiff_nb.system import load_system, save_grid
 from pixeldiff_nb.data import load_images
 from pixeldiff_nb.metrics import features, reference_features, frechet_distance, kid, FEATURE_NET_ID
 from pixeldiff_nb.experiments import machine
@@ -50,19 +50,19 @@ def main(argv=None):
     ap.add_argument('--report', default=None, help='folder for search.json and the grids')
     a = ap.parse_args(argv)
     sy = load_system(a.run)
-    cfg, size = sy['eps_config'], sy['eps'].size
-    if sy['kind'] != 'ddpm' or cfg['data'] != 'shapes': sys.exit(f"{a.run}: expected a ddpm run on shapes, got a {sy['kind']} run on {cfg['data']}")
+    cfg, size = sy.configs.get('eps', {}), sy.net.size
+    if sy.kind != 'ddpm' or cfg['data'] != 'shapes': sys.exit(f"{a.run}: expected a ddpm run on shapes, got a {sy.kind} run on {sy.data}")
     ck = torch.load(pathlib.Path(a.run)/'eps'/'last.pt', map_location='cpu', weights_only=False)
     hist = ck['history']
-    res = dict(run=str(a.run), step=sy['eps_step'], batch=cfg['batch_size'], lr=cfg['lr'], config=cfg['config'], size=size,
-               images_seen=sy['eps_step']*cfg['batch_size'], final_loss=float(np.mean([l for _, l in hist[-20:]])), n=a.n,
+    res = dict(run=str(a.run), step=sy.steps['eps'], batch=cfg['batch_size'], lr=cfg['lr'], config=cfg['config'], size=size,
+               images_seen=sy.steps['eps']*cfg['batch_size'], final_loss=float(np.mean([l for _, l in hist[-20:]])), n=a.n,
                seed=a.seed, machine=machine('cpu'), feature_net=FEATURE_NET_ID, ladder=ladder(a.n, size, a.seed), samples={})
     for name, x in res['ladder'].items(): print(f"{name:22s} FD {x['fd']:.3f}  KID {x['kid']:.4f} ± {x['kid_se']:.4f}", flush=True)
     report = pathlib.Path(a.report) if a.report else None
     for spec in a.samplers.split(','):
         sampler, _, steps = spec.partition(':')
         t0 = time.perf_counter()
-        x, clamped = sample_images(sy, a.n, sampler, seed=a.seed, steps=int(steps or 10), clip=True, batch_size=250, progress=True)
+        x, clamped = sy.sample(a.n, sampler, a.seed, 250, clip=True, **({'steps': int(steps)} if steps else {}))
         seconds = time.perf_counter() - t0
         f = features(x)
         k, se = kid(f, reference_features('shapes', 'test', size=size))

@@ -15,8 +15,8 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import EPS, check_finite, check_range, from_model
-from .schedule import PixelSchedule
+from .data import EPS, check_finite, check_range, from_model, inside_loop
+from .schedule import PixelSchedule, posterior_terms
 
 # %% ../nbs/03_sampler.ipynb #319b9b1b
 def check_step(i, T:int, name:str='i', lo:int=1) -> int:
@@ -80,10 +80,10 @@ def reverse_steps(Zs:torch.Tensor,           # (B, K, *S): the heads for steps j
 
 def _clipped_step(x, Z, k:int, la, one_m_a):
     "The posterior mean of `x_{k-1}` given `x_k` and the implied `x0 = (x_k - sqrt(1 - ab_k) Z)/sqrt(ab_k)` clamped to [eps, 1] (float64 inside)."
-    one_m_ab, one_m_ab1 = -torch.expm1(k*la), -torch.expm1((k - 1)*la)
     xd = x.double()
-    x0 = ((xd - one_m_ab.sqrt()*Z.double())*(-k*la/2).exp()).clamp(EPS, 1.0)
-    return (((k - 1)*la/2).exp()*one_m_a/one_m_ab*x0 + (la/2).exp()*one_m_ab1/one_m_ab*xd).to(x.dtype)
+    x0 = ((xd - (-torch.expm1(k*la)).sqrt()*Z.double())*(-k*la/2).exp()).clamp(EPS, 1.0)
+    c0, ck, _ = posterior_terms(la, k*la, (k - 1)*la)
+    return (c0*x0 + ck*xd).to(x.dtype)
 
 # %% ../nbs/03_sampler.ipynb #853066d9
 def _draw(shape, like, generator, noise, name='noise'):
@@ -154,26 +154,27 @@ def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=N
     if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
     if clip and step not in (None, block_step): raise ValueError("clip=True needs the default block step (the fused one does not clip)")
     x, j, step = x_i, i, step or block_step
-    while j > 0:
-        k = min(K, j)
-        Zs = _heads(model, x, x_delta_hat, j, j - k + 1, j)
-        x = step(Zs, x, j, x_delta_hat, schedule, generator=generator, noise=noise, **({'clip': True} if clip else {}))
-        j -= k
-    return x
+    with inside_loop():                                 # no value check (no host sync) per block; the result is checked once
+        while j > 0:
+            k = min(K, j)
+            Zs = _heads(model, x, x_delta_hat, j, j - k + 1, j)
+            x = step(Zs, x, j, x_delta_hat, schedule, generator=generator, noise=noise, **({'clip': True} if clip else {}))
+            j -= k
+    return check_finite(x, 'the block_sequential sample')
 
 def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=False):
     "Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes; `clip` clamps x0 to [eps, 1]."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     la, x = log_alpha(x_delta_hat, schedule.T), x_i
-    for j in range(i, 0, -1):
-        eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0].double()
-        ab, ab1 = (j*la).exp(), ((j - 1)*la).exp()
-        x0_j = (x.double() - (1 - ab).sqrt()*eps)/ab.sqrt()
-        if clip: x0_j = x0_j.clamp(EPS, 1.0)
-        mean = ab1.sqrt()*-torch.expm1(la)/(1 - ab)*x0_j + (la/2).exp()*(1 - ab1)/(1 - ab)*x.double()
-        var = (1 - ab1)/(1 - ab)*-torch.expm1(la)
-        x = (mean + var.sqrt()*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)).to(x_i.dtype)
-    return x
+    with inside_loop():
+        for j in range(i, 0, -1):
+            eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0].double()
+            x0_j = (x.double() - (-torch.expm1(j*la)).sqrt()*eps)*(-j*la/2).exp()
+            if clip: x0_j = x0_j.clamp(EPS, 1.0)
+            c0, cj, var = posterior_terms(la, j*la, (j - 1)*la)
+            z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+            x = (c0*x0_j + cj*x.double() + var.sqrt()*z).to(x_i.dtype)
+    return check_finite(x, 'the ddpm_pixel sample')
 
 # %% ../nbs/03_sampler.ipynb #8eff1470
 class PosteriorOracle:
@@ -217,29 +218,34 @@ def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     x0_hat = (-log_alpha(x_delta_hat, schedule.T)*schedule.T/schedule.gamma)   # -log(x_delta_hat)/gamma, > 0
     grid, T, x = step_grid(i, i if steps is None else steps), schedule.T, x_i
-    for j, j_next in zip(grid[:-1], grid[1:]):
-        eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0]
-        c_z, c_eps, c_n = s2n_coefficients(x0_hat, j/T, j_next/T, schedule.gamma, gamma_s2n, delta, rho)
-        x_new = c_z*x.double() + c_eps*eps.double()
-        if rho: x_new = x_new + c_n*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device).double()
-        x = x_new.to(x_i.dtype)
-    return x
+    with inside_loop():
+        for j, j_next in zip(grid[:-1], grid[1:]):
+            eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0]
+            c_z, c_eps, c_n = s2n_coefficients(x0_hat, j/T, j_next/T, schedule.gamma, gamma_s2n, delta, rho)
+            x_new = c_z*x.double() + c_eps*eps.double()
+            if rho: x_new = x_new + c_n*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device).double()
+            x = x_new.to(x_i.dtype)
+    return check_finite(x, 'the s2n sample')
 
 # %% ../nbs/03_sampler.ipynb #dfb95ccc
-def _scalar(schedule, j):
+def _log_alpha_bars(schedule) -> list:
+    "A scalar schedule's `log alpha_bar_0..T` as Python floats, read once per schedule object (no tensor read per step)."
     lab = getattr(schedule, 'log_alpha_bars', None)
     if lab is None: raise TypeError(f"ddpm and ddim need a scalar schedule (LinearSchedule or CosineSchedule), got {type(schedule).__name__}")
-    return float(lab[j].exp())
+    if '_lab_floats' not in vars(schedule): schedule._lab_floats = lab.tolist()
+    return schedule._lab_floats
+
+def _scalar(schedule, j:int) -> float: return math.exp(_log_alpha_bars(schedule)[j])
 
 def ddpm_step(eps, x_j, j:int, schedule, noise=None, clip:bool=False):
     "One DDPM ancestral step (Ho et al. Eq 11, `sigma^2 = beta_tilde`) on a scalar schedule; `clip` clamps the implied x0 to [-1, 1] (Eq 7's mean)."
-    ab, ab1 = _scalar(schedule, j), _scalar(schedule, j - 1)
+    lab = _log_alpha_bars(schedule)
+    ab, ab1 = math.exp(lab[j]), math.exp(lab[j - 1])
     a = ab/ab1
-    if clip:
-        x0 = ((x_j - math.sqrt(1 - ab)*eps)/math.sqrt(ab)).clamp(-1, 1)
-        x = math.sqrt(ab1)*(1 - a)/(1 - ab)*x0 + math.sqrt(a)*(1 - ab1)/(1 - ab)*x_j
+    c0, cj, var = posterior_terms(lab[j] - lab[j - 1], lab[j], lab[j - 1])
+    if clip: x = c0*((x_j - math.sqrt(1 - ab)*eps)/math.sqrt(ab)).clamp(-1, 1) + cj*x_j
     else: x = (x_j - (1 - a)/math.sqrt(1 - ab)*eps)/math.sqrt(a)
-    return x if noise is None or j == 1 else x + math.sqrt((1 - ab1)/(1 - ab)*(1 - a))*noise
+    return x if noise is None or j == 1 else x + math.sqrt(var)*noise
 
 def ddim_step(eps, x_j, j:int, j_prev:int, schedule, eta:float=0.0, noise=None, clip:bool=False):
     "One DDIM step from `j` to `j_prev < j` (Song et al. Eq 12; `eta = 0` deterministic); `j_prev <= 0` lands on `alpha_bar = 1`; `clip` clamps x0 to [-1, 1] and re-derives eps."
@@ -258,18 +264,20 @@ def _eps(model, x, j):
 def ddpm(model, x_i, i, schedule, generator=None, clip:bool=False):
     "DDPM ancestral sampling from step `i` (usually `T`): `i` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
-    for j in range(i, 0, -1):
-        x = ddpm_step(_eps(model, x, j), x, j, schedule, torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device), clip=clip)
-    return x
+    with inside_loop():                                 # no value check (no host sync) per step; the result is checked once
+        for j in range(i, 0, -1):
+            x = ddpm_step(_eps(model, x, j), x, j, schedule, torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device), clip=clip)
+    return check_finite(x, 'the DDPM sample')
 
 def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None, clip:bool=False):
     "DDIM from step `i` on `steps` evenly spaced integer steps down to 0: `steps` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
     grid = step_grid(i, steps)
-    for j, j_prev in zip(grid[:-1], grid[1:]):
-        noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device) if eta else None
-        x = ddim_step(_eps(model, x, j), x, j, j_prev, schedule, eta, noise, clip=clip)
-    return x
+    with inside_loop():
+        for j, j_prev in zip(grid[:-1], grid[1:]):
+            noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device) if eta else None
+            x = ddim_step(_eps(model, x, j), x, j, j_prev, schedule, eta, noise, clip=clip)
+    return check_finite(x, 'the DDIM sample')
 
 # %% ../nbs/03_sampler.ipynb #9f9f0089
 def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
@@ -403,11 +411,13 @@ def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at c
     lx = x_delta_hat.double().log().clamp(max=-1e-12)       # x_delta_hat = 1 (never noised) stays finite
     B, dt = x_T.shape[0], x_T.dtype
     cs = [pixel_alpha_sigma(lx, t) for t in ts]             # each grid point's coefficients, computed once
+    tl = ts.tolist()                                        # the times as Python floats: no tensor read per step
     def data(x, k):                                         # the data prediction (x - sigma eps)/alpha
-        (a, s, _), t = cs[k], float(ts[k])
-        return (x - s*eps_model(x.to(dt), torch.full((B,), t, device=x.device, dtype=dt)).double())/a
-    x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
-    out = data(x, steps) if denoise else x
+        a, s, _ = cs[k]
+        return (x - s*eps_model(x.to(dt), torch.full((B,), tl[k], device=x.device, dtype=dt)).double())/a
+    with inside_loop():
+        x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
+        out = data(x, steps) if denoise else x
     return check_finite(out.to(dt), 'the ODE solution')
 
 
@@ -424,9 +434,12 @@ def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m',
         raise ValueError(f"the grid must hold steps + 1 = {steps + 1} decreasing steps in [1, {T}], got {grid.tolist()}")
     check_finite(x_T, 'x_T')
     cs = [alpha_sigma_lambda(la) for la in schedule.log_alpha_bars.to(x_T.device)[grid]]
+    gl = grid.tolist()                                      # the steps as Python ints: no tensor read per step
     def data(x, k):
         a, s, _ = cs[k]
-        return (x - s*_eps(eps_model, x.to(x_T.dtype), int(grid[k])).double())/a
-    x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
-    return check_finite((data(x, steps) if denoise else x).to(x_T.dtype), 'the ODE solution')
+        return (x - s*_eps(eps_model, x.to(x_T.dtype), gl[k]).double())/a
+    with inside_loop():
+        x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
+        out = data(x, steps) if denoise else x
+    return check_finite(out.to(x_T.dtype), 'the ODE solution')
 

@@ -8,10 +8,11 @@ __all__ = ['VAE_CONFIGS', 'PAPER_PARAMS', 'timestep_embedding', 'norm', 'as_step
 
 # %% ../nbs/05_vae.ipynb #67b8e157
 import math
+import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .data import EPS, check_finite, check_range
+from .data import EPS, check_finite, check_range, checking
 
 # %% ../nbs/05_vae.ipynb #51e2e94a
 def timestep_embedding(i:torch.Tensor, dim:int, max_period:float=10_000.0) -> torch.Tensor:
@@ -29,10 +30,14 @@ def as_step_tensor(i, B:int, T:int, device) -> torch.Tensor:
     "Steps as a `(B,)` int64 tensor from an int or a `(B,)` tensor, checked to lie in `[0, T]`."
     if isinstance(i, bool) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)) or isinstance(i, float):
         raise ValueError(f"the step i must be an int or an integer tensor, got {i!r}")
+    if isinstance(i, (int, np.integer)):                 # checked on the host: no device read
+        if not 0 <= i <= T: raise ValueError(f"the step i must lie in [0, {T}], got {i}..{i}")
+        return torch.full((B,), int(i), dtype=torch.int64, device=device)
     it = torch.as_tensor(i, dtype=torch.int64, device=device)
     if it.ndim == 0: it = it.expand(B)
     if it.shape != (B,): raise ValueError(f"the step i must be an int or a ({B},) tensor, got shape {tuple(it.shape)}")
-    if it.numel() and (int(it.min()) < 0 or int(it.max()) > T): raise ValueError(f"the step i must lie in [0, {T}], got {int(it.min())}..{int(it.max())}")
+    if it.numel() and checking() and (int(it.min()) < 0 or int(it.max()) > T):
+        raise ValueError(f"the step i must lie in [0, {T}], got {int(it.min())}..{int(it.max())}")
     return it
 
 # %% ../nbs/05_vae.ipynb #d0dad91c

@@ -36,7 +36,7 @@ def test_run_notebook(tmp_path):
     assert r.returncode == 1 and 'code cell 1' in r.stderr and 'wrong x' in r.stderr
 
 def test_experiment_smoke(tmp_path):
-    "bench/experiment.py runs nbs/10_experiments' pipeline end to end (the smoke protocol) and copies a report the notebook can read."
+    "bench/experiment.py runs nbs/11_experiments' pipeline end to end (the smoke protocol) and copies a report the notebook can read."
     r = run('bench/experiment.py', '--protocol', 'smoke', '--out', str(tmp_path/'run'), '--report', str(tmp_path/'report'))
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((tmp_path/'report/results.json').read_text())
@@ -64,7 +64,7 @@ def test_regime_s_small(tmp_path):
 def test_pack_run(tmp_path):
     "bench/pack_run.py packs a run's report and EMA weights; the slim checkpoint loads with load_system and refuses to resume."
     import tarfile, torch
-    from pixeldiff_nb.cli import load_system
+    from pixeldiff_nb.system import load_system
     from pixeldiff_nb.train import TrainConfig, train
     exp = tmp_path/'exp'
     t = subprocess.run(['pixeldiff', 'train', '--model', 'ddpm', '--config', 'tiny16', '--steps', '2', '--batch-size', '8', '--n-data', '64',
@@ -78,6 +78,6 @@ def test_pack_run(tmp_path):
     slim = torch.load(tmp_path/'unpacked/ddpm/eps/last.pt', weights_only=False)
     full = torch.load(exp/'runs/ddpm/eps/last.pt', weights_only=False)
     assert 'opt' not in slim and all(torch.equal(slim['ema'][k], full['ema'][k]) for k in full['ema'])
-    assert load_system(tmp_path/'unpacked/ddpm')['kind'] == 'ddpm'
+    assert load_system(tmp_path/'unpacked/ddpm').kind == 'ddpm'
     cfg = TrainConfig(**{**slim['train_config'], 'steps': 3, 'out_dir': str(tmp_path/'unpacked/ddpm/eps')})
     with pytest.raises(ValueError, match='EMA weights only'): train(cfg, progress=False)

@@ -29,7 +29,7 @@ def one_line_error(r, *fragments):
 def run_dir(tmp_path_factory):
     """4 steps of each network straight, and 4 VAE + 2 U-Net steps then --resume to 4 (only --steps/--vae-steps repeated).
     The VAE is complete before the U-Net resumes, as in an interrupted run: extending the VAE would change the U-Net's
-    conditioning, so a straight run and an extended one are different systems (09_cli)."""
+    conditioning, so a straight run and an extended one are different systems (09_system)."""
     d = tmp_path_factory.mktemp('cli')
     ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 4, '--vae-steps', 4, '--out', d/'straight', *TINY)
     ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 2, '--vae-steps', 4, '--out', d/'resumed', *TINY)
@@ -62,7 +62,7 @@ def test_ddpm_baseline_trains_and_samples(tmp_path):
     ok('train', '--model', 'ddpm', '--steps', 2, '--out', tmp_path/'ddpm', *TINY)
     out = ok('sample', '--checkpoint', tmp_path/'ddpm', '--n', 3, '--sampler', 'ddim', '--steps', 5, '--clip', '--out', tmp_path/'g.png')
     assert (tmp_path/'g.png').is_file() and '3 images' in out
-    one_line_error(pixeldiff('sample', '--checkpoint', tmp_path/'ddpm', '--sampler', 'algorithm1', '--out', tmp_path/'g.png'), 'does not apply to a ddpm run')
+    one_line_error(pixeldiff('sample', '--checkpoint', tmp_path/'ddpm', '--sampler', 'algorithm1', '--out', tmp_path/'g.png'), 'does not apply to a ddpm system')
 
 
 def test_sample_writes_grid_and_npz(run_dir, tmp_path):
@@ -140,7 +140,7 @@ def test_interrupt_keeps_a_checkpoint_and_resumes(tmp_path):
 def test_load_system_refuses_mixed_schedules(tmp_path):
     "A scale VAE and a parallel U-Net trained on different (gamma, T) cannot be loaded as one system."
     import shutil
-    from pixeldiff_nb.cli import train_system, load_system
+    from pixeldiff_nb.system import train_system, load_system
     kw = dict(data='shapes', n_data=64, batch_size=8, sample_every=0, progress=False, steps=1)
     train_system(tmp_path/'a', **kw); train_system(tmp_path/'b', gamma=10.0, **kw)
     load_system(tmp_path/'a')                                            # one schedule: fine

@@ -76,7 +76,7 @@ def lab():
 
 def test_lab_lists_notebooks_and_runs_index_cell(lab):
     names = {c['name'] for c in lab.get('/api/contents/nbs')['content']}
-    assert {'index.ipynb', '00_theory.ipynb', '09_cli.ipynb'} <= names, names
+    assert {'index.ipynb', '00_theory.ipynb', '09_system.ipynb', '10_cli.ipynb'} <= names, names
     nb = lab.get('/api/contents/nbs/index.ipynb')['content']
     cell = next(c for c in nb['cells'] if c['cell_type'] == 'code')
     k = lab.request('POST', '/api/kernels', {'name': 'python3'})
