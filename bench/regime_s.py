@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from pixeldiff_nb.system import load_system, save_grid
 from pixeldiff_nb.data import load_images
 from pixeldiff_nb.metrics import features, reference_features, frechet_distance, kid, FEATURE_NET_ID
-from pixeldiff_nb.experiments import machine
+from pixeldiff_nb.system import machine
 
 
 def blur(x:torch.Tensor, sigma:float) -> torch.Tensor:

@@ -281,8 +281,7 @@ def forward_figures(out='figures',        # folder to write the PNG files into
                     T:int=200,            # pixel-aware T
                     seed:int=0) -> list:
     "Write `mean_variance.png` and `forward_grid.png` (pixel-aware against DDPM) for one test image; return the paths."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt                     # no backend switch: a notebook user's backend stays (headless, matplotlib picks Agg itself)
     imgs, _ = load_images(data, 'test', path=path)
     if not 0 <= index < len(imgs): raise ValueError(f"index must lie in [0, {len(imgs) - 1}], got {index}")
     x0 = to_model(torch.from_numpy(imgs[index]).permute(2, 0, 1))

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['SAMPLERS', 'SYSTEMS', 'DEFAULT_SAMPLER', 'BENCH_CASES', 'DEMO_SAMPLERS', 'Sampler', 'register', 'get_sampler',
            'sampler_options', 'System', 'random_systems', 'count_host_reads', 'train_system', 'load_system',
-           'save_grid', 'save_npz', 'timeit', 'bench_system', 'demo']
+           'save_grid', 'save_npz', 'machine', 'timeit', 'bench_system', 'demo']
 
 # %% ../nbs/09_system.ipynb #28aaf9f4
-import contextlib, dataclasses, math, pathlib, time
+import contextlib, dataclasses, math, os, pathlib, platform, time
 from fastcore.basics import patch
 import numpy as np
 import torch
@@ -22,7 +22,8 @@ from . import sampler as S
 # %% ../nbs/09_system.ipynb #1cb9c112
 @dataclasses.dataclass(frozen=True)
 class Sampler:
-    "A registered sampler: its name, the systems it applies to, the options it reads, its network passes, and its batch function."
+    """A registered sampler: its name, the systems it applies to, the options it reads, its network passes, and its
+    batch function."""
     name: str
     kinds: tuple      # system kinds it applies to: 'pixel', 'pixel-eps', 'ddpm'
     run: callable     # run(system, b, generator, **options) -> b images on the [0, 1] scale, unclamped
@@ -47,7 +48,8 @@ def get_sampler(name:str, kind:str) -> Sampler:
     return SAMPLERS[name]
 
 def sampler_options(name:str, kind:str, **given) -> dict:
-    "The options of sampler `name` with `given` applied; None means the default, an option it does not read is an error."
+    """The options of sampler `name` with `given` applied; None means the default, an option it does not read is an
+    error."""
     s = get_sampler(name, kind)
     given = {k: v for k, v in given.items() if v is not None}
     unknown = sorted(set(given) - set(s.options))
@@ -55,10 +57,12 @@ def sampler_options(name:str, kind:str, **given) -> dict:
     return s.options | given
 
 # %% ../nbs/09_system.ipynb #ef77a0a4
-def _pixel_start(system, b:int, g, standard_prior:bool=False) -> tuple:
-    "The scale VAE's `x_delta_hat` for `b` images and the pixel-schedule prior draw `x_T` (or N(0, I))."
+def _pixel_start(system, b:int, g, standard_prior:bool=False, start=None) -> tuple:
+    """`(x_delta_hat, x_i, i)`: the given `start = (x_i, i, x_delta_hat)`, or from scratch the scale VAE's decoder for
+    `b` images and the pixel-schedule prior (or N(0, I)) at `i = T`."""
+    if start is not None: return start[2], start[0], start[1]
     xd = system.vae.generate(b, generator=g).float()
-    return xd, S.prior_sample(xd, system.schedule, g, standard=standard_prior)
+    return xd, S.prior_sample(xd, system.schedule, g, standard=standard_prior), system.schedule.T
 
 def _ops(system, clip:bool):
     "The module whose samplers run: the fused Triton kernels on a GPU (they do not clip), else `sampler`."
@@ -66,51 +70,50 @@ def _ops(system, clip:bool):
     from pixeldiff_nb import cuda
     return cuda
 
-_one = lambda T, **o: 1
-
-@register('algorithm1', ('pixel',), _one, clip=False, standard_prior=False)
-def _algorithm1(system, b, g, clip, standard_prior):
-    "001 Algorithm 1 as printed: one pass, noise injected at every step."
-    xd, x_T = _pixel_start(system, b, g, standard_prior)
-    s = system.schedule
-    Z = system.model()(x_T, xd, s.T)
-    return from_model(_ops(system, clip).algorithm1(Z, x_T, s.T, xd, s, generator=g, **_clip(clip)))
-
-@register('parallel_deterministic', ('pixel',), _one, clip=False, standard_prior=False)
-def _parallel_deterministic(system, b, g, clip, standard_prior):
-    "Algorithm 1 without the injected noise: one pass, one weighted sum."
-    xd, x_T = _pixel_start(system, b, g, standard_prior)
-    s = system.schedule
-    Z = system.model()(x_T, xd, s.T)
-    return from_model(_ops(system, clip).parallel_deterministic(Z, x_T, s.T, xd, s, generator=g, **_clip(clip)))
-
 def _clip(clip:bool) -> dict: return {'clip': True} if clip else {}
 
+_one = lambda T, **o: 1
+
+def _one_pass(name:str, doc:str):
+    "The batch function of a one-pass sampler: all heads from `x_i` in one U-Net pass, then the recursion `name`."
+    def run(system, b, g, clip, standard_prior, start=None):
+        xd, x, i = _pixel_start(system, b, g, standard_prior, start)
+        s = system.schedule
+        Z = system.model()(x, xd, i)
+        return from_model(getattr(_ops(system, clip), name)(Z, x, i, xd, s, generator=g, **_clip(clip)))
+    run.__doc__ = doc
+    return run
+
+register('algorithm1', ('pixel',), _one, clip=False, standard_prior=False)(
+    _one_pass('algorithm1', "001 Algorithm 1 as printed: one pass, noise injected at every step."))
+register('parallel_deterministic', ('pixel',), _one, clip=False, standard_prior=False)(
+    _one_pass('parallel_deterministic', "Algorithm 1 without the injected noise: one pass, one weighted sum."))
+
+# %% ../nbs/09_system.ipynb #b2c62ab6
 @register('block_sequential', ('pixel',), lambda T, K=10, **o: math.ceil(T/K), K=10, clip=False, standard_prior=False)
-def _block_sequential(system, b, g, K, clip, standard_prior):
+def _block_sequential(system, b, g, K, clip, standard_prior, start=None):
     "The heads re-run every `K` steps: `ceil(T/K)` passes."
-    xd, x_T = _pixel_start(system, b, g, standard_prior)
-    s = system.schedule
-    return from_model(_ops(system, clip).block_sequential(system.model(), x_T, s.T, xd, s, K=K, generator=g, **_clip(clip)))
+    xd, x, i = _pixel_start(system, b, g, standard_prior, start)
+    step = _ops(system, clip).block_sequential
+    return from_model(step(system.model(), x, i, xd, system.schedule, K=K, generator=g, **_clip(clip)))
 
 @register('ddpm_pixel', ('pixel',), lambda T, **o: T, clip=False, standard_prior=False)
-def _ddpm_pixel(system, b, g, clip, standard_prior):
+def _ddpm_pixel(system, b, g, clip, standard_prior, start=None):
     "Closed-loop ancestral sampling on the pixel schedule: one pass per step."
-    xd, x_T = _pixel_start(system, b, g, standard_prior)
-    s = system.schedule
-    return from_model(S.ddpm_pixel(system.model(), x_T, s.T, xd, s, generator=g, clip=clip))
+    xd, x, i = _pixel_start(system, b, g, standard_prior, start)
+    return from_model(S.ddpm_pixel(system.model(), x, i, xd, system.schedule, generator=g, clip=clip))
 
 @register('s2n', ('pixel',), lambda T, steps=10, **o: steps, steps=10, gamma_s2n=1.0, rho=1.0, standard_prior=False)
-def _s2n(system, b, g, steps, gamma_s2n, rho, standard_prior):
+def _s2n(system, b, g, steps, gamma_s2n, rho, standard_prior, start=None):
     "003 Corollary 1 on the pixel schedule; `rho = 0`, `gamma_s2n = 0` is the pixel DDIM."
-    xd, x_T = _pixel_start(system, b, g, standard_prior)
-    s = system.schedule
-    return from_model(S.s2n(system.model(), x_T, s.T, xd, s, steps=steps, gamma_s2n=gamma_s2n, rho=rho, generator=g))
+    xd, x, i = _pixel_start(system, b, g, standard_prior, start)
+    return from_model(S.s2n(system.model(), x, i, xd, system.schedule, steps=steps, gamma_s2n=gamma_s2n, rho=rho, generator=g))
 
 @register('vae_only', ('pixel', 'pixel-eps'), lambda T, **o: 0)
-def _vae_only(system, b, g):
+def _vae_only(system, b, g, start=None):
     "The scale VAE's image `-log(x_delta_hat)/gamma` alone: no U-Net pass."
-    return from_model(system.schedule.x0_from_x_delta(system.vae.generate(b, generator=g).float()))
+    xd = system.vae.generate(b, generator=g).float() if start is None else start[2]
+    return from_model(system.schedule.x0_from_x_delta(xd))
 
 # %% ../nbs/09_system.ipynb #6709df53
 def _ode_passes(T, steps=10, denoise=True, **o): return steps + bool(denoise)
@@ -123,7 +126,7 @@ def _ode(solver):
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
             x = S.linear_ode_sample(system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise=denoise)
             return from_model((x + 1)/2)
-        xd, x_T = _pixel_start(system, b, g)
+        xd, x_T, _ = _pixel_start(system, b, g)
         x = S.ode_sample(system.model(xd), x_T, xd, system.schedule, steps, solver, grid or 'logsnr', denoise=denoise)
         return from_model(x)
     run.__doc__ = (f"The probability-flow ODE with {'DPM-Solver++(2M)' if solver == 'dpmpp2m' else 'DDIM (first order)'}: "
@@ -154,7 +157,8 @@ _CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'pixel-eps': PixelEpsUNet
 
 @dataclasses.dataclass
 class System:
-    "A trained system: its kind, its networks (frozen, in eval mode), their training settings and steps, and the run folder it came from."
+    """A trained system: its kind, its networks (frozen, in eval mode), their training settings and steps, and the run
+    folder it came from."""
     kind: str                 # 'pixel' (scale VAE + parallel U-Net), 'pixel-eps' (scale VAE + PixelEpsUNet) or 'ddpm'
     nets: dict                # name -> network, names as in SYSTEMS[kind]
     configs: dict = None      # name -> the TrainConfig fields it was trained with
@@ -182,7 +186,8 @@ class System:
     def samplers(self) -> tuple: return tuple(n for n, s in SAMPLERS.items() if self.kind in s.kinds)
 
     def model(self, x_delta_hat=None):
-        "The network as the samplers call it, conditioned as it was trained: on the scale VAE's estimate at every pass, or (oracle) on the scale passed."
+        """The network as the samplers call it, conditioned as it was trained: on the scale VAE's estimate at every
+        pass, or (oracle) on the scale passed."""
         net = self.net
         if self.kind == 'ddpm': return lambda x, j: net(x, j).float()
         vae = self.vae if self.cond == 'vae' else None
@@ -194,6 +199,7 @@ class System:
         name = sampler or DEFAULT_SAMPLER[self.kind]
         return SAMPLERS[name].passes(i or self.net.T, **sampler_options(name, self.kind, **options))
 
+# %% ../nbs/09_system.ipynb #ca2e245d
 def random_systems(config:str='tiny', device='cpu', seed:int=0) -> tuple:
     "`(pixel system, ddpm system)` of the `config` networks with random weights (timing does not depend on them)."
     torch.manual_seed(seed)
@@ -202,12 +208,12 @@ def random_systems(config:str='tiny', device='cpu', seed:int=0) -> tuple:
     frozen = lambda m: m.to(device).eval().requires_grad_(False)
     return System('pixel', {'vae': frozen(vae), 'parallel': frozen(net)}), System('ddpm', {'eps': frozen(eps)})
 
-
 # %% ../nbs/09_system.ipynb #e27fcc6e
 @patch
 @torch.no_grad()
 def sample(self:System, n:int=16, sampler:str=None, seed:int=0, batch_size:int=64, progress:bool=True, **options) -> tuple:
-    "`(images (n, C, H, W) in [0, 1], fraction of pixels clamped)` from `sampler` (default `DEFAULT_SAMPLER[kind]`) with its `options`, one seeded generator for all batches."
+    """`(images (n, C, H, W) in [0, 1], fraction of pixels clamped)` from `sampler` (default `DEFAULT_SAMPLER[kind]`)
+    with its `options`, one seeded generator for all batches."""
     from tqdm.auto import tqdm
     name = sampler or DEFAULT_SAMPLER[self.kind]
     run, opts = get_sampler(name, self.kind).run, sampler_options(name, self.kind, **options)
@@ -221,12 +227,25 @@ def sample(self:System, n:int=16, sampler:str=None, seed:int=0, batch_size:int=6
     x = torch.cat(out)
     return x, clamped/x.numel()
 
+# %% ../nbs/09_system.ipynb #3628618f
+@patch
+@torch.no_grad()
+def reconstruct(self:System, x_i:torch.Tensor, i:int, sampler:str=None, generator=None, x_delta_hat=None, **options) -> torch.Tensor:
+    """Images on the [0, 1] scale, unclamped: `sampler` run from the noisy `x_i` at step `i`, with the scale VAE's
+    `G(x_i, i)` unless `x_delta_hat` is given."""
+    if self.kind != 'pixel': raise ValueError(f"reconstruct runs the pixel system's samplers from a noisy image; this is a {self.kind} system")
+    name = sampler or DEFAULT_SAMPLER[self.kind]
+    run, opts = get_sampler(name, self.kind).run, sampler_options(name, self.kind, **options)
+    xd = self.vae.estimate(x_i, i).float() if x_delta_hat is None else x_delta_hat
+    return run(self, x_i.shape[0], generator, start=(x_i, i, xd), **opts)
+
 # %% ../nbs/09_system.ipynb #9f84cd5b
 _HOST_READS = ('__bool__', 'item', '__int__', '__float__', '__index__', 'tolist', 'numpy', 'cpu')
 
 @contextlib.contextmanager
 def count_host_reads():
-    "Count the reads of tensor values on the host made inside (a list holding one int): on a GPU each one is a synchronisation."
+    """Count the reads of tensor values on the host made inside (a list holding one int): on a GPU each one is a
+    synchronisation."""
     n, saved = [0], {k: getattr(torch.Tensor, k) for k in _HOST_READS}
     def counted(f):
         def g(*a, **kw):
@@ -262,6 +281,7 @@ def _resumed_settings(out:pathlib.Path, names:tuple, existing:list, settings:dic
     if 'vae' in names: done['vae_target'] = saved.get('vae_target', 'x_delta')
     return done | settings
 
+# %% ../nbs/09_system.ipynb #40d521f0
 def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel U-Net), 'pixel-eps' (scale VAE + PixelEpsUNet) or 'ddpm' (the baseline)
                  steps:int=1000,                # optimizer steps of the U-Net (the parallel one, the pixel-eps one or the baseline)
                  vae_steps:int=None,            # steps of the scale VAE (default: `steps`)
@@ -292,7 +312,8 @@ def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel 
 
 # %% ../nbs/09_system.ipynb #611bf650
 def _check_pair(run:pathlib.Path, name:str, cks:dict) -> str:
-    "The conditioning ('vae' or 'oracle') of the scale-conditioned network `name`, after checking that the run's scale VAE is the one it was trained on."
+    """The conditioning ('vae' or 'oracle') of the scale-conditioned network `name`, after checking that the run's scale
+    VAE is the one it was trained on."""
     vae, net = cks['vae'], cks[name]
     (gv, tv), (gn, tn) = ((c['model_config']['gamma'], c['model_config']['T']) for c in (vae, net))
     if (gv, tv) != (gn, tn):
@@ -318,7 +339,8 @@ def _run_kind(run:pathlib.Path) -> str:
                             f"train one with `pixeldiff train --out {run}`")
 
 def load_system(run, device='cpu', ema:bool=True) -> System:
-    "The system in the run folder `run`: EMA weights (raw ones with `ema=False`; a conditioning VAE always with the weights its U-Net saw)."
+    """The system in the run folder `run`: EMA weights (raw ones with `ema=False`; a conditioning VAE always with the
+    weights its U-Net saw)."""
     run = pathlib.Path(run)
     kind = _run_kind(run)
     names = SYSTEMS[kind]
@@ -336,7 +358,8 @@ def load_system(run, device='cpu', ema:bool=True) -> System:
 @patch
 def evaluate(self:System, n:int=1000, sampler:str=None, seed:int=0, reference:str=None, split:str='test',
              batch_size:int=64, progress:bool=True, return_images:bool=False, **options) -> dict:
-    "Sample `n` images and measure FD (with its floor) and KID against a reference split (default: the training data's test split), with the seconds sampling took."
+    """Sample `n` images and measure FD (with its floor) and KID against a reference split (default: the training data's
+    test split), with the seconds sampling took."""
     from pixeldiff_nb.metrics import quality
     if n < 4: raise ValueError(f"n must be at least 4 to estimate KID, got {n}")
     name = sampler or DEFAULT_SAMPLER[self.kind]
@@ -374,6 +397,12 @@ def save_npz(images:torch.Tensor, path, **meta) -> pathlib.Path:
     return path
 
 # %% ../nbs/09_system.ipynb #65a83de5
+def machine(device=None) -> str:
+    "The machine a figure was measured on: the GPU's name, or the CPU with its cores and threads; with torch's version."
+    d = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    if d.type == 'cuda': return f"{torch.cuda.get_device_name(d)}, torch {torch.__version__}"
+    return f"CPU {platform.machine()} ({os.cpu_count()} cores, {torch.get_num_threads()} threads), torch {torch.__version__}"
+
 def timeit(fn, device, reps:int=3) -> float:
     "Median seconds of `fn()` over `reps` calls after one warm-up call, synchronising a GPU around each."
     fn()
@@ -386,13 +415,15 @@ def timeit(fn, device, reps:int=3) -> float:
         ts.append(time.perf_counter() - t0)
     return float(np.median(ts))
 
+# %% ../nbs/09_system.ipynb #8c048ef5
 BENCH_CASES = (('DDPM, {T} steps (baseline)', 'ddpm', {}), ('DDIM, 10 steps', 'ddim', dict(steps=10)),
                ('one pass: parallel_deterministic', 'parallel_deterministic', {}), ('one pass: algorithm1', 'algorithm1', {}),
                ('block_sequential, K=10', 'block_sequential', dict(K=10)))
 
 @torch.no_grad()
 def bench_system(config:str='tiny', batch:int=8, device=None, reps:int=3, seed:int=0, progress:bool=True) -> list:
-    "Rows `(what, network passes, seconds, DDPM time / this time)` for generating `batch` images with the registered samplers (the code `sample` runs), and for the reverse recursion alone."
+    """Rows `(what, network passes, seconds, DDPM time / this time)` for generating `batch` images with the registered
+    samplers (the code `sample` runs), and for the reverse recursion alone."""
     from tqdm.auto import tqdm
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     pix, base = random_systems(config, device, seed)
@@ -410,7 +441,8 @@ def bench_system(config:str='tiny', batch:int=8, device=None, reps:int=3, seed:i
     return [(w, p, t, (naive if w.startswith('recursion') else ref)/t) for w, p, t in rows]
 
 def _recursion_rows(pix:System, batch:int, device, reps:int, seed:int) -> list:
-    "The reverse recursion alone from given heads: the naive loop, and the fused kernel (GPU) or the collapsed sum (CPU)."
+    """The reverse recursion alone from given heads: the naive loop, and the fused kernel (GPU) or the collapsed sum
+    (CPU)."""
     s, net = pix.schedule, pix.net
     g = lambda: torch.Generator(device).manual_seed(seed)
     Z = torch.randn(batch, s.T, 3, net.size, net.size, device=device, generator=g())
@@ -426,7 +458,8 @@ DEMO_SAMPLERS = ('algorithm1', 'parallel_deterministic', 'block_sequential', 'bl
 
 def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:int=0, n_data:int=5000,
          device=None, progress:bool=True, log=print) -> dict:
-    "Train the tiny pixel-aware system on `shapes`, sample with each of `DEMO_SAMPLERS`, write grids and figures; returns seconds per part."
+    """Train the tiny pixel-aware system on `shapes`, sample with each of `DEMO_SAMPLERS`, write grids and figures;
+    returns seconds per part."""
     from pixeldiff_nb.schedule import forward_figures
     out = pathlib.Path(out)
     if (out/'run').exists(): raise ValueError(f"{out} already holds a demo run; remove it or pass another --out")

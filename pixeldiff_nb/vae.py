@@ -159,8 +159,8 @@ def ssim(a:torch.Tensor, b:torch.Tensor, data_range:float=1.0, window:int=11, si
 
 # %% ../nbs/05_vae.ipynb #aad19878
 def count_params(m:nn.Module) -> int:
-    "Number of trainable parameters."
-    return sum(p.numel() for p in m.parameters() if p.requires_grad)
+    "Number of parameters, frozen ones too (a loaded EMA network has `requires_grad` off)."
+    return sum(p.numel() for p in m.parameters())
 
 def param_table(m:nn.Module, paper:float=None) -> str:
     "Parameters per top-level component, the total, and the paper's total beside it."
