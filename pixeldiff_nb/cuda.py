@@ -10,6 +10,7 @@ __all__ = ['triton_usable', 'seed_tensor', 'fused_reverse', 'error_bound', 'algo
 import math, os
 import torch
 from .schedule import PixelSchedule
+from .data import checking
 from . import sampler as ref
 try:
     import triton
@@ -137,11 +138,12 @@ def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1
                   step_noise=None,            # None, 'philox', or a (B, K, *S) tensor: line 8's noise at every step
                   end_noise=None,             # None, 'philox', or a (B, *S) tensor: one draw with the K-step bridge variance
                   seed=0,                     # Philox seed: an int, or a one-element int64 tensor on the device (see `seed_tensor`)
-                  check:bool=True,            # check values in the kernel and raise on bad ones (one host sync); False: fully asynchronous
+                  check:bool=True,            # check values in the kernel and raise on bad ones (one host sync; skipped inside `data.inside_loop()`)
                   block_n:int=512, block_k:int=8, num_warps:int=None, num_stages:int=1):  # tile, warps (None: 8 with Philox noise, else 4), pipeline depth
     "Run K reverse steps in one Triton launch; returns `x_{j-K}`."
     if not triton_usable(x_j): raise RuntimeError("the Triton kernel needs a CUDA tensor, or on the CPU Triton's interpreter: set TRITON_INTERPRET=1 "
                                                   "before Triton is first imported (diffusers, for one, imports it), e.g. in the environment before starting Python")
+    check = check and checking()                        # inside a sampling loop: asynchronous, the loop checks its result once
     B, K = Zs.shape[:2]
     S = tuple(x_j.shape[1:]); N = math.prod(S)
     T = int(T); j = ref.check_step(j, T, 'j')
@@ -227,7 +229,8 @@ def block_step(Zs, x_j, j, x_delta_hat, schedule, generator=None, noise:str='bri
     kw = dict(step_noise='philox') if noise == 'per_step' else dict(end_noise='philox')
     return fused_reverse(Zs, x_j, j, x_delta_hat, schedule.T, seed=seed_tensor(generator, x_j.device), check=check, **kw)
 
-def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=None, noise:str='bridge', backend:str='auto', check:bool=True):
-    "`sampler.block_sequential` with each block fused."
+def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=None, noise:str='bridge', backend:str='auto', check:bool=True,
+                     callback=None):
+    "`sampler.block_sequential` with each block fused (asynchronous inside the loop; the result is checked once)."
     step = lambda *a, **kw: block_step(*a, backend=backend, check=check, **kw)
-    return ref.block_sequential(model, x_i, i, x_delta_hat, schedule, K, generator, noise, step=step)
+    return ref.block_sequential(model, x_i, i, x_delta_hat, schedule, K, generator, noise, step=step, callback=callback)

@@ -85,6 +85,10 @@ def _clipped_step(x, Z, k:int, la, one_m_a):
     return (c0*x0 + ck*xd).to(x.dtype)
 
 # %% ../nbs/03_sampler.ipynb #853066d9
+def _report(callback, i:int, j, x, denoised=None):
+    "Call a sampler's per-pass `callback` with a dict (k-diffusion's protocol): pass `i`, the step or time `j` reached, the state `x`, the model's `denoised` estimate; no value is read."
+    if callback is not None: callback(dict(i=i, j=j, x=x, denoised=denoised))
+
 def _draw(shape, like, generator, noise, name='noise'):
     if noise is None: return torch.randn(shape, generator=generator, dtype=like.dtype, device=like.device)
     if tuple(noise.shape) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(noise.shape)}")
@@ -146,7 +150,8 @@ def block_step(Zs, x_j, j, x_delta_hat, schedule, generator=None,
 def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=None,
                      noise:str='bridge',      # see `block_step`
                      step=None,               # the block function, `block_step` by default (`pixeldiff_nb.cuda.block_step` fuses it)
-                     clip:bool=False):        # clamp the implied x0 at every step (needs the default `step`)
+                     clip:bool=False,         # clamp the implied x0 at every step (needs the default `step`)
+                     callback=None):          # called after every pass with {'i', 'j', 'x', 'denoised'} (see `_report`)
     "Re-run `model` every `K` steps and use its heads for the next `K` steps of Alg 1 line 9: `ceil(i/K)` passes."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     if isinstance(K, bool) or not isinstance(K, int) or K < 1: raise ValueError(f"K must be an int >= 1, got {K}")
@@ -159,9 +164,10 @@ def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=N
             Zs = _heads(model, x, x_delta_hat, j, j - k + 1, j)
             x = step(Zs, x, j, x_delta_hat, schedule, generator=generator, noise=noise, **({'clip': True} if clip else {}))
             j -= k
+            _report(callback, math.ceil((i - j)/K) - 1, j, x)
     return check_finite(x, 'the block_sequential sample')
 
-def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=False):
+def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=False, callback=None):
     "Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes; `clip` clamps x0 to [eps, 1]."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     la, x = log_alpha(x_delta_hat, schedule.T), x_i
@@ -173,6 +179,7 @@ def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=F
             c0, cj, var = posterior_terms(la, j*la, (j - 1)*la)
             z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
             x = (c0*x0_j + cj*x.double() + var.sqrt()*z).to(x_i.dtype)
+            _report(callback, i - j, j - 1, x, x0_j)
     return check_finite(x, 'the ddpm_pixel sample')
 
 # %% ../nbs/03_sampler.ipynb #8eff1470
@@ -212,18 +219,20 @@ def step_grid(i:int, steps:int) -> list:
         raise ValueError(f"steps must be an int in [1, i = {i}] (the grid lands on integer steps, where the heads are defined), got {steps}")
     return [round(v) for v in np.linspace(i, 0, steps + 1)]
 
-def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0, generator=None):
+def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0, generator=None,
+        callback=None):
     "003 Corollary 1 per pixel on the pixel schedule, `steps` network passes (default `i`); `rho = 0` is deterministic."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     x0_hat = (-log_alpha(x_delta_hat, schedule.T)*schedule.T/schedule.gamma)   # -log(x_delta_hat)/gamma, > 0
     grid, T, x = step_grid(i, i if steps is None else steps), schedule.T, x_i
     with inside_loop():
-        for j, j_next in zip(grid[:-1], grid[1:]):
+        for k, (j, j_next) in enumerate(zip(grid[:-1], grid[1:])):
             eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0]
             c_z, c_eps, c_n = s2n_coefficients(x0_hat, j/T, j_next/T, schedule.gamma, gamma_s2n, delta, rho)
             x_new = c_z*x.double() + c_eps*eps.double()
             if rho: x_new = x_new + c_n*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device).double()
             x = x_new.to(x_i.dtype)
+            _report(callback, k, j_next, x)
     return check_finite(x, 'the s2n sample')
 
 # %% ../nbs/03_sampler.ipynb #dfb95ccc
@@ -260,22 +269,25 @@ def _eps(model, x, j):
     if e.shape != x.shape: raise ValueError(f"model(x, {j}) must return the shape of x {tuple(x.shape)}, got {tuple(e.shape)}")
     return check_finite(e, f'the network output at step {j}')
 
-def ddpm(model, x_i, i, schedule, generator=None, clip:bool=False):
+def ddpm(model, x_i, i, schedule, generator=None, clip:bool=False, callback=None):
     "DDPM ancestral sampling from step `i` (usually `T`): `i` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
     with inside_loop():                                 # no value check (no host sync) per step; the result is checked once
         for j in range(i, 0, -1):
-            x = ddpm_step(_eps(model, x, j), x, j, schedule, torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device), clip=clip)
+            z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+            x = ddpm_step(_eps(model, x, j), x, j, schedule, z, clip=clip)
+            _report(callback, i - j, j - 1, x)
     return check_finite(x, 'the DDPM sample')
 
-def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None, clip:bool=False):
+def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None, clip:bool=False, callback=None):
     "DDIM from step `i` on `steps` evenly spaced integer steps down to 0: `steps` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
     grid = step_grid(i, steps)
     with inside_loop():
-        for j, j_prev in zip(grid[:-1], grid[1:]):
+        for k, (j, j_prev) in enumerate(zip(grid[:-1], grid[1:])):
             noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device) if eta else None
             x = ddim_step(_eps(model, x, j), x, j, j_prev, schedule, eta, noise, clip=clip)
+            _report(callback, k, j_prev, x)
     return check_finite(x, 'the DDIM sample')
 
 # %% ../nbs/03_sampler.ipynb #9f9f0089
@@ -324,7 +336,7 @@ def plot_reconstructions(x0, outs:dict, n:int=6):
 # %% ../nbs/03_sampler.ipynb #d0f0c968
 ODE_SOLVERS, ODE_GRIDS = ('ddim', 'dpmpp2m'), ('uniform', 'logsnr', 'edm')
 
-def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m'):
+def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m', callback=None):
     "`n` steps of DDIM or DPM-Solver++(2M) through grid points `0..n`: `coefs(k) -> (alpha, sigma, lambda)` there (per pixel or scalar), `data(x, k)` the data prediction."
     prev, (a_s, s_s, l_s) = None, coefs(0)
     for k in range(n):
@@ -333,6 +345,7 @@ def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m'):
         D = d if solver == 'ddim' or prev is None else (1 + h/(2*prev[1]))*d - h/(2*prev[1])*prev[0]   # 1/(2r) = h/(2 h_prev)
         x = (s_t/s_s)*x - a_t*torch.expm1(-h)*D
         prev, (a_s, s_s, l_s) = (d, h), (a_t, s_t, l_t)
+        _report(callback, k, k + 1, x, d)
     return x
 
 def alpha_sigma_lambda(log_alpha_bar:torch.Tensor) -> tuple:
@@ -363,7 +376,8 @@ def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at c
                x_T, x_delta_hat, schedule, steps:int, solver:str='dpmpp2m',
                grid='logsnr',             # 'uniform', 'logsnr', 'edm', or a tensor of steps + 1 decreasing times in (0, 1]
                t_min:float=None,          # where the integration stops; default the first training step 1/T
-               denoise:bool=True):        # one more pass at t_min, returning its data prediction
+               denoise:bool=True,         # one more pass at t_min, returning its data prediction
+               callback=None):            # called after every pass with {'i', 'j' (grid index), 'x', 'denoised'}
     "Integrate the per-pixel probability-flow ODE from `t = 1` to `t_min` in `steps` network passes, with DDIM (first order) or DPM-Solver++(2M) (second order), every pixel on its own logSNR."
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps must be an int >= 1, got {steps!r}")
@@ -386,14 +400,15 @@ def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at c
         a, s, _ = cs[k]
         return (x - s*eps_model(x.to(dt), torch.full((B,), tl[k], device=x.device, dtype=dt)).double())/a
     with inside_loop():
-        x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
+        x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver, callback)
         out = data(x, steps) if denoise else x
+        if denoise: _report(callback, steps, steps, out, out)
     return check_finite(out.to(dt), 'the ODE solution')
 
 
 # %% ../nbs/03_sampler.ipynb #15a075c9
 @torch.no_grad()
-def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m', denoise:bool=True, grid=None):
+def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m', denoise:bool=True, grid=None, callback=None):
     "DDIM or DPM-Solver++(2M) on a scalar schedule (the baseline's `LinearSchedule`) with `eps_model(x, j)` at integer steps: `steps` solver passes on diffusers' `linspace` grid (or the decreasing steps `grid`), then the data prediction (`denoise`)."
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps must be an int >= 1, got {steps!r}")
     if solver not in ODE_SOLVERS: raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
@@ -409,7 +424,8 @@ def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m',
         a, s, _ = cs[k]
         return (x - s*_eps(eps_model, x.to(x_T.dtype), gl[k]).double())/a
     with inside_loop():
-        x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver)
+        x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver, callback)
         out = data(x, steps) if denoise else x
+        if denoise: _report(callback, steps, steps, out, out)
     return check_finite(out.to(x_T.dtype), 'the ODE solution')
 

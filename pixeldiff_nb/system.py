@@ -26,7 +26,7 @@ class Sampler:
     batch function."""
     name: str
     kinds: tuple      # system kinds it applies to: 'pixel', 'pixel-eps', 'ddpm'
-    run: callable     # run(system, b, generator, **options) -> b images on the [0, 1] scale, unclamped
+    run: callable     # run(system, b, generator, start=None, callback=None, **options) -> b images, [0, 1] scale, unclamped
     passes: callable  # passes(T, **options) -> network passes per image
     options: dict     # the options it reads, with their defaults
     doc: str = ''
@@ -76,11 +76,13 @@ _one = lambda T, **o: 1
 
 def _one_pass(name:str, doc:str):
     "The batch function of a one-pass sampler: all heads from `x_i` in one U-Net pass, then the recursion `name`."
-    def run(system, b, g, clip, standard_prior, start=None):
+    def run(system, b, g, clip, standard_prior, start=None, callback=None):
         xd, x, i = _pixel_start(system, b, g, standard_prior, start)
         s = system.schedule
         Z = system.model()(x, xd, i)
-        return from_model(getattr(_ops(system, clip), name)(Z, x, i, xd, s, generator=g, **_clip(clip)))
+        x0 = getattr(_ops(system, clip), name)(Z, x, i, xd, s, generator=g, **_clip(clip))
+        if callback is not None: callback(dict(i=0, j=0, x=x0, denoised=x0))
+        return from_model(x0)
     run.__doc__ = doc
     return run
 
@@ -91,26 +93,27 @@ register('parallel_deterministic', ('pixel',), _one, clip=False, standard_prior=
 
 # %% ../nbs/09_system.ipynb #b2c62ab6
 @register('block_sequential', ('pixel',), lambda T, K=10, **o: math.ceil(T/K), K=10, clip=False, standard_prior=False)
-def _block_sequential(system, b, g, K, clip, standard_prior, start=None):
+def _block_sequential(system, b, g, K, clip, standard_prior, start=None, callback=None):
     "The heads re-run every `K` steps: `ceil(T/K)` passes."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
-    step = _ops(system, clip).block_sequential
-    return from_model(step(system.model(), x, i, xd, system.schedule, K=K, generator=g, **_clip(clip)))
+    run = _ops(system, clip).block_sequential
+    return from_model(run(system.model(), x, i, xd, system.schedule, K=K, generator=g, callback=callback, **_clip(clip)))
 
 @register('ddpm_pixel', ('pixel',), lambda T, **o: T, clip=False, standard_prior=False)
-def _ddpm_pixel(system, b, g, clip, standard_prior, start=None):
+def _ddpm_pixel(system, b, g, clip, standard_prior, start=None, callback=None):
     "Closed-loop ancestral sampling on the pixel schedule: one pass per step."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
-    return from_model(S.ddpm_pixel(system.model(), x, i, xd, system.schedule, generator=g, clip=clip))
+    return from_model(S.ddpm_pixel(system.model(), x, i, xd, system.schedule, generator=g, clip=clip, callback=callback))
 
 @register('s2n', ('pixel',), lambda T, steps=10, **o: steps, steps=10, gamma_s2n=1.0, rho=1.0, standard_prior=False)
-def _s2n(system, b, g, steps, gamma_s2n, rho, standard_prior, start=None):
+def _s2n(system, b, g, steps, gamma_s2n, rho, standard_prior, start=None, callback=None):
     "003 Corollary 1 on the pixel schedule; `rho = 0`, `gamma_s2n = 0` is the pixel DDIM."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
-    return from_model(S.s2n(system.model(), x, i, xd, system.schedule, steps=steps, gamma_s2n=gamma_s2n, rho=rho, generator=g))
+    return from_model(S.s2n(system.model(), x, i, xd, system.schedule, steps=steps, gamma_s2n=gamma_s2n, rho=rho, generator=g,
+                            callback=callback))
 
 @register('vae_only', ('pixel', 'pixel-eps'), lambda T, **o: 0)
-def _vae_only(system, b, g, start=None):
+def _vae_only(system, b, g, start=None, callback=None):
     "The scale VAE's image `-log(x_delta_hat)/gamma` alone: no U-Net pass."
     xd = system.vae.generate(b, generator=g).float() if start is None else start[2]
     return from_model(system.schedule.x0_from_x_delta(xd))
@@ -119,15 +122,15 @@ def _vae_only(system, b, g, start=None):
 def _ode_passes(T, steps=10, denoise=True, **o): return steps + bool(denoise)
 
 def _ode(solver):
-    def run(system, b, g, steps, grid, denoise):
+    def run(system, b, g, steps, grid, denoise, callback=None):
         if system.kind == 'ddpm':
             if grid not in (None, 'linspace'): raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {grid!r}")
             net = system.net
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
-            x = S.linear_ode_sample(system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise=denoise)
+            x = S.linear_ode_sample(system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise=denoise, callback=callback)
             return from_model((x + 1)/2)
         xd, x_T, _ = _pixel_start(system, b, g)
-        x = S.ode_sample(system.model(xd), x_T, xd, system.schedule, steps, solver, grid or 'logsnr', denoise=denoise)
+        x = S.ode_sample(system.model(xd), x_T, xd, system.schedule, steps, solver, grid or 'logsnr', denoise=denoise, callback=callback)
         return from_model(x)
     run.__doc__ = (f"The probability-flow ODE with {'DPM-Solver++(2M)' if solver == 'dpmpp2m' else 'DDIM (first order)'}: "
                    "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace.")
@@ -137,18 +140,18 @@ register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, den
 register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('ddim'))
 
 @register('ddpm', ('ddpm',), lambda T, **o: T, clip=False)
-def _ddpm(system, b, g, clip):
+def _ddpm(system, b, g, clip, callback=None):
     "Ho et al.'s ancestral sampler: `T` passes; `clip` clamps x0 to the image range (their released sampler does)."
     net = system.net
     x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
-    return from_model((S.ddpm(system.model(), x_T, net.T, LinearSchedule(net.T), generator=g, clip=clip) + 1)/2)
+    return from_model((S.ddpm(system.model(), x_T, net.T, LinearSchedule(net.T), generator=g, clip=clip, callback=callback) + 1)/2)
 
 @register('ddim', ('ddpm',), lambda T, steps=10, **o: steps, steps=10, clip=False)
-def _ddim(system, b, g, steps, clip):
+def _ddim(system, b, g, steps, clip, callback=None):
     "Song et al.'s DDIM on evenly spaced integer steps: `steps` passes."
     net = system.net
     x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
-    return from_model((S.ddim(system.model(), x_T, net.T, LinearSchedule(net.T), steps=steps, clip=clip) + 1)/2)
+    return from_model((S.ddim(system.model(), x_T, net.T, LinearSchedule(net.T), steps=steps, clip=clip, callback=callback) + 1)/2)
 
 # %% ../nbs/09_system.ipynb #4992f0bf
 SYSTEMS = {'pixel': ('vae', 'parallel'), 'pixel-eps': ('vae', 'pixel-eps'), 'ddpm': ('eps',)}
@@ -211,7 +214,8 @@ def random_systems(config:str='tiny', device='cpu', seed:int=0) -> tuple:
 # %% ../nbs/09_system.ipynb #e27fcc6e
 @patch
 @torch.no_grad()
-def sample(self:System, n:int=16, sampler:str=None, seed:int=0, batch_size:int=64, progress:bool=True, **options) -> tuple:
+def sample(self:System, n:int=16, sampler:str=None, seed:int=0, batch_size:int=64, progress:bool=True, callback=None,
+           **options) -> tuple:
     """`(images (n, C, H, W) in [0, 1], fraction of pixels clamped)` from `sampler` (default `DEFAULT_SAMPLER[kind]`)
     with its `options`, one seeded generator for all batches."""
     from tqdm.auto import tqdm
@@ -219,11 +223,19 @@ def sample(self:System, n:int=16, sampler:str=None, seed:int=0, batch_size:int=6
     run, opts = get_sampler(name, self.kind).run, sampler_options(name, self.kind, **options)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n must be an integer >= 1, got {n!r}")
     g = torch.Generator(self.device).manual_seed(seed)
+    passes, batches = self.passes(name, **opts), math.ceil(n/batch_size)
+    bar = tqdm(total=batches*max(passes, 1), disable=not progress, desc=f'{name}, {batches} batch(es) of {passes} passes')
+    def step(d):                                        # one network pass done: the bar moves (no value is read)
+        bar.update(1)
+        if callback is not None: callback(d)
     out, clamped = [], 0
-    for k in tqdm(range(0, n, batch_size), disable=not progress, desc=name):
-        u = torch.nan_to_num(run(self, min(batch_size, n - k), g, **opts).float(), nan=0.5, posinf=2.0, neginf=-1.0)
+    for k in range(0, n, batch_size):
+        u = run(self, min(batch_size, n - k), g, callback=step, **opts)
+        if passes == 0: bar.update(1)
+        u = torch.nan_to_num(u.float(), nan=0.5, posinf=2.0, neginf=-1.0)
         clamped += int(((u < 0) | (u > 1)).sum())
         out.append(u.clamp(0, 1).cpu())
+    bar.close()
     x = torch.cat(out)
     return x, clamped/x.numel()
 
