@@ -15,7 +15,7 @@ from common import device_name
 from pixeldiff_nb.data import load_images, to_model
 from pixeldiff_nb.schedule import PixelSchedule
 from pixeldiff_nb.train import TrainConfig, train, build, batch_loss, load_scale_vae
-from pixeldiff_nb.vae import ssim
+from pixeldiff_nb.metrics import ssim
 
 
 @torch.no_grad()

@@ -10,7 +10,7 @@ __all__ = ['triton_usable', 'seed_tensor', 'fused_reverse', 'error_bound', 'algo
 import math, os
 import torch
 from .schedule import PixelSchedule
-from .data import checking
+from .checks import checking
 from . import sampler as ref
 try:
     import triton

@@ -16,10 +16,10 @@ from .data import load_images, to_model, from_model
 from .schedule import PixelSchedule, LinearSchedule
 from .train import TrainConfig, train, build, batch_loss, image_size, weights_sha256
 from .unet import PARALLEL_CONFIGS, PixelEpsUNet
-from .vae import ssim
+from .metrics import ssim
 from . import sampler as S
 from .system import System, load_system, save_grid, machine
-from .vae import count_params
+from .layers import count_params
 
 # %% ../nbs/11_experiments.ipynb #5064ef76
 PROTOCOLS = {

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['FEATURE_NET_SHA256', 'FEATURE_NET_ID', 'FeatureNet', 'accuracy', 'train_feature_net', 'feature_net',
            'feature_net_record', 'as_unit_images', 'features', 'frechet_from_stats', 'frechet_distance',
-           'mmd2_unbiased', 'kid', 'reference_features', 'quality']
+           'mmd2_unbiased', 'kid', 'reference_features', 'quality', 'ssim']
 
 # %% ../nbs/08_metrics.ipynb #f9e307e6
 import hashlib, json, math, pathlib, time
@@ -227,3 +227,19 @@ def quality(images, reference:str='cifar10', split:str='test', n_ref:int=None, p
     floor = frechet_distance(reference_features(reference, other, len(fa), path, progress, size), fb) if reference != 'folder' else None
     return dict(fd=frechet_distance(fa, fb), fd_floor=floor, kid=k, kid_se=se, n=len(fa), n_ref=len(fb), reference=f'{reference}/{split}', size=size,
                 feature_net=FEATURE_NET_ID, feature_net_accuracy=feature_net_record()['test_accuracy'])
+
+# %% ../nbs/08_metrics.ipynb #2e0ab10c
+def ssim(a:torch.Tensor, b:torch.Tensor, data_range:float=1.0, window:int=11, sigma:float=1.5) -> torch.Tensor:
+    "Structural similarity (Wang et al. 2004) per image of two `(B, C, H, W)` batches."
+    if a.shape != b.shape or a.ndim != 4: raise ValueError(f"ssim needs two (B, C, H, W) tensors of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+    a, b = a.double(), b.double()
+    g = torch.exp(-(torch.arange(window, dtype=torch.float64, device=a.device) - window//2)**2/(2*sigma**2))
+    g = g/g.sum()
+    C = a.shape[1]
+    w = (g[:, None]*g[None, :]).expand(C, 1, window, window)
+    f = lambda x: F.conv2d(x, w, groups=C)
+    mu_a, mu_b = f(a), f(b)
+    s_aa, s_bb, s_ab = f(a*a) - mu_a**2, f(b*b) - mu_b**2, f(a*b) - mu_a*mu_b
+    c1, c2 = (0.01*data_range)**2, (0.03*data_range)**2
+    m = ((2*mu_a*mu_b + c1)*(2*s_ab + c2))/((mu_a**2 + mu_b**2 + c1)*(s_aa + s_bb + c2))
+    return m.mean((1, 2, 3))

@@ -14,7 +14,8 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import EPS, check_finite, check_range, from_model, inside_loop
+from .data import EPS, from_model
+from .checks import check_finite, check_range, inside_loop
 from .schedule import PixelSchedule, posterior_terms
 
 # %% ../nbs/03_sampler.ipynb #319b9b1b

@@ -472,7 +472,7 @@ def demo(out='pixeldiff-demo', steps:int=100, vae_steps:int=400, n:int=16, seed:
          device=None, progress:bool=True, log=print) -> dict:
     """Train the tiny pixel-aware system on `shapes`, sample with each of `DEMO_SAMPLERS`, write grids and figures;
     returns seconds per part."""
-    from pixeldiff_nb.schedule import forward_figures
+    from pixeldiff_nb.figures import forward_figures
     out = pathlib.Path(out)
     if (out/'run').exists(): raise ValueError(f"{out} already holds a demo run; remove it or pass another --out")
     times, t0 = {}, time.perf_counter()

@@ -8,7 +8,7 @@ __all__ = ['MODELS', 'PAPER_LR', 'CONDS', 'COND_MODELS', 'VAE_TARGETS', 'TrainCo
            'load_scale_vae', 'ema_decay_at', 'train', 'sample_grid']
 
 # %% ../nbs/07_train.ipynb #6494d3be
-import dataclasses, functools, hashlib, math, os, pathlib
+import contextlib, dataclasses, functools, hashlib, math, os, pathlib, signal, threading, time
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -203,95 +203,193 @@ def _dist():
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     return dist.get_rank(), dist.get_world_size()
 
-def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=True, sample_fn=None,
-          time_limit:float=None):   # seconds: stop early (with a checkpoint) after this long; resuming continues
-    "Train `cfg.model` for `cfg.steps` steps (resuming from `cfg.out_dir/last.pt` if present); returns the EMA model."
-    from tqdm.auto import tqdm
-    import time
-    t_start = time.time()
+# %% ../nbs/07_train.ipynb #804669b4
+@dataclasses.dataclass
+class _Run:
+    "What one training process holds: the settings, where it runs, the data order, the networks, and where it stands."
+    cfg: TrainConfig
+    rank: int
+    world: int
+    device: torch.device
+    batches: Batches
+    model: torch.nn.Module
+    ema: torch.nn.Module
+    opt: torch.optim.Optimizer
+    gen: torch.Generator
+    vae: torch.nn.Module = None      # the frozen scale VAE a conditioned U-Net sees
+    cond_vae: dict = None            # the record of that VAE kept in the checkpoint
+    step: int = 0
+    history: list = dataclasses.field(default_factory=list)
+
+    @property
+    def last(self) -> pathlib.Path: return pathlib.Path(self.cfg.out_dir)/'last.pt'
+
+def _train_images(cfg:TrainConfig, images) -> np.ndarray:
+    "The training images of `cfg` (loaded unless given), checked to fit its networks."
+    size = image_size(cfg.config)
+    if images is None: images = load_images(cfg.data, 'train', path=cfg.data_path, n=cfg.n_data, seed=cfg.seed, size=size)[0]
+    if images.shape[1:3] != (size, size):
+        raise ValueError(f"the {cfg.config!r} networks take {size}x{size} images, got {images.shape[1]}x{images.shape[2]}")
+    return images
+
+def _start(cfg:TrainConfig, images, device) -> _Run:
+    "Set up a run: processes, device, data order, the network and its EMA copy, optimizer, conditioning VAE; resumed if `last.pt` exists."
     rank, world = _dist()
     device = torch.device(device or (f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else 'cpu'))
     if cfg.batch_size % world: raise ValueError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
-    out = pathlib.Path(cfg.out_dir)
-    if rank == 0: out.mkdir(parents=True, exist_ok=True)
-    size = image_size(cfg.config)
-    if images is None: images = load_images(cfg.data, 'train', path=cfg.data_path, n=cfg.n_data, seed=cfg.seed, size=size)[0]
-    if images.shape[1:3] != (size, size): raise ValueError(f"the {cfg.config!r} networks take {size}x{size} images, got {images.shape[1]}x{images.shape[2]}")
-    batches = Batches(images, cfg.batch_size, cfg.seed)
+    if rank == 0: pathlib.Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
+    batches = Batches(_train_images(cfg, images), cfg.batch_size, cfg.seed)
     torch.manual_seed(cfg.seed)
     model = build(cfg).to(device)
     vae, cond_vae = (None, None)
     if cfg.model in COND_MODELS and cfg.cond == 'vae': vae, cond_vae = load_scale_vae(cfg.vae_ckpt, model.gamma, model.T, device)
-    ema = build(cfg).to(device).eval(); ema.load_state_dict(model.state_dict()); ema.requires_grad_(False)
+    ema = build(cfg).to(device).eval()
+    ema.load_state_dict(model.state_dict())
+    ema.requires_grad_(False)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    gen = torch.Generator(device).manual_seed(cfg.seed)
-    step, history = 0, []
-    last = out/'last.pt'
-    if last.exists():
-        ck = torch.load(last, map_location=device, weights_only=False)
-        if 'opt' not in ck: raise ValueError(f"{last} holds EMA weights only ({ck.get('slim', 'no optimizer state')}); it can be sampled from, not resumed: train into another out_dir")
-        saved = {k: v for k, v in ck['train_config'].items() if k not in ('steps', 'out_dir', 'ckpt_every', 'sample_every', 'log_every', 'vae_ckpt')}   # the VAE is checked by its weights
-        now = {k: v for k, v in dataclasses.asdict(cfg).items() if k in saved}
-        if saved != now: raise ValueError(f"{last} was written by another configuration: " + ', '.join(f"{k}: {saved[k]!r} vs {now[k]!r}" for k in saved if saved[k] != now[k]) + "; use another out_dir")
-        check_same_config(ck['model_config'], model)
-        model.load_state_dict(ck['model']); ema.load_state_dict(ck['ema']); opt.load_state_dict(ck['opt'])
-        step, history = ck['step'], ck['history']
-        _set_rng_state(gen, ck['rng'][rank] if isinstance(ck['rng'], list) else ck['rng'])
-    net = model
-    if world > 1:
+    run = _Run(cfg, rank, world, device, batches, model, ema, opt, torch.Generator(device).manual_seed(cfg.seed), vae, cond_vae)
+    if run.last.exists(): _resume(run)
+    return run
+
+# %% ../nbs/07_train.ipynb #7dc96c2e
+_NOT_COMPARED = ('steps', 'out_dir', 'ckpt_every', 'sample_every', 'log_every', 'vae_ckpt')   # the VAE is checked by its weights
+
+def _resume(run:_Run):
+    "Load `last.pt` into the run, after checking that it was written by the same configuration."
+    ck = torch.load(run.last, map_location=run.device, weights_only=False)
+    if 'opt' not in ck:
+        raise ValueError(f"{run.last} holds EMA weights only ({ck.get('slim', 'no optimizer state')}); it can be sampled from, "
+                         "not resumed: train into another out_dir")
+    saved = {k: v for k, v in ck['train_config'].items() if k not in _NOT_COMPARED}
+    now = {k: v for k, v in dataclasses.asdict(run.cfg).items() if k in saved}
+    if saved != now:
+        diff = ', '.join(f"{k}: {saved[k]!r} vs {now[k]!r}" for k in saved if saved[k] != now[k])
+        raise ValueError(f"{run.last} was written by another configuration: {diff}; use another out_dir")
+    check_same_config(ck['model_config'], run.model)
+    run.model.load_state_dict(ck['model'])
+    run.ema.load_state_dict(ck['ema'])
+    run.opt.load_state_dict(ck['opt'])
+    run.step, run.history = ck['step'], ck['history']
+    _set_rng_state(run.gen, ck['rng'][run.rank] if isinstance(ck['rng'], list) else ck['rng'])
+
+def _checkpoint(run:_Run):
+    "Write `last.pt` (atomically) and `loss.csv`; every process's random state is gathered into it."
+    states = _rng_state(run.gen)
+    if run.world > 1:
         import torch.distributed as dist
+        states = [None]*run.world
+        dist.all_gather_object(states, _rng_state(run.gen))
+    if run.rank: return
+    save_checkpoint(run.last, model=run.model.state_dict(), ema=run.ema.state_dict(), opt=run.opt.state_dict(), step=run.step,
+                    history=run.history, rng=states, train_config=dataclasses.asdict(run.cfg), model_config=run.model.config,
+                    cond_vae=run.cond_vae)
+    rows = ''.join(f'{s},{l:.6g}\n' for s, l in run.history)
+    (run.last.parent/'loss.csv').write_text('step,loss\n' + rows)
+
+# %% ../nbs/07_train.ipynb #c2a97d94
+def _update(run:_Run, net, rows:slice, amp:bool, params:tuple) -> torch.Tensor:
+    "One optimizer step and one EMA update on the batch of `run.step`; returns the global batch's loss, and stops before updating on a NaN."
+    cfg = run.cfg
+    x0 = run.batches(run.step, run.device)
+    with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=amp):
+        loss = batch_loss(net, cfg, x0, run.gen, rows, vae=run.vae)
+    lv = loss.detach().float()
+    if run.world > 1:                                    # the global batch's loss, on every process (a NaN anywhere stops all)
+        import torch.distributed as dist
+        lv = lv.clone()
+        dist.all_reduce(lv)
+        lv /= run.world
+    if not torch.isfinite(lv):
+        kept = f" (step {torch.load(run.last, weights_only=False)['step']})" if run.last.exists() else " (none written yet)"
+        raise FloatingPointError(f"the loss is {lv.item()} at step {run.step + 1}; stopped before updating the weights. "
+                                 f"The last good checkpoint is {run.last}{kept}")
+    run.opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(run.model.parameters(), cfg.grad_clip)
+    run.opt.step()
+    with torch.no_grad():
+        torch._foreach_lerp_(params[0], params[1], 1 - ema_decay_at(run.step, cfg))     # one fused update, not a loop over tensors
+        for be, bm in zip(run.ema.buffers(), run.model.buffers()): be.copy_(bm)
+    return lv
+
+def _time_up(run:_Run, t_start:float, time_limit:float) -> bool:
+    "Whether the time budget is spent (every process agrees, so all stop at the same step)."
+    if time_limit is None: return False
+    stop = torch.tensor(float(time.time() - t_start > time_limit))
+    if run.world > 1:
+        import torch.distributed as dist
+        dist.all_reduce(stop, op=dist.ReduceOp.MAX)
+    return bool(stop)
+
+@contextlib.contextmanager
+def _stop_between_steps():
+    """Inside, Ctrl-C (SIGINT) and SIGTERM (what a cluster scheduler sends before it stops a job) are noted, and the loop
+    raises KeyboardInterrupt after the step it is in, so the checkpoint holds a consistent state; a second signal raises at once."""
+    noted = {}
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    def handler(signum, frame):
+        if noted: raise KeyboardInterrupt(noted['signal'])
+        noted['signal'] = signal.Signals(signum).name
+    before = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield noted
+    finally:
+        for s, h in before.items(): signal.signal(s, h)
+
+# %% ../nbs/07_train.ipynb #addb489d
+class _Progress:
+    "The bar a run shows: steps done of `cfg.steps`, or, under a time budget, seconds spent of the budget (with the step count beside)."
+    def __init__(self, run:_Run, show:bool, time_limit:float=None):
+        from tqdm.auto import tqdm
+        self.t0, self.timed = time.time(), time_limit is not None
+        total, initial = (round(time_limit), 0) if self.timed else (run.cfg.steps, run.step)
+        self.bar = tqdm(total=total, initial=initial, unit='s' if self.timed else 'it', disable=not show or run.rank != 0,
+                        desc=f'{run.cfg.model}/{run.cfg.config}' + (' (time budget)' if self.timed else ''))
+    def __call__(self, run:_Run, logged:bool):
+        if logged: self.bar.set_postfix(loss=f'{run.history[-1][1]:.4f}', step=run.step)
+        if not self.timed: return self.bar.update(1)
+        now = min(int(time.time() - self.t0), self.bar.total)
+        if now > self.bar.n: self.bar.update(now - self.bar.n)
+    def close(self): self.bar.close()
+
+def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=True, sample_fn=None,
+          time_limit:float=None):   # seconds: stop early (with a checkpoint) after this long; resuming continues
+    """Train `cfg.model` for `cfg.steps` steps (resuming from `cfg.out_dir/last.pt` if present); returns the EMA model.
+    Ctrl-C or SIGTERM saves a checkpoint first (single process), so the same call resumes exactly."""
+    t_start = time.time()
+    run = _start(cfg, images, device)
+    net = run.model
+    if run.world > 1:
         from torch.nn.parallel import DistributedDataParallel
-        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
-    amp = cfg.amp if cfg.amp is not None else device.type == 'cuda'
-    rows = slice(rank*cfg.batch_size//world, (rank + 1)*cfg.batch_size//world)
-    def checkpoint():
-        states = [None]*world
-        if world > 1:
-            import torch.distributed as dist
-            dist.all_gather_object(states, _rng_state(gen))
-        else: states = _rng_state(gen)
-        if rank == 0:
-            save_checkpoint(last, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step, history=history,
-                            rng=states, train_config=dataclasses.asdict(cfg), model_config=model.config, cond_vae=cond_vae)
-            with open(out/'loss.csv', 'w') as f: f.write('step,loss\n' + ''.join(f'{s},{l:.6g}\n' for s, l in history))
-    bar = tqdm(total=cfg.steps, initial=step, disable=not progress or rank != 0, desc=f'{cfg.model}/{cfg.config}')
-    model.train()
-    ema_params, model_params = list(ema.parameters()), list(model.parameters())
+        net = DistributedDataParallel(run.model, device_ids=[run.device.index] if run.device.type == 'cuda' else None)
+    amp = cfg.amp if cfg.amp is not None else run.device.type == 'cuda'
+    rows = slice(run.rank*cfg.batch_size//run.world, (run.rank + 1)*cfg.batch_size//run.world)
+    params = list(run.ema.parameters()), list(run.model.parameters())
+    bar = _Progress(run, progress, time_limit)
+    draw = sample_fn or functools.partial(sample_grid, vae=run.vae)
+    run.model.train()
     try:
-        while step < cfg.steps:
-            if time_limit is not None:
-                stop = torch.tensor(float(time.time() - t_start > time_limit))
-                if world > 1: dist.all_reduce(stop, op=dist.ReduceOp.MAX)       # every process stops at the same step
-                if stop: checkpoint(); break
-            x0 = batches(step, device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                loss = batch_loss(net, cfg, x0, gen, rows, vae=vae)
-            lv = loss.detach().float()
-            if world > 1:                                    # the global batch's loss, on every process (a NaN anywhere stops all)
-                lv = lv.clone(); dist.all_reduce(lv); lv /= world
-            if not torch.isfinite(lv):
-                raise FloatingPointError(f"the loss is {lv.item()} at step {step + 1}; stopped before updating the weights. "
-                                         f"The last good checkpoint is {last}" + (f" (step {torch.load(last, weights_only=False)['step']})" if last.exists() else " (none written yet)"))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            with torch.no_grad():
-                torch._foreach_lerp_(ema_params, model_params, 1 - ema_decay_at(step, cfg))     # one fused update, not a loop over tensors
-                for be, bm in zip(ema.buffers(), model.buffers()): be.copy_(bm)
-            step += 1
-            if step % cfg.log_every == 0 or step == cfg.steps:
-                history.append((step, lv.item())); bar.set_postfix(loss=f'{history[-1][1]:.4f}')
-            bar.update(1)
-            if step % cfg.ckpt_every == 0 or step == cfg.steps: checkpoint()
-            if rank == 0 and cfg.sample_every and (step % cfg.sample_every == 0 or step == cfg.steps):
-                (sample_fn or functools.partial(sample_grid, vae=vae))(ema, cfg, batches(0, device)[:8], out/f'samples_{step:07d}.png')
+        with _stop_between_steps() as stop:
+            while run.step < cfg.steps:
+                if _time_up(run, t_start, time_limit):
+                    _checkpoint(run)
+                    break
+                lv = _update(run, net, rows, amp, params)
+                run.step += 1
+                logged = run.step % cfg.log_every == 0 or run.step == cfg.steps
+                if logged: run.history.append((run.step, lv.item()))
+                bar(run, logged)
+                if run.step % cfg.ckpt_every == 0 or run.step == cfg.steps: _checkpoint(run)
+                if run.rank == 0 and cfg.sample_every and (run.step % cfg.sample_every == 0 or run.step == cfg.steps):
+                    draw(run.ema, cfg, run.batches(0, run.device)[:8], run.last.parent/f'samples_{run.step:07d}.png')
+                if stop: raise KeyboardInterrupt(stop['signal'])
     except KeyboardInterrupt:
-        if world == 1 and step: checkpoint()                                  # nothing lost: resume from here
+        if run.world == 1 and run.step: _checkpoint(run)                      # nothing lost: resume from here
         bar.close()                                                           # so that the caller's message is the last line
         raise
     bar.close()
-    return ema
+    return run.ema
 
 # %% ../nbs/07_train.ipynb #92cc8c35
 @torch.no_grad()

@@ -11,9 +11,9 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .data import check_finite, check_range, checking
+from .checks import check_finite, check_range, checking
 from .schedule import PixelSchedule
-from .vae import timestep_embedding, norm, as_step_tensor, count_params, param_table
+from .layers import timestep_embedding, norm, as_step_tensor, count_params, param_table
 
 # %% ../nbs/06_unet.ipynb #099c5b43
 class ResBlock(nn.Module):

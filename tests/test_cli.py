@@ -146,3 +146,27 @@ def test_load_system_refuses_mixed_schedules(tmp_path):
     load_system(tmp_path/'a')                                            # one schedule: fine
     shutil.copy(tmp_path/'b/vae/last.pt', tmp_path/'a/vae/last.pt')
     with pytest.raises(ValueError, match='trained on different schedules'): load_system(tmp_path/'a')
+
+
+def test_sigterm_keeps_a_checkpoint_that_resumes_exactly(tmp_path):
+    """SIGTERM (what a cluster scheduler sends before it stops a job) during training: as Ctrl-C, exit status 130 and a
+    checkpoint; resuming from it gives the same weights, bit for bit, as a run that was never stopped."""
+    import signal, torch
+    out = tmp_path/'stopped'
+    p = subprocess.Popen(['pixeldiff', 'train', '--out', str(out), '--steps', '1', '--vae-steps', '100000', *TINY],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out/'vae').is_dir() and time.time() < deadline and p.poll() is None: time.sleep(0.2)
+    time.sleep(3)
+    p.send_signal(signal.SIGTERM)
+    try: _, err = p.communicate(timeout=120)
+    finally: p.kill()
+    assert p.returncode == 130, (p.returncode, err[-2000:])
+    assert 'interrupted' in err.strip().splitlines()[-1]
+    step = torch.load(out/'vae'/'last.pt', weights_only=False)['step']
+    assert step > 0
+    ok('train', '--out', out, '--resume', '--vae-steps', step + 3, '--steps', 1, '--sample-every', '0')
+    ok('train', '--out', tmp_path/'straight', '--vae-steps', step + 3, '--steps', 1, *TINY)
+    a, b = (torch.load(d/'vae'/'last.pt', weights_only=False) for d in (out, tmp_path/'straight'))
+    assert a['step'] == b['step'] == step + 3
+    assert all(torch.equal(a['model'][k], b['model'][k]) and torch.equal(a['ema'][k], b['ema'][k]) for k in a['model'])

@@ -98,7 +98,7 @@ def test_widget_explorer_in_lab(lab):
     assert manager and manager[0].get('enabled', True), [e['name'] for e in exts]
     k = lab.request('POST', '/api/kernels', {'name': 'python3'})
     try:
-        code = ("import torch\nfrom pixeldiff_nb.schedule import forward_explorer\nfrom pixeldiff_nb.data import shapes, to_model\n"
+        code = ("import torch\nfrom pixeldiff_nb.figures import forward_explorer\nfrom pixeldiff_nb.data import shapes, to_model\n"
                 "img = to_model(torch.from_numpy(shapes(1, seed=0)[0][0]).permute(2, 0, 1))\nui = forward_explorer(img)\n"
                 "ui.children[0].children[0].value = 30.0\nui")
         iopub, reply = lab.execute(k['id'], code)
