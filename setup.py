@@ -36,7 +36,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']) + [cfg['lib_name'] + '.assets'],
     include_package_data = True,
-    package_data = {cfg['lib_name'] + '.assets': ['*.pt', '*.json']},   # the feature network's weights (08_metrics)
+    package_data = {cfg['lib_name'] + '.assets': ['*.pt', '*.json']},   # the feature network's weights (08_metrics), the pretrained systems (09_system)
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements },
     dependency_links = cfg.get('dep_links','').split(),

@@ -11,7 +11,8 @@ import torch
 from .data import DATASETS
 from .train import PAPER_LR, CONDS, VAE_TARGETS
 from .sampler import ODE_GRIDS
-from .system import SYSTEMS, SAMPLERS, DEFAULT_SAMPLER, train_system, load_system, bench_system, demo, save_grid, save_npz, machine
+from .system import (SYSTEMS, SAMPLERS, DEFAULT_SAMPLER, PRETRAINED, train_system, load_system, load_pretrained,
+                                 bench_system, demo, save_grid, save_npz, machine)
 
 # %% ../nbs/10_cli.ipynb #0153dd8d
 def format_quality(r:dict) -> str:
@@ -36,8 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='command', required=True, metavar='{demo,train,sample,evaluate,bench}')
     def add(name, help):
         return sub.add_parser(name, help=help, description=help, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    _demo_args(add('demo', 'Train the tiny pixel-aware system on the procedural shapes data, sample with three samplers, '
-                           'write figures (about 2 minutes on a 2-core CPU).'))
+    _demo_args(add('demo', 'Draw the forward process, run the samplers of the pretrained systems side by side with FD and KID, '
+                           'and train a little (about a minute on a 2-core CPU).'))
     _train_args(add('train', 'Train a system (the pixel-aware one, the pixel-schedule noise network, or the DDPM baseline) into a run folder.'))
     s = add('sample', 'Generate images from a trained run and write them as a PNG grid (and optionally an .npz).')
     _sampler_args(s, n=16)
@@ -56,10 +57,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _demo_args(d):
     d.add_argument('--out', default='pixeldiff-demo', help='folder for the run, the grids and the figures')
-    d.add_argument('--steps', type=int, default=100, help='parallel U-Net training steps')
-    d.add_argument('--vae-steps', type=int, default=400)
-    d.add_argument('--n', type=int, default=16, help='images per sampler')
+    d.add_argument('--n', type=int, default=64, help='images per sampler (FD and KID are measured on them)')
     d.add_argument('--seed', type=int, default=0)
+    d.add_argument('--train-steps', type=int, default=20, help='steps of the short training run (stopped halfway and resumed)')
 
 # %% ../nbs/10_cli.ipynb #12a78c37
 def _train_args(t):
@@ -87,7 +87,9 @@ def _train_args(t):
 def _sampler_args(s, n:int):
     "The arguments `sample` and `evaluate` share: the run, the sampler and its options (unset: the sampler's default)."
     by_kind = '; '.join(f"{k} runs: {', '.join(n for n, x in SAMPLERS.items() if k in x.kinds)} (default {DEFAULT_SAMPLER[k]})" for k in SYSTEMS)
-    s.add_argument('--checkpoint', required=True, help='run folder written by pixeldiff train')
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument('--checkpoint', help='run folder written by pixeldiff train')
+    src.add_argument('--pretrained', choices=tuple(PRETRAINED), help='a pretrained system that ships with the package (regime S, 16x16 shapes)')
     s.add_argument('--n', type=int, default=n, help='images')
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--sampler', default=None, help=by_kind)
@@ -116,6 +118,10 @@ def _device(d):
     if torch.device(d).type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"--device {d}: no CUDA device here; use --device cpu")
     return d
 
+def _system(a):
+    "The system `sample` and `evaluate` run: a run folder, or a pretrained system."
+    return load_pretrained(a.pretrained, _device(a.device)) if a.pretrained else load_system(a.checkpoint, _device(a.device))
+
 def _train(a):
     import time
     t0 = time.perf_counter()
@@ -127,15 +133,15 @@ def _train(a):
 def _sample(a):
     import time
     if not a.out.lower().endswith('.png'): raise ValueError(f"--out must end in .png, got {a.out}")
-    sy = load_system(a.checkpoint, _device(a.device))
+    sy = _system(a)
     t0 = time.perf_counter()
     x, clamped = sy.sample(a.n, a.sampler, a.seed, a.batch_size, **_options(a))
     print(f"{a.n} images in {time.perf_counter() - t0:.1f} s; {clamped:.1%} of pixels were outside [0, 1] before clamping")
     print(f"wrote {save_grid(x, a.out)}")
-    if a.npz: print(f"wrote {save_npz(x, a.npz, sampler=a.sampler or '', seed=a.seed, checkpoint=str(a.checkpoint))}")
+    if a.npz: print(f"wrote {save_npz(x, a.npz, sampler=a.sampler or '', seed=a.seed, checkpoint=str(a.checkpoint or a.pretrained))}")
 
 def _evaluate(a):
-    r = load_system(a.checkpoint, _device(a.device)).evaluate(a.n, a.sampler, a.seed, a.reference, batch_size=a.batch_size, **_options(a))
+    r = _system(a).evaluate(a.n, a.sampler, a.seed, a.reference, batch_size=a.batch_size, **_options(a))
     print(format_quality(r))
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(r, indent=1) + '\n')
@@ -146,8 +152,8 @@ def main(argv=None) -> int:
     p = _parser()
     a = p.parse_args(argv)
     try:
-        _positive(a, 'steps', 'vae_steps', 'n', 'batch_size', 'n_data', 'K', 'batch', 'reps')
-        if a.command == 'demo': demo(a.out, a.steps, a.vae_steps, a.n, a.seed)
+        _positive(a, 'steps', 'vae_steps', 'n', 'batch_size', 'n_data', 'K', 'batch', 'reps', 'train_steps')
+        if a.command == 'demo': demo(a.out, a.n, a.seed, a.train_steps)
         elif a.command == 'train': _train(a)
         elif a.command == 'sample': _sample(a)
         elif a.command == 'evaluate': _evaluate(a)

@@ -35,18 +35,13 @@ def test_run_notebook(tmp_path):
     r = run('bench/run_notebook.py', str(bad))
     assert r.returncode == 1 and 'code cell 1' in r.stderr and 'wrong x' in r.stderr
 
-def test_experiment_smoke(tmp_path):
-    "bench/experiment.py runs nbs/11_experiments' pipeline end to end (the smoke protocol) and copies a report the notebook can read."
-    r = run('bench/experiment.py', '--protocol', 'smoke', '--out', str(tmp_path/'run'), '--report', str(tmp_path/'report'))
-    assert r.returncode == 0, r.stderr[-3000:]
-    res = json.loads((tmp_path/'report/results.json').read_text())
-    assert res['protocol']['name'] == 'smoke' and 'CPU' in res['machine']
-    grids = {row['grid'] for row in res['samplers_pixel'] + res['samplers_ddpm']}
-    assert grids == {p.name for p in (tmp_path/'report/grids').glob('*.png')}
-    from pixeldiff_nb.experiments import sampler_frame, sweep_frame, recon_frame
-    df = sampler_frame(res)
-    assert len(df) == len(grids) and (df.speedup_vs_ddpm > 0).all()
-    assert len(sweep_frame(res)) == 3 and recon_frame(res).shape[1] == 3
+def test_experiment_script():
+    """bench/experiment.py is argument parsing over run_experiment and copy_report, whose smoke run (the whole pipeline end
+    to end, and the report the notebook reads) 11_experiments runs once; here only the script's own plumbing."""
+    r = run('bench/experiment.py', '--help')
+    assert r.returncode == 0 and '--protocol' in r.stdout and 'smoke' in r.stdout, r.stderr
+    r = run('bench/experiment.py', '--protocol', 'nope')
+    assert r.returncode == 2 and "invalid choice: 'nope'" in r.stderr
 
 def test_regime_s_small(tmp_path):
     "bench/regime_s.py scores a (2-step) 16x16 baseline against the ladder of degraded real images and appends to search.json."
