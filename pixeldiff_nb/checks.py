@@ -14,7 +14,9 @@ _LOOP = threading.local()
 
 @contextlib.contextmanager
 def inside_loop():
-    "Within: `check_finite` and `check_range` return at once. For the body of a sampling loop whose inputs were checked where they entered: a value check reads the GPU's result on the host, one synchronisation per step; the result is checked once at the end."
+    """Within: `check_finite` and `check_range` return at once. For the body of a sampling loop whose inputs were
+    checked where they entered: a value check reads the GPU's result on the host, one synchronisation per step; the
+    result is checked once at the end."""
     before = getattr(_LOOP, 'on', False)
     _LOOP.on = True
     try: yield
@@ -32,7 +34,8 @@ def check_finite(x:torch.Tensor, name:str='x'):
     return x
 
 def check_range(x:torch.Tensor, lo:float, hi:float, name:str='x', hint:str='', lo_open:bool=False, tol:float=1e-6):
-    "Raise a `ValueError` if `x` is not finite or leaves `[lo, hi]` (`(lo, hi]` if `lo_open`), allowing float rounding `tol` (not inside `inside_loop()`)."
+    """Raise a `ValueError` if `x` is not finite or leaves `[lo, hi]` (`(lo, hi]` if `lo_open`), allowing float rounding
+    `tol` (not inside `inside_loop()`)."""
     check_finite(x, name)
     if x.numel() == 0 or not checking(): return x
     mn, mx = float(x.min()), float(x.max())

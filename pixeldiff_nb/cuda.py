@@ -21,7 +21,8 @@ except ImportError: triton = None
 if triton is not None:
     @triton.jit
     def _one_minus_exp(x):
-        "1 - exp(x) for x <= 0: a 10-term series above -0.5 (truncation below 1e-10 relative, so float32 rounding dominates), 1 - exp(x) below."
+        """1 - exp(x) for x <= 0: a 10-term series above -0.5 (truncation below 1e-10 relative, so float32 rounding
+        dominates), 1 - exp(x) below."""
         p = 1.0/3628800.0
         p = p*x + 1.0/362880.0
         p = p*x + 1.0/40320.0
@@ -104,7 +105,8 @@ if triton is not None:
 
 # %% ../nbs/04_cuda.ipynb #dbdc7c7e
 def _interpreted() -> bool:
-    "Whether the loaded Triton runs kernels in its interpreter (TRITON_INTERPRET=1 was set before Triton was first imported)."
+    """Whether the loaded Triton runs kernels in its interpreter (TRITON_INTERPRET=1 was set before Triton was first
+    imported)."""
     return triton is not None and type(tl.philox).__name__ == 'InterpretedFunction'
 
 def triton_usable(t:torch.Tensor) -> bool:
@@ -125,7 +127,8 @@ def _check_kernel_tensor(t, name, shape, device, dtypes=_DTYPES, batch_strided=F
     return t
 
 def seed_tensor(generator=None, device='cpu', seed=None) -> torch.Tensor:
-    "A one-element int64 Philox seed on `device`, drawn from `generator` on its own device (no host sync), or from an int `seed`."
+    """A one-element int64 Philox seed on `device`, drawn from `generator` on its own device (no host sync), or from an
+    int `seed`."""
     if seed is not None: return torch.tensor([int(seed) & 0x7FFFFFFF], dtype=torch.int64, device=device)
     g_dev = generator.device if generator is not None else torch.device('cpu')
     return torch.randint(0, 2**31 - 1, (1,), generator=generator, device=g_dev, dtype=torch.int64).to(device, non_blocking=True)

@@ -32,7 +32,8 @@ def from_model(x, eps:float=EPS) -> torch.Tensor:
     return (x - eps)/(1 - eps)
 
 def to_uint8(u) -> np.ndarray:
-    "Image-space floats `(..., C, H, W)` or `(..., H, W, C)` in `[0, 1]` to uint8, clipping only here, for display and files."
+    """Image-space floats `(..., C, H, W)` or `(..., H, W, C)` in `[0, 1]` to uint8, clipping only here, for display and
+    files."""
     u = torch.as_tensor(u).detach().cpu().float()
     return (u.clamp(0, 1)*255).round().to(torch.uint8).numpy()
 
@@ -80,7 +81,8 @@ def _has_cifar(p:pathlib.Path): return (p/'train.npz').is_file() or (p/'cifar-10
 
 def find_cifar10(path=None,      # a folder holding the data; if given, only this is tried
                  search=None):   # folders whose `shared/data/cifar10` to try; default: the current folder and its parents
-    "The folder holding CIFAR-10 (packed `train.npz`/`test.npz` or torchvision's `cifar-10-batches-py`), or a `DataNotFoundError` listing where it looked."
+    """The folder holding CIFAR-10 (packed `train.npz`/`test.npz` or torchvision's `cifar-10-batches-py`), or a
+    `DataNotFoundError` listing where it looked."""
     if path is not None:
         p = pathlib.Path(path).expanduser()
         if p.is_dir() and _has_cifar(p): return p

@@ -64,7 +64,8 @@ def protocol(name:str, **changes) -> dict:
 
 # %% ../nbs/11_experiments.ipynb #f07b88a7
 def train_net(out, model:str, p:dict, minutes:float, progress:bool=True, seed:int=None, steps:int=None, **settings) -> dict:
-    "Train `model` ('vae', 'parallel', 'eps') under protocol `p` for `minutes` of wall time (or `steps`) into `out`; what the budget bought."
+    """Train `model` ('vae', 'parallel', 'eps') under protocol `p` for `minutes` of wall time (or `steps`) into `out`;
+    what the budget bought."""
     steps = steps or p['max_steps'] or 10**7                # the time limit ends the run, not the step count
     batch = p['batch'].get(model, p['batch']['eps'])       # the pixel-eps network costs a DDPM step: the baseline's batch
     cfg = TrainConfig(model=model, config=p['config'], data=p['data'], batch_size=batch, steps=steps,
@@ -78,7 +79,8 @@ def train_net(out, model:str, p:dict, minutes:float, progress:bool=True, seed:in
                 **{k: v for k, v in settings.items() if k in ('gamma', 'T', 'cond', 'vae_target')})
 
 def train_pixel(out, p:dict, minutes:dict, progress:bool=True, seed:int=None, steps:dict=None, **schedule) -> dict:
-    "The scale VAE, then the parallel U-Net conditioned on it (or on the true scale if `p['cond']` is 'oracle'), on one schedule, into `out/vae` and `out/parallel`."
+    """The scale VAE, then the parallel U-Net conditioned on it (or on the true scale if `p['cond']` is 'oracle'), on
+    one schedule, into `out/vae` and `out/parallel`."""
     out, steps = pathlib.Path(out), steps or {}
     vae = train_net(out/'vae', 'vae', p, minutes['vae'], progress, seed, steps.get('vae'), vae_target=p['vae_target'], **schedule)
     cond = dict(cond=p['cond'], **({'vae_ckpt': str(out/'vae'/'last.pt')} if p['cond'] == 'vae' else {}))
@@ -101,12 +103,14 @@ def pixel_specs(p:dict) -> list:
     return specs
 
 def ddpm_specs(p:dict) -> list:
-    "The baseline's samplers: DDPM with all its steps and DDIM at `p['ddim_steps']`, clipping x0 as Ho et al.'s sampler does; DDIM-10 also unclipped."
+    """The baseline's samplers: DDPM with all its steps and DDIM at `p['ddim_steps']`, clipping x0 as Ho et al.'s
+    sampler does; DDIM-10 also unclipped."""
     return ([(f"ddpm {p['eps_T']}+clip", dict(sampler='ddpm', clip=True, n=p.get('n_ddpm', p['n'])))] + [(f'ddim {k}+clip', dict(sampler='ddim', steps=k, clip=True)) for k in p['ddim_steps']]
             + [('ddim 10', dict(sampler='ddim', steps=10))])
 
 def ode_specs(p:dict, kind:str) -> list:
-    "The probability-flow ODE solvers at `p['ode_passes']` network passes: on the pixel schedule (the `PixelEpsUNet`, logSNR grid) or the baseline's (diffusers' grid)."
+    """The probability-flow ODE solvers at `p['ode_passes']` network passes: on the pixel schedule (the `PixelEpsUNet`,
+    logSNR grid) or the baseline's (diffusers' grid)."""
     grid = 'logsnr' if kind == 'pixel' else 'linspace'
     specs = []
     for solver in S.ODE_SOLVERS:
@@ -117,7 +121,8 @@ def ode_specs(p:dict, kind:str) -> list:
     return specs
 
 def _ode_steps(passes:int) -> tuple:
-    "`(solver steps, denoise)` for a number of network passes: the last pass returns the data prediction; one pass is one solver step."
+    """`(solver steps, denoise)` for a number of network passes: the last pass returns the data prediction; one pass is
+    one solver step."""
     return (passes - 1, True) if passes > 1 else (1, False)
 
 MAIN = {'pixel': ('block_sequential K=10+clip', 'parallel_deterministic+clip', 'vae_only'), 'ddpm': ('ddpm', 'ddim 10+clip')}
@@ -126,10 +131,10 @@ def main_specs(specs:list, kind:str) -> list:
     "The samplers every training seed is evaluated with (the rest run on the first seed only)."
     return [(n, s) for n, s in specs if n in MAIN[kind] or (kind == 'ddpm' and n.startswith('ddpm '))]
 
-
 # %% ../nbs/11_experiments.ipynb #0a88c7f5
 def load_pixel_eps(path, vae, device='cpu', ema:bool=True):
-    "The `PixelEpsUNet` of checkpoint `path`, checked to have been trained on the scale VAE `vae` (or on the true scale)."
+    """The `PixelEpsUNet` of checkpoint `path`, checked to have been trained on the scale VAE `vae` (or on the true
+    scale)."""
     ck = torch.load(path, map_location='cpu', weights_only=False)
     rec = ck.get('cond_vae')
     if rec and rec['sha256'] != weights_sha256(vae.state_dict()): raise ValueError(f"{path} was trained on the scale VAE {rec['sha256'][:12]}, not on the one given; they do not belong together")
@@ -138,7 +143,8 @@ def load_pixel_eps(path, vae, device='cpu', ema:bool=True):
 
 def evaluate_samplers(system:System, specs:list, n:int, seed:int=0, batch_size:int=64, grid_dir=None, grid:int=36,
                       progress:bool=True, on_row=None) -> list:
-    "One row per sampler spec (a registered sampler and its options, `n` to override the count): passes, seconds, FD, KID (with its standard error), clamped fraction; grids of the first `grid` images."
+    """One row per sampler spec (a registered sampler and its options, `n` to override the count): passes, seconds, FD,
+    KID (with its standard error), clamped fraction; grids of the first `grid` images."""
     from tqdm.auto import tqdm
     rows = []
     for name, spec in tqdm(specs, desc=f'{system.kind} samplers', disable=not progress):
@@ -154,7 +160,6 @@ def evaluate_samplers(system:System, specs:list, n:int, seed:int=0, batch_size:i
         rows.append(row)
         if on_row: on_row(rows)
     return rows
-
 
 # %% ../nbs/11_experiments.ipynb #a3d96c00
 @torch.no_grad()
@@ -174,7 +179,8 @@ def xdelta_ssim(vae, x0:torch.Tensor, steps, seed:int=0, batch_size:int=250) -> 
 
 @torch.no_grad()
 def vae_bias(vae, x0:torch.Tensor, steps, bins:int=5, seed:int=0, batch_size:int=250) -> dict:
-    "`{i: [[bin centre, mean (x0_hat - x0), pixels], ...]}`: the bias of the VAE's image `x0_hat = -log(x_delta_hat)/gamma` per brightness bin of `x0`."
+    """`{i: [[bin centre, mean (x0_hat - x0), pixels], ...]}`: the bias of the VAE's image `x0_hat =
+    -log(x_delta_hat)/gamma` per brightness bin of `x0`."""
     s = PixelSchedule(vae.gamma, vae.T)
     g = torch.Generator(x0.device).manual_seed(seed)
     edges = torch.linspace(float(x0.min()), float(x0.max()) + 1e-6, bins + 1, device=x0.device)
@@ -188,7 +194,8 @@ def vae_bias(vae, x0:torch.Tensor, steps, bins:int=5, seed:int=0, batch_size:int
 
 @torch.no_grad()
 def test_loss(net, cfg_model:str, x0:torch.Tensor, seed:int=0, batch_size:int=100, vae=None) -> tuple:
-    "`(loss, loss of predicting zero)` of a trained network on test images, with the training loss's draws (07_train); `vae`: a parallel U-Net's scale VAE (None: the oracle)."
+    """`(loss, loss of predicting zero)` of a trained network on test images, with the training loss's draws (07_train);
+    `vae`: a parallel U-Net's scale VAE (None: the oracle)."""
     cfg = TrainConfig(model=cfg_model, cond='vae' if vae is not None else 'oracle')     # batch_loss reads the model, cond and vae_target from it
     zero = lambda x_i, xd, i: torch.zeros((x_i.shape[0], net.T, *x_i.shape[1:]), device=x_i.device)
     zero.schedule = net.schedule
@@ -203,7 +210,8 @@ def _rms(a, b) -> float: return float(((a - b)**2).mean().sqrt())
 
 @torch.no_grad()
 def mean_image_rms(data:str, x0:torch.Tensor) -> float:
-    "RMS error in [0, 1] of answering every image of `x0` (model space) with the training set's mean image: what a reconstruction has to beat."
+    """RMS error in [0, 1] of answering every image of `x0` (model space) with the training set's mean image: what a
+    reconstruction has to beat."""
     u = torch.from_numpy(load_images(data, 'train', size=x0.shape[-1])[0]).float().mean(0).permute(2, 0, 1)/255
     return _rms(u.to(x0.device).expand_as(x0), from_model(x0.float()))
 
@@ -215,7 +223,8 @@ def _recon_specs(K:int) -> list:
                                                          for name, sampler, opts in runs for c in ('', '+clip')]
 
 def reconstruction(system:System, x0:torch.Tensor, steps, K:int=10, seed:int=0) -> list:
-    "RMS error in [0, 1] of each sampler run from a real `x_i` (with the scale VAE's `x_delta_hat`), per `i`, beside the data set's mean image."
+    """RMS error in [0, 1] of each sampler run from a real `x_i` (with the scale VAE's `x_delta_hat`), per `i`, beside
+    the data set's mean image."""
     img = lambda u: u.float().nan_to_num(0.5).clamp(0, 1)
     rows, mean_rms = [], mean_image_rms(system.data, x0)
     for i in map(int, steps):
@@ -246,7 +255,8 @@ def _test_images(p:dict, n:int, device) -> torch.Tensor:
     return to_model(torch.from_numpy(u).permute(0, 3, 1, 2)).to(device)
 
 def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **changes) -> dict:
-    "Run the protocol `name` (with `changes`) into `out`: checkpoints under `out/runs`, figures' grids under `out/grids`, numbers in `out/results.json`."
+    """Run the protocol `name` (with `changes`) into `out`: checkpoints under `out/runs`, figures' grids under
+    `out/grids`, numbers in `out/results.json`."""
     p = protocol(name, **changes)
     if torch.device(p['device']).type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"protocol {name!r} needs a CUDA device and none is available; use protocol 'cpu'")
     out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -330,7 +340,8 @@ def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **
 
 # %% ../nbs/11_experiments.ipynb #1688c6d7
 def seeds_frame(res:dict):
-    "The main samplers of every training seed (rows: system and sampler; columns: FD and KID ± se per seed, mean FD), from the first seed's rows and the `seed{s}_{system}` stages."
+    """The main samplers of every training seed (rows: system and sampler; columns: FD and KID ± se per seed, mean FD),
+    from the first seed's rows and the `seed{s}_{system}` stages."""
     import pandas as pd
     runs = {res['protocol']['seeds'][0]: res['samplers_pixel'] + res['samplers_ddpm']}
     for k, v in res.items():
@@ -356,7 +367,8 @@ def sampler_frame(res:dict):
     return df.round(dict(seconds=2, speedup_vs_ddpm=1, fd=3, kid=4, kid_se=4, clamped_pct=1))
 
 def sweep_frame(res:dict):
-    "One row per sweep point: training bought, SSIM of x_delta_hat at i = T, test loss / zero-prediction loss, FD and KID of two samplers."
+    """One row per sweep point: training bought, SSIM of x_delta_hat at i = T, test loss / zero-prediction loss, FD and
+    KID of two samplers."""
     import pandas as pd
     out = []
     for key, s in res.get('sweep', {}).items():
@@ -402,7 +414,8 @@ def recon_frame(res:dict):
     return df.pivot_table(index='sampler', columns='i', values='rms', sort=False).round(3)
 
 def grid_figure(res:dict, grid_dir, samplers:list, ncols:int=4, show:int=3):
-    "The first `show` x `show` images of the sample grids of `samplers` side by side, titled with passes and KID (the full grids are in `grid_dir`)."
+    """The first `show` x `show` images of the sample grids of `samplers` side by side, titled with passes and KID (the
+    full grids are in `grid_dir`)."""
     import matplotlib.pyplot as plt
     rows = {r['sampler']: r for r in res['samplers_pixel'] + res['samplers_ddpm']}
     missing = [s for s in samplers if s not in rows]

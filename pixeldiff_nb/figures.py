@@ -34,7 +34,8 @@ def plot_mean_variance(x0:torch.Tensor,       # one model-space image (C, H, W)
     return fig, stats
 
 def forward_mosaic(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0, pad:int=2) -> tuple[np.ndarray, list]:
-    "uint8 mosaic `(rows*H', cols*W', 3)`: one row of forward-chain images per schedule at `n_cols` evenly spaced steps, and the steps per row."
+    """uint8 mosaic `(rows*H', cols*W', 3)`: one row of forward-chain images per schedule at `n_cols` evenly spaced
+    steps, and the steps per row."""
     C, H, W = x0.shape
     out = np.full((len(schedules)*(H + pad), n_cols*(W + pad), 3), 255, np.uint8)
     steps = []
@@ -46,7 +47,8 @@ def forward_mosaic(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0, p
     return out, steps
 
 def plot_forward_grid(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0):
-    "One row of forward-chain images per schedule at `n_cols` evenly spaced steps (001 Appendix G); pixels shown in `[0, 1]`, clipped."
+    """One row of forward-chain images per schedule at `n_cols` evenly spaced steps (001 Appendix G); pixels shown in
+    `[0, 1]`, clipped."""
     import matplotlib.pyplot as plt
     mosaic, steps = forward_mosaic(x0, schedules, n_cols, seed)
     fig, ax = plt.subplots(figsize=(mosaic.shape[1]/40, mosaic.shape[0]/40 + 0.4), dpi=80)

@@ -61,7 +61,8 @@ def accuracy(net:FeatureNet, images:np.ndarray, labels:np.ndarray, batch_size:in
 
 def train_feature_net(images:np.ndarray, labels:np.ndarray, epochs:int=15, batch_size:int=128, lr:float=0.1,
                       weight_decay:float=5e-4, seed:int=0, progress:bool=True, test=None) -> tuple:
-    "Train a `FeatureNet` on uint8 `images` `(N, 32, 32, 3)`; returns `(net, history)` (per epoch: loss, seconds, test accuracy if `test=(images, labels)`)."
+    """Train a `FeatureNet` on uint8 `images` `(N, 32, 32, 3)`; returns `(net, history)` (per epoch: loss, seconds, test
+    accuracy if `test=(images, labels)`)."""
     from tqdm.auto import tqdm
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
@@ -102,7 +103,8 @@ def _sha256(path) -> str:
 _NETS = {}
 
 def feature_net(path=None, device='cpu', sha256:str=FEATURE_NET_SHA256) -> FeatureNet:
-    "The feature network (in eval mode) from `path` (default: the committed weights), refused unless its SHA-256 is `sha256` (None: no check)."
+    """The feature network (in eval mode) from `path` (default: the committed weights), refused unless its SHA-256 is
+    `sha256` (None: no check)."""
     f = pathlib.Path(path) if path else _assets()/'feature_net.pt'
     if not f.is_file(): raise FileNotFoundError(f"no feature-network weights at {f}; reinstall pixeldiff_nb or run bench/train_feature_net.py")
     digest = _sha256(f)                                   # every call: a cached network never outlives a changed file
@@ -121,7 +123,8 @@ def feature_net_record() -> dict:
 
 # %% ../nbs/08_metrics.ipynb #7161754c
 def as_unit_images(images, name:str='images') -> torch.Tensor:
-    "Float `(N, 3, 32, 32)` in [0, 1] from uint8 `(N, H, W, 3)` or float `(N, 3, H, W)` in [0, 1]; a clear error otherwise."
+    """Float `(N, 3, 32, 32)` in [0, 1] from uint8 `(N, H, W, 3)` or float `(N, 3, H, W)` in [0, 1]; a clear error
+    otherwise."""
     if isinstance(images, np.ndarray):
         if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
             raise ValueError(f"{name}: a numpy array must be uint8 (N, H, W, 3), got {images.dtype} {images.shape}")
@@ -183,7 +186,8 @@ def mmd2_unbiased(a, b) -> float:
     return float((kaa.sum() - np.trace(kaa))/(m*(m - 1)) + (kbb.sum() - np.trace(kbb))/(n*(n - 1)) - 2*_poly_kernel(a, b).mean())
 
 def _kernel_sums(x, y, same:bool, block:int=2048) -> tuple:
-    "Row and column sums of KID's kernel matrix `k(x, y)` (its diagonal left out when `same`), built `block` rows at a time."
+    """Row and column sums of KID's kernel matrix `k(x, y)` (its diagonal left out when `same`), built `block` rows at a
+    time."""
     rows, cols = np.zeros(len(x)), np.zeros(len(y))
     for s in range(0, len(x), block):
         kb = _poly_kernel(x[s:s + block], y)
@@ -192,7 +196,8 @@ def _kernel_sums(x, y, same:bool, block:int=2048) -> tuple:
     return rows, cols
 
 def kid(a, b) -> tuple:
-    "KID `(estimate, standard error)`: `mmd2_unbiased` on all rows of `a` and `b`, with its jackknife standard error (leave one row out of either set)."
+    """KID `(estimate, standard error)`: `mmd2_unbiased` on all rows of `a` and `b`, with its jackknife standard error
+    (leave one row out of either set)."""
     a, b = _check_features(a, 'a', 4), _check_features(b, 'b', 4)
     if a.shape[1] != b.shape[1]: raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
     m, n = len(a), len(b)
@@ -207,7 +212,8 @@ def kid(a, b) -> tuple:
 
 # %% ../nbs/08_metrics.ipynb #244dddc2
 def reference_features(data:str='cifar10', split:str='test', n:int=None, path=None, progress:bool=False, size:int=32) -> np.ndarray:
-    "Features of a data set's split (`n` images as `load_images` picks them, at `size x size`), cached on disk per feature network."
+    """Features of a data set's split (`n` images as `load_images` picks them, at `size x size`), cached on disk per
+    feature network."""
     px = '' if size == 32 else f'_{size}px'
     f = cache_dir()/f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}{px}.npy'
     if data != 'folder' and f.is_file(): return np.load(f)
@@ -218,7 +224,8 @@ def reference_features(data:str='cifar10', split:str='test', n:int=None, path=No
     return feats
 
 def quality(images, reference:str='cifar10', split:str='test', n_ref:int=None, path=None, progress:bool=False) -> dict:
-    "FD (beside its floor) and KID with its standard error of `images` against a reference split, with what is needed to report them."
+    """FD (beside its floor) and KID with its standard error of `images` against a reference split, with what is needed
+    to report them."""
     size = images.shape[1] if isinstance(images, np.ndarray) else images.shape[-1]        # references at the images' own resolution
     fa = features(images, progress=progress)
     fb = reference_features(reference, split, n_ref, path, progress, size)

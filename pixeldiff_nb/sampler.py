@@ -48,16 +48,19 @@ def check_inputs(Z, x_i, i, x_delta_hat, schedule) -> int:
 
 # %% ../nbs/03_sampler.ipynb #6fb61240
 def log_alpha(x_delta_hat, T:int) -> torch.Tensor:
-    "Alg 1 line 2 in log space, float64: `log alpha = log(x_delta_hat) / T`, clamped below 0 so `x_delta_hat = 1` gives the identity step."
+    """Alg 1 line 2 in log space, float64: `log alpha = log(x_delta_hat) / T`, clamped below 0 so `x_delta_hat = 1`
+    gives the identity step."""
     return (x_delta_hat.double().log()/T).clamp(max=-1e-30)
 
 def _step_terms(la, one_m_a, j):
-    "`(1 - alpha)/sqrt(1 - alpha_bar_j)` and `sqrt(beta_tilde_j)` from `log alpha` and `1 - alpha` (the parts that depend on `j`)."
+    """`(1 - alpha)/sqrt(1 - alpha_bar_j)` and `sqrt(beta_tilde_j)` from `log alpha` and `1 - alpha` (the parts that
+    depend on `j`)."""
     one_m_ab, one_m_ab1 = -torch.expm1(j*la), -torch.expm1((j - 1)*la)
     return one_m_a/one_m_ab.sqrt(), (one_m_ab1/one_m_ab*one_m_a).sqrt()
 
 def step_coefficients(x_delta_hat, T:int, j:int):
-    "Alg 1 lines 2 to 4 and 9 at step `j`, float64: `(1/sqrt(alpha), (1 - alpha)/sqrt(1 - alpha_bar_j), sqrt(beta_tilde_j))`."
+    """Alg 1 lines 2 to 4 and 9 at step `j`, float64: `(1/sqrt(alpha), (1 - alpha)/sqrt(1 - alpha_bar_j),
+    sqrt(beta_tilde_j))`."""
     la = log_alpha(x_delta_hat, T)
     return ((-la/2).exp(), *_step_terms(la, -torch.expm1(la), j))
 
@@ -79,7 +82,8 @@ def reverse_steps(Zs:torch.Tensor,           # (B, K, *S): the heads for steps j
     return x
 
 def _clipped_step(x, Z, k:int, la, one_m_a):
-    "The posterior mean of `x_{k-1}` given `x_k` and the implied `x0 = (x_k - sqrt(1 - ab_k) Z)/sqrt(ab_k)` clamped to [eps, 1] (float64 inside)."
+    """The posterior mean of `x_{k-1}` given `x_k` and the implied `x0 = (x_k - sqrt(1 - ab_k) Z)/sqrt(ab_k)` clamped to
+    [eps, 1] (float64 inside)."""
     xd = x.double()
     x0 = ((xd - (-torch.expm1(k*la)).sqrt()*Z.double())*(-k*la/2).exp()).clamp(EPS, 1.0)
     c0, ck, _ = posterior_terms(la, k*la, (k - 1)*la)
@@ -87,7 +91,8 @@ def _clipped_step(x, Z, k:int, la, one_m_a):
 
 # %% ../nbs/03_sampler.ipynb #853066d9
 def _report(callback, i:int, j, x, denoised=None):
-    "Call a sampler's per-pass `callback` with a dict (k-diffusion's protocol): pass `i`, the step or time `j` reached, the state `x`, the model's `denoised` estimate; no value is read."
+    """Call a sampler's per-pass `callback` with a dict (k-diffusion's protocol): pass `i`, the step or time `j`
+    reached, the state `x`, the model's `denoised` estimate; no value is read."""
     if callback is not None: callback(dict(i=i, j=j, x=x, denoised=denoised))
 
 def _draw(shape, like, generator, noise, name='noise'):
@@ -98,7 +103,8 @@ def _draw(shape, like, generator, noise, name='noise'):
 def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None,
                noise=None,          # optional (B, T, *S) injected noise, `noise[:, j-1]` for step j; drawn from `generator` if None
                clip:bool=False):    # not in the paper: clamp the implied x0 at every step (see `reverse_steps`)
-    "000/001 Algorithm 1 exactly as printed: one set of heads `Z`, noise injected at every step; returns `x0_hat`, unclamped."
+    """000/001 Algorithm 1 exactly as printed: one set of heads `Z`, noise injected at every step; returns `x0_hat`,
+    unclamped."""
     i = check_inputs(Z, x_i, i, x_delta_hat, schedule)
     noise = _draw(Z.shape, x_i, generator, noise)
     return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, noise[:, :i], clip=clip)
@@ -134,14 +140,16 @@ def _heads(model, x, x_delta_hat, j, lo, hi):
     return check_finite(Zs, f'the heads Z^{lo}..Z^{hi}')
 
 def bridge_std(x_delta_hat, T:int, j:int, lo:int) -> torch.Tensor:
-    "Standard deviation of `q(x_lo | x_j, x0)`, float64: `sqrt((1 - ab_lo)(1 - ab_j/ab_lo)/(1 - ab_j))`; `sqrt(beta_tilde_j)` at `lo = j - 1`."
+    """Standard deviation of `q(x_lo | x_j, x0)`, float64: `sqrt((1 - ab_lo)(1 - ab_j/ab_lo)/(1 - ab_j))`;
+    `sqrt(beta_tilde_j)` at `lo = j - 1`."""
     la = log_alpha(x_delta_hat, T)
     return (-torch.expm1(lo*la)*-torch.expm1((j - lo)*la)/-torch.expm1(j*la)).sqrt()
 
 def block_step(Zs, x_j, j, x_delta_hat, schedule, generator=None,
                noise:str='bridge',    # 'bridge': one draw with the K-step bridge variance; 'per_step': line 8 at every step
                clip:bool=False):      # clamp the implied x0 at every step (see `reverse_steps`)
-    "One block: the `K = Zs.shape[1]` steps `j..j-K+1` of Alg 1 line 9 from heads `Zs = Z[:, j-K:j]`, then the block's noise; returns `x_{j-K}`."
+    """One block: the `K = Zs.shape[1]` steps `j..j-K+1` of Alg 1 line 9 from heads `Zs = Z[:, j-K:j]`, then the block's
+    noise; returns `x_{j-K}`."""
     if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
     T = schedule.T
     if noise == 'per_step': return reverse_steps(Zs, x_j, j, x_delta_hat, T, torch.randn(Zs.shape, generator=generator, dtype=x_j.dtype, device=x_j.device), clip=clip)
@@ -169,7 +177,8 @@ def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=N
     return check_finite(x, 'the block_sequential sample')
 
 def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=False, callback=None):
-    "Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes; `clip` clamps x0 to [eps, 1]."
+    """Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes;
+    `clip` clamps x0 to [eps, 1]."""
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
     la, x = log_alpha(x_delta_hat, schedule.T), x_i
     with inside_loop():
@@ -185,7 +194,8 @@ def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=F
 
 # %% ../nbs/03_sampler.ipynb #8eff1470
 class PosteriorOracle:
-    "The heads an ideal network would output if it knew `x0`: `Z^k = E[eps_tilde_k | x_j, x0] = rho_kj eps_tilde_j`, `k <= j` (zero for `k > j`)."
+    """The heads an ideal network would output if it knew `x0`: `Z^k = E[eps_tilde_k | x_j, x0] = rho_kj eps_tilde_j`,
+    `k <= j` (zero for `k > j`)."""
     def __init__(self, x0:torch.Tensor, schedule:PixelSchedule):
         if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
         self.x0, self.schedule = schedule._check_x0(x0, True), schedule
@@ -203,7 +213,8 @@ class PosteriorOracle:
 
 # %% ../nbs/03_sampler.ipynb #409bacfa
 def s2n_coefficients(x0, t, s, gamma:float, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0):
-    "Torch float64 form of `theory.s2n_step_coefficients`: `(c_z, c_eps, c_noise)` of 003 Corollary 1 (sign corrected) on the pixel schedule."
+    """Torch float64 form of `theory.s2n_step_coefficients`: `(c_z, c_eps, c_noise)` of 003 Corollary 1 (sign corrected)
+    on the pixel schedule."""
     x0 = x0.double()
     a_t, a_s = (-gamma*x0*t/2).exp(), (-gamma*x0*s/2).exp()
     e_t, e_s = torch.expm1(gamma*x0*t), torch.expm1(gamma*x0*s)
@@ -238,7 +249,8 @@ def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.
 
 # %% ../nbs/03_sampler.ipynb #dfb95ccc
 def _log_alpha_bars(schedule) -> list:
-    "A scalar schedule's `log alpha_bar_0..T` as Python floats, read once per schedule object (no tensor read per step)."
+    """A scalar schedule's `log alpha_bar_0..T` as Python floats, read once per schedule object (no tensor read per
+    step)."""
     lab = getattr(schedule, 'log_alpha_bars', None)
     if lab is None: raise TypeError(f"ddpm and ddim need a scalar schedule (LinearSchedule or CosineSchedule), got {type(schedule).__name__}")
     if '_lab_floats' not in vars(schedule): schedule._lab_floats = lab.tolist()
@@ -247,7 +259,8 @@ def _log_alpha_bars(schedule) -> list:
 def _scalar(schedule, j:int) -> float: return math.exp(_log_alpha_bars(schedule)[j])
 
 def ddpm_step(eps, x_j, j:int, schedule, noise=None, clip:bool=False):
-    "One DDPM ancestral step (Ho et al. Eq 11, `sigma^2 = beta_tilde`) on a scalar schedule; `clip` clamps the implied x0 to [-1, 1] (Eq 7's mean)."
+    """One DDPM ancestral step (Ho et al. Eq 11, `sigma^2 = beta_tilde`) on a scalar schedule; `clip` clamps the implied
+    x0 to [-1, 1] (Eq 7's mean)."""
     lab = _log_alpha_bars(schedule)
     ab, ab1 = math.exp(lab[j]), math.exp(lab[j - 1])
     a = ab/ab1
@@ -257,7 +270,8 @@ def ddpm_step(eps, x_j, j:int, schedule, noise=None, clip:bool=False):
     return x if noise is None or j == 1 else x + math.sqrt(var)*noise
 
 def ddim_step(eps, x_j, j:int, j_prev:int, schedule, eta:float=0.0, noise=None, clip:bool=False):
-    "One DDIM step from `j` to `j_prev < j` (Song et al. Eq 12; `eta = 0` deterministic); `j_prev <= 0` lands on `alpha_bar = 1`; `clip` clamps x0 to [-1, 1] and re-derives eps."
+    """One DDIM step from `j` to `j_prev < j` (Song et al. Eq 12; `eta = 0` deterministic); `j_prev <= 0` lands on
+    `alpha_bar = 1`; `clip` clamps x0 to [-1, 1] and re-derives eps."""
     ab, ab1 = _scalar(schedule, j), _scalar(schedule, max(j_prev, 0))
     x0 = (x_j - math.sqrt(1 - ab)*eps)/math.sqrt(ab)
     if clip: x0 = x0.clamp(-1, 1); eps = (x_j - math.sqrt(ab)*x0)/math.sqrt(1 - ab)
@@ -293,7 +307,8 @@ def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None, 
 
 # %% ../nbs/03_sampler.ipynb #9f9f0089
 def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
-    "`x_T ~ N(sqrt(x_delta_hat) x0_hat, 1 - x_delta_hat)`, `x0_hat = -log(x_delta_hat)/gamma`; `standard=True`: N(0, I)."
+    """`x_T ~ N(sqrt(x_delta_hat) x0_hat, 1 - x_delta_hat)`, `x0_hat = -log(x_delta_hat)/gamma`; `standard=True`: N(0,
+    I)."""
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     check_scale(x_delta_hat, x_delta_hat)
     z = torch.randn(x_delta_hat.shape, generator=generator, dtype=x_delta_hat.dtype, device=x_delta_hat.device)
@@ -309,7 +324,8 @@ def to_images(x0_hat, eps:float=EPS):
 # %% ../nbs/03_sampler.ipynb #26071cda
 @torch.no_grad()
 def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_tilde'):
-    "Forward chain from `x0` and the heads `Z` (B, T, ...) an oracle gives: `'eps_tilde'` (training targets) or `'per_step'` (retraces the chain)."
+    """Forward chain from `x0` and the heads `Z` (B, T, ...) an oracle gives: `'eps_tilde'` (training targets) or
+    `'per_step'` (retraces the chain)."""
     if kind not in ('eps_tilde', 'per_step'): raise ValueError(f"kind must be 'eps_tilde' or 'per_step', got {kind!r}")
     T = schedule.T
     noise = torch.randn((T, *x0.shape), generator=generator, dtype=torch.float64, device=x0.device)
@@ -322,7 +338,8 @@ def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_
 
 # %% ../nbs/03_sampler.ipynb #cbd44128
 def plot_reconstructions(x0, outs:dict, n:int=6):
-    "Grid: the clean images, then each sampler's output (clamped to [0, 1] for display only), with its RMS error in the row title."
+    """Grid: the clean images, then each sampler's output (clamped to [0, 1] for display only), with its RMS error in
+    the row title."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1 + len(outs), n, figsize=(1.3*n, 1.45*(1 + len(outs))), squeeze=False)
     rows = [('clean x0', x0)] + list(outs.items())
@@ -338,7 +355,8 @@ def plot_reconstructions(x0, outs:dict, n:int=6):
 ODE_SOLVERS, ODE_GRIDS = ('ddim', 'dpmpp2m'), ('uniform', 'logsnr', 'edm')
 
 def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m', callback=None):
-    "`n` steps of DDIM or DPM-Solver++(2M) through grid points `0..n`: `coefs(k) -> (alpha, sigma, lambda)` there (per pixel or scalar), `data(x, k)` the data prediction."
+    """`n` steps of DDIM or DPM-Solver++(2M) through grid points `0..n`: `coefs(k) -> (alpha, sigma, lambda)` there (per
+    pixel or scalar), `data(x, k)` the data prediction."""
     prev, (a_s, s_s, l_s) = None, coefs(0)
     for k in range(n):
         a_t, s_t, l_t = coefs(k + 1)
@@ -350,16 +368,19 @@ def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m', callback=None):
     return x
 
 def alpha_sigma_lambda(log_alpha_bar:torch.Tensor) -> tuple:
-    "`(alpha, sigma, lambda)` from `log alpha_bar`: alpha^2 = alpha_bar, sigma^2 = 1 - alpha_bar, lambda = log(alpha/sigma)."
+    """`(alpha, sigma, lambda)` from `log alpha_bar`: alpha^2 = alpha_bar, sigma^2 = 1 - alpha_bar, lambda =
+    log(alpha/sigma)."""
     s2 = -torch.expm1(log_alpha_bar)                        # 1 - alpha_bar, exact near alpha_bar = 1
     return (log_alpha_bar/2).exp(), s2.sqrt(), (log_alpha_bar - s2.log())/2
 
 def pixel_alpha_sigma(log_xd:torch.Tensor, t) -> tuple:
-    "Per pixel at continuous time `t` from `log x_delta` (float64): `(alpha_t, sigma_t, lambda_t)` with alpha^2 = x_delta^t."
+    """Per pixel at continuous time `t` from `log x_delta` (float64): `(alpha_t, sigma_t, lambda_t)` with alpha^2 =
+    x_delta^t."""
     return alpha_sigma_lambda(log_xd*t)
 
 def ode_grid(steps:int, grid:str, gamma:float, t_min:float, t_max:float=1.0, rho:float=7.0) -> torch.Tensor:
-    "`steps + 1` decreasing times from `t_max` to `t_min` (float64): uniform in `t`, uniform in the half-logSNR of the mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`."
+    """`steps + 1` decreasing times from `t_max` to `t_min` (float64): uniform in `t`, uniform in the half-logSNR of the
+    mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`."""
     if grid == 'uniform': return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
     lx = torch.tensor(-gamma*0.5, dtype=torch.float64)      # log x_delta of the reference pixel
     l0, l1 = (pixel_alpha_sigma(lx, torch.tensor(t, dtype=torch.float64))[2] for t in (t_max, t_min))
@@ -370,7 +391,6 @@ def ode_grid(steps:int, grid:str, gamma:float, t_min:float, t_max:float=1.0, rho
     t[0], t[-1] = t_max, t_min
     return t
 
-
 # %% ../nbs/03_sampler.ipynb #375d7096
 @torch.no_grad()
 def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at continuous time t, a float tensor (B,)
@@ -379,7 +399,8 @@ def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at c
                t_min:float=None,          # where the integration stops; default the first training step 1/T
                denoise:bool=True,         # one more pass at t_min, returning its data prediction
                callback=None):            # called after every pass with {'i', 'j' (grid index), 'x', 'denoised'}
-    "Integrate the per-pixel probability-flow ODE from `t = 1` to `t_min` in `steps` network passes, with DDIM (first order) or DPM-Solver++(2M) (second order), every pixel on its own logSNR."
+    """Integrate the per-pixel probability-flow ODE from `t = 1` to `t_min` in `steps` network passes, with DDIM (first
+    order) or DPM-Solver++(2M) (second order), every pixel on its own logSNR."""
     if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps must be an int >= 1, got {steps!r}")
     if solver not in ODE_SOLVERS: raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
@@ -406,11 +427,12 @@ def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at c
         if denoise: _report(callback, steps, steps, out, out)
     return check_finite(out.to(dt), 'the ODE solution')
 
-
 # %% ../nbs/03_sampler.ipynb #15a075c9
 @torch.no_grad()
 def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m', denoise:bool=True, grid=None, callback=None):
-    "DDIM or DPM-Solver++(2M) on a scalar schedule (the baseline's `LinearSchedule`) with `eps_model(x, j)` at integer steps: `steps` solver passes on diffusers' `linspace` grid (or the decreasing steps `grid`), then the data prediction (`denoise`)."
+    """DDIM or DPM-Solver++(2M) on a scalar schedule (the baseline's `LinearSchedule`) with `eps_model(x, j)` at integer
+    steps: `steps` solver passes on diffusers' `linspace` grid (or the decreasing steps `grid`), then the data
+    prediction (`denoise`)."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps must be an int >= 1, got {steps!r}")
     if solver not in ODE_SOLVERS: raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
     T = schedule.T
@@ -429,4 +451,3 @@ def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m',
         out = data(x, steps) if denoise else x
         if denoise: _report(callback, steps, steps, out, out)
     return check_finite(out.to(x_T.dtype), 'the ODE solution')
-

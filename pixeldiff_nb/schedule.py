@@ -14,7 +14,8 @@ from .checks import check_finite, check_range
 
 # %% ../nbs/02_schedule.ipynb #db94ad42
 def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
-    "Validate step(s) `i` in `[lo, T]` and shape them to broadcast against `x0` (a `(B,)` tensor indexes the first axis)."
+    """Validate step(s) `i` in `[lo, T]` and shape them to broadcast against `x0` (a `(B,)` tensor indexes the first
+    axis)."""
     if isinstance(i, (bool, float)) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)):
         raise ValueError(f"{name} must be an int or an integer tensor, got {type(i).__name__}"
                          + (f" of dtype {i.dtype}" if isinstance(i, torch.Tensor) else ''))
@@ -37,7 +38,9 @@ def _one_minus_exp(log_a):                             # 1 - a, exact for a near
 def _exp(v): return math.exp(v) if isinstance(v, float) else v.exp()
 
 def posterior_terms(log_a, log_ab, log_ab1) -> tuple:
-    "`(c_x0, c_xj, variance)` of `q(x_{j-1} | x_j, x0) = N(c_x0 x0 + c_xj x_j, variance)` from `log alpha_j`, `log alpha_bar_j`, `log alpha_bar_{j-1}`: per-pixel tensors or Python floats (a scalar schedule's, no device read). Every sampler's posterior step comes from here."
+    """`(c_x0, c_xj, variance)` of `q(x_{j-1} | x_j, x0) = N(c_x0 x0 + c_xj x_j, variance)` from `log alpha_j`, `log
+    alpha_bar_j`, `log alpha_bar_{j-1}`: per-pixel tensors or Python floats (a scalar schedule's, no device read).
+    Every sampler's posterior step comes from here."""
     den, one_m_ab1, one_m_a = _one_minus_exp(log_ab), _one_minus_exp(log_ab1), _one_minus_exp(log_a)
     return _exp(log_ab1/2)*one_m_a/den, _exp(log_a/2)*one_m_ab1/den, one_m_ab1/den*one_m_a
 
@@ -46,7 +49,8 @@ def _check_T(T):
     return int(T)
 
 class Schedule:
-    "Forward diffusion with per-step factors `alpha_i` (per pixel or scalar), in float64 log space; subclasses define `_log_alpha` and `_log_alpha_bar`."
+    """Forward diffusion with per-step factors `alpha_i` (per pixel or scalar), in float64 log space; subclasses define
+    `_log_alpha` and `_log_alpha_bar`."""
     T: int
     def _check_x0(self, x0, forward:bool): return check_finite(x0, 'x0')
     def _log_alpha(self, x0, i): raise NotImplementedError        # log alpha_i, i >= 1, float64

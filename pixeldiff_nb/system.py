@@ -87,9 +87,9 @@ def _one_pass(name:str, doc:str):
     run.__doc__ = doc
     return run
 
-register('algorithm1', ('pixel',), _one, clip=False, standard_prior=False)(
+_algorithm1 = register('algorithm1', ('pixel',), _one, clip=False, standard_prior=False)(
     _one_pass('algorithm1', "001 Algorithm 1 as printed: one pass, noise injected at every step."))
-register('parallel_deterministic', ('pixel',), _one, clip=False, standard_prior=False)(
+_parallel_deterministic = register('parallel_deterministic', ('pixel',), _one, clip=False, standard_prior=False)(
     _one_pass('parallel_deterministic', "Algorithm 1 without the injected noise: one pass, one weighted sum."))
 
 # %% ../nbs/09_system.ipynb #b2c62ab6
@@ -137,8 +137,8 @@ def _ode(solver):
                    "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace.")
     return run
 
-register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('dpmpp2m'))
-register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('ddim'))
+_dpmpp2m = register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('dpmpp2m'))
+_ode_ddim = register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('ddim'))
 
 @register('ddpm', ('ddpm',), lambda T, **o: T, clip=False)
 def _ddpm(system, b, g, clip, callback=None):
@@ -397,7 +397,8 @@ PRETRAINED = {   # name -> SHA-256 of pixeldiff_nb/assets/pretrained_<name>.pt (
     'shapes-ddpm': '278dd993ae99577cab3b35481a65799fa63a4bad47158b0579bf826193eed05f'}
 
 def load_pretrained(name:str, device='cpu') -> System:
-    "A pretrained system that ships with the package, checked against its pinned SHA-256, unpacked once into the cache as a run folder."
+    """A pretrained system that ships with the package, checked against its pinned SHA-256, unpacked once into the cache
+    as a run folder."""
     import hashlib
     from pixeldiff_nb.data import cache_dir
     if name not in PRETRAINED: raise ValueError(f"no pretrained system {name!r}; the package has {', '.join(PRETRAINED)}")
@@ -504,7 +505,8 @@ DEMO_SKIPPED = (('shapes-ddpm', 'ddpm', dict(clip=True)), ('shapes-pixel', 'ddpm
 def _label(system:str, sampler:str, opts:dict) -> str: return f"{system}: {sampler}" + (' +clip' if opts.get('clip') else '')
 
 def demo_samplers(n:int=64, seed:int=0, device='cpu', progress:bool=True) -> list:
-    "Rows of the pretrained systems' samplers (`DEMO_RUNS`) from one seed, best FD first: label, passes, seconds, FD and its floor, KID, images."
+    """Rows of the pretrained systems' samplers (`DEMO_RUNS`) from one seed, best FD first: label, passes, seconds, FD
+    and its floor, KID, images."""
     from tqdm.auto import tqdm
     from pixeldiff_nb.metrics import quality
     systems = {name: load_pretrained(name, device) for name in PRETRAINED}
@@ -521,7 +523,8 @@ def demo_samplers(n:int=64, seed:int=0, device='cpu', progress:bool=True) -> lis
 
 # %% ../nbs/09_system.ipynb #c69b3844
 def demo_figure(rows:list, show:int=16, ncols:int=4):
-    "The first `show` images of each row's sampler side by side, in the rows' order, with passes, seconds, FD (floor) and KID under each."
+    """The first `show` images of each row's sampler side by side, in the rows' order, with passes, seconds, FD (floor)
+    and KID under each."""
     import matplotlib.pyplot as plt, torchvision
     nr = math.ceil(len(rows)/ncols)
     fig, axs = plt.subplots(nr, ncols, figsize=(2.6*ncols, 3.1*nr), squeeze=False)
@@ -536,7 +539,8 @@ def demo_figure(rows:list, show:int=16, ncols:int=4):
 
 # %% ../nbs/09_system.ipynb #d1964ad5
 def demo(out='pixeldiff-demo', n:int=64, seed:int=0, train_steps:int=20, device=None, progress:bool=True, log=print) -> dict:
-    "The forward process drawn; the pretrained systems' samplers side by side; a short training run stopped and resumed. Returns seconds per part."
+    """The forward process drawn; the pretrained systems' samplers side by side; a short training run stopped and
+    resumed. Returns seconds per part."""
     from pixeldiff_nb.figures import forward_figures
     out, device = pathlib.Path(out), device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if (out/'run').exists(): raise ValueError(f"{out} already holds a demo run; remove it or pass another --out")

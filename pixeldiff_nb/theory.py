@@ -39,7 +39,8 @@ def pixel_snr_rate(x0, t, gamma):
 SNR_RATE_CROSSOVER = 2.5756789099203  # u* = gamma t x0 where |d SNR/dt| stops growing with x0; root of 3/u = coth(u/2)
 
 def prop1_t_delta(x_bright, gamma):
-    "Largest `t_delta` such that every pixel darker than `x_bright` loses SNR more slowly on `(0, t_delta]` (corrected Prop 1)."
+    """Largest `t_delta` such that every pixel darker than `x_bright` loses SNR more slowly on `(0, t_delta]` (corrected
+    Prop 1)."""
     return SNR_RATE_CROSSOVER/(float(gamma)*np.asarray(x_bright, dtype=np.float64))
 
 # %% ../nbs/00_theory.ipynb #66651c7d
@@ -52,7 +53,8 @@ s2n_lambda = sp.lambdify((x0, t, gamma), s2n_lambda_expr, 'numpy')
 
 # %% ../nbs/00_theory.ipynb #9fa6f7f5
 def s2n_step_coefficients(x0, t, s, gamma, gamma_s2n=1.0, delta=1.0, rho=1.0):
-    "Coefficients `(c_z, c_eps, c_noise)` of 003 Corollary 1 on the pixel schedule, sign corrected: `z_s = c_z z_t + c_eps eps_hat + c_noise noise`."
+    """Coefficients `(c_z, c_eps, c_noise)` of 003 Corollary 1 on the pixel schedule, sign corrected: `z_s = c_z z_t +
+    c_eps eps_hat + c_noise noise`."""
     x0, t, s = (np.asarray(v, dtype=np.float64) for v in (x0, t, s))
     a_t, a_s = np.exp(-gamma*x0*t/2), np.exp(-gamma*x0*s/2)
     e_t, e_s = np.expm1(gamma*x0*t), np.expm1(gamma*x0*s)   # exp(-lambda) = exp(gamma x0 t) - 1
@@ -78,7 +80,8 @@ def z_error_gain(x0, j, gamma, T):
     return -np.expm1(-gamma*x0/T)/np.sqrt(np.exp(-gamma*x0*j/T)*-np.expm1(-gamma*x0*j/T))
 
 def open_loop_variance(x0, i, gamma, T):
-    "`S_i = sum_{j<=i} beta_tilde_j / alpha_bar_{j-1}`: variance in `x0_hat` of Algorithm 1's injected noise, and of its error with oracle `eps_tilde`."
+    """`S_i = sum_{j<=i} beta_tilde_j / alpha_bar_{j-1}`: variance in `x0_hat` of Algorithm 1's injected noise, and of
+    its error with oracle `eps_tilde`."""
     x0, i = np.broadcast_arrays(np.asarray(x0, dtype=np.float64), np.asarray(i))
     x0c, j, one_m_a, one_m_ab, one_m_ab1 = _chain(x0, gamma, T)
     terms = one_m_ab1/one_m_ab*one_m_a*np.exp(gamma*x0c*(j - 1)/T)

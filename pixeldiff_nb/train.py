@@ -71,7 +71,8 @@ class TrainConfig:
 def _linear(T:int) -> LinearSchedule: return LinearSchedule(T)     # built once, not at every step
 
 def build(cfg:TrainConfig) -> torch.nn.Module:
-    "The network `cfg` trains (`cfg.gamma` and `cfg.T` override the configuration's; the scale VAE gets the parallel U-Net's)."
+    """The network `cfg` trains (`cfg.gamma` and `cfg.T` override the configuration's; the scale VAE gets the parallel
+    U-Net's)."""
     if cfg.model == 'eps': return EpsUNet.from_config(cfg.config, **({'T': cfg.T} if cfg.T else {}))
     p = PARALLEL_CONFIGS[cfg.config]
     sched = dict(gamma=cfg.gamma or p['gamma'], T=cfg.T or p['T'])       # the two networks of a system share one schedule
@@ -82,13 +83,15 @@ def image_size(config:str) -> int:
     return PARALLEL_CONFIGS[config]['size']
 
 def scale_input(cond:str, x0:torch.Tensor, x_i:torch.Tensor, i:torch.Tensor, gamma:float, vae=None) -> torch.Tensor:
-    "The scale map the parallel U-Net is conditioned on in training: the frozen VAE's mean estimate `G(x_i, i)` (`cond='vae'`), or the true scale (`'oracle'`)."
+    """The scale map the parallel U-Net is conditioned on in training: the frozen VAE's mean estimate `G(x_i, i)`
+    (`cond='vae'`), or the true scale (`'oracle'`)."""
     if cond == 'oracle': return torch.exp(-gamma*x0)                       # reveals x0: an ablation, never the default
     if vae is None: raise ValueError("the parallel U-Net is conditioned on the scale VAE's estimate (cond='vae'): pass the frozen VAE, or use cond='oracle' for the ablation")
     with torch.no_grad(): return vae.estimate(x_i, i).to(x_i.dtype)
 
 def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=slice(None), vae=None) -> torch.Tensor:
-    "The training loss of `model` on the rows `rows` of a global batch `x0`, whose random draws all come from `generator` (`vae`: the parallel U-Net's frozen scale VAE)."
+    """The training loss of `model` on the rows `rows` of a global batch `x0`, whose random draws all come from
+    `generator` (`vae`: the parallel U-Net's frozen scale VAE)."""
     B, dev = x0.shape[0], x0.device
     m = getattr(model, 'module', model)                     # unwrap DDP
     if cfg.model == 'parallel':
@@ -169,7 +172,8 @@ def weights_sha256(state:dict) -> str:
     return h.hexdigest()
 
 def load_scale_vae(path, gamma:float, T:int, device='cpu') -> tuple:
-    "`(vae, record)`: the scale VAE of checkpoint `path` (EMA weights, frozen, eval mode) for the schedule `(gamma, T)`, and the record a U-Net keeps of it."
+    """`(vae, record)`: the scale VAE of checkpoint `path` (EMA weights, frozen, eval mode) for the schedule `(gamma,
+    T)`, and the record a U-Net keeps of it."""
     path = pathlib.Path(path or '')
     if not path.is_file(): raise FileNotFoundError(f"no scale VAE checkpoint at {path}; train the VAE first (the parallel U-Net is conditioned on its estimate), or use cond='oracle'")
     ck = torch.load(path, map_location='cpu', weights_only=False)
@@ -233,7 +237,8 @@ def _train_images(cfg:TrainConfig, images) -> np.ndarray:
     return images
 
 def _start(cfg:TrainConfig, images, device) -> _Run:
-    "Set up a run: processes, device, data order, the network and its EMA copy, optimizer, conditioning VAE; resumed if `last.pt` exists."
+    """Set up a run: processes, device, data order, the network and its EMA copy, optimizer, conditioning VAE; resumed
+    if `last.pt` exists."""
     rank, world = _dist()
     device = torch.device(device or (f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else 'cpu'))
     if cfg.batch_size % world: raise ValueError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
@@ -288,7 +293,8 @@ def _checkpoint(run:_Run):
 
 # %% ../nbs/07_train.ipynb #c2a97d94
 def _update(run:_Run, net, rows:slice, amp:bool, params:tuple) -> torch.Tensor:
-    "One optimizer step and one EMA update on the batch of `run.step`; returns the global batch's loss, and stops before updating on a NaN."
+    """One optimizer step and one EMA update on the batch of `run.step`; returns the global batch's loss, and stops
+    before updating on a NaN."""
     cfg = run.cfg
     x0 = run.batches(run.step, run.device)
     with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=amp):
@@ -339,7 +345,8 @@ def _stop_between_steps():
 
 # %% ../nbs/07_train.ipynb #addb489d
 class _Progress:
-    "The bar a run shows: steps done of `cfg.steps`, or, under a time budget, seconds spent of the budget (with the step count beside)."
+    """The bar a run shows: steps done of `cfg.steps`, or, under a time budget, seconds spent of the budget (with the
+    step count beside)."""
     def __init__(self, run:_Run, show:bool, time_limit:float=None):
         from tqdm.auto import tqdm
         self.t0, self.timed = time.time(), time_limit is not None

@@ -39,7 +39,8 @@ class Attention(nn.Module):
         return x + self.proj(h.transpose(-1, -2).reshape(B, C, H, W))
 
 class UNetBackbone(nn.Module):
-    "DDPM's U-Net; with `cond_ch > 0`, the step embedding and a map of a conditioning image are added at every level's input (001 Sec 3.3)."
+    """DDPM's U-Net; with `cond_ch > 0`, the step embedding and a map of a conditioning image are added at every level's
+    input (001 Sec 3.3)."""
     def __init__(self, size=32, in_ch=3, out_ch=3, ch=128, ch_mult=(1, 2, 2, 2), num_res_blocks=2, attn_res=(16,), dropout=0.1, cond_ch=0, T=1000):
         super().__init__()
         self.size, self.in_ch, self.ch, self.T, self.cond_ch = size, in_ch, ch, T, cond_ch
@@ -141,7 +142,8 @@ PARALLEL_CONFIGS = {
 }
 
 class HeadBank(nn.Module):
-    "The `T` heads `G_j` as one computation: a shared trunk (GN, SiLU, 1x1 conv, GN, SiLU), then one 3x3 conv with `T * C` outputs."
+    """The `T` heads `G_j` as one computation: a shared trunk (GN, SiLU, 1x1 conv, GN, SiLU), then one 3x3 conv with `T
+    * C` outputs."""
     def __init__(self, features:int, head_ch:int, T:int, out_ch:int):
         super().__init__()
         self.T, self.out_ch = T, out_ch
@@ -191,7 +193,9 @@ class ParallelUNet(nn.Module):
         return z*(j[None, :] <= it[:, None]).to(z.dtype)[:, :, None, None, None]     # mask M_j: heads j > i are zero
 
     def sampler_model(self, vae=None):
-        "The `model(x, x_delta_hat, j, heads=None)` the pixel samplers call: conditioned at every pass on the scale VAE's estimate `G(x, j)` when `vae` is given (as in training), else on `x_delta_hat` as passed (the oracle ablation)."
+        """The `model(x, x_delta_hat, j, heads=None)` the pixel samplers call: conditioned at every pass on the scale
+        VAE's estimate `G(x, j)` when `vae` is given (as in training), else on `x_delta_hat` as passed (the oracle
+        ablation)."""
         def model(x, x_delta_hat, j, heads=None):
             return self(x, x_delta_hat if vae is None else vae.estimate(x, j).to(x.dtype), j, heads=heads).float()
         return model
@@ -222,14 +226,16 @@ def parallel_targets(x0:torch.Tensor,            # clean images (B, C, H, W) in 
     return x_i, eps_tilde, mask
 
 def parallel_loss(Z, eps_tilde, mask) -> torch.Tensor:
-    "001 Eq 15: the squared error of `Z^j` against `eps_tilde_j` summed over the live heads `j <= i`, averaged over the batch, divided by `T*C*H*W`."
+    """001 Eq 15: the squared error of `Z^j` against `eps_tilde_j` summed over the live heads `j <= i`, averaged over
+    the batch, divided by `T*C*H*W`."""
     if Z.shape != eps_tilde.shape or mask.shape != Z.shape[:2]: raise ValueError(f"Z {tuple(Z.shape)}, eps_tilde {tuple(eps_tilde.shape)} and mask {tuple(mask.shape)} do not match")
     m = mask.to(Z.dtype)[:, :, None, None, None]
     return ((Z.float() - eps_tilde.float())**2*m).sum()/Z[0].numel()/Z.shape[0]
 
 # %% ../nbs/06_unet.ipynb #5ee70e12
 class PixelEpsUNet(nn.Module):
-    "`eps_theta(x_t, x_delta_hat, t) -> eps_hat`: the noise of `x_t` at continuous time `t` in (0, 1] on the pixel schedule, conditioned on a scale map."
+    """`eps_theta(x_t, x_delta_hat, t) -> eps_hat`: the noise of `x_t` at continuous time `t` in (0, 1] on the pixel
+    schedule, conditioned on a scale map."""
     def __init__(self, T:int=200, gamma:float=20.0, in_ch:int=3, **backbone):
         super().__init__()
         if isinstance(T, bool) or not float(T).is_integer() or T < 1: raise ValueError(f"T must be an integer >= 1, got {T}")
@@ -240,7 +246,8 @@ class PixelEpsUNet(nn.Module):
 
     @classmethod
     def from_config(cls, name:str='tiny', T:int=None, gamma:float=None, **overrides):
-        "A `PixelEpsUNet` by configuration name: the baseline's backbone, the parallel U-Net's schedule (`T`, `gamma` override)."
+        """A `PixelEpsUNet` by configuration name: the baseline's backbone, the parallel U-Net's schedule (`T`, `gamma`
+        override)."""
         p = _check_config(name, PARALLEL_CONFIGS, 'pixel-eps U-Net')
         return cls(T=T or p['T'], gamma=gamma or p['gamma'], **{**_check_config(name, BACKBONES, 'U-Net'), **overrides})
 
@@ -259,10 +266,10 @@ class PixelEpsUNet(nn.Module):
         return self.net(x_t, t*self.T, x_delta_hat.to(x_t.dtype))
 
     def ode_model(self, vae=None, x_delta_hat=None):
-        "The `eps_model(x, t)` of `sampler.ode_sample`: conditioned on the scale VAE's estimate `G(x, round(tT))` at every pass, or (`vae=None`, the oracle ablation) on the fixed `x_delta_hat`."
+        """The `eps_model(x, t)` of `sampler.ode_sample`: conditioned on the scale VAE's estimate `G(x, round(tT))` at
+        every pass, or (`vae=None`, the oracle ablation) on the fixed `x_delta_hat`."""
         if (vae is None) == (x_delta_hat is None): raise ValueError("pass either the scale VAE (the papers' conditioning) or a fixed x_delta_hat (the oracle ablation)")
         def eps_model(x, t):
             xd = x_delta_hat if vae is None else vae.estimate(x, (t*self.T).round().clamp(1, self.T).long()).to(x.dtype)
             return self(x, xd, t).float()
         return eps_model
-

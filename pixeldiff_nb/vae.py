@@ -25,7 +25,8 @@ VAE_CONFIGS = {
 PAPER_PARAMS = {'vae': {'cifar10': 30.3e6, 'celeba128': 61.3e6}}
 
 class _ConvBlock(nn.Module):
-    "GroupNorm -> SiLU -> Conv3x3 (with an optional per-channel time shift before the convolution), plus a skip path: the input itself, or its 1x1 projection when the channel count changes."
+    """GroupNorm -> SiLU -> Conv3x3 (with an optional per-channel time shift before the convolution), plus a skip path:
+    the input itself, or its 1x1 projection when the channel count changes."""
     def __init__(self, c_in, c_out, temb=None):
         super().__init__()
         self.norm, self.conv = norm(c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
@@ -89,7 +90,8 @@ class ScaleVAE(nn.Module):
         return torch.exp(-self.gamma*x0_hat)
 
     def forward(self, x_i, i, generator=None, noise=None):
-        "`(x_delta_hat, mean, logvar)` with a reparametrised latent sample (the training pass); `noise` replaces the draw."
+        """`(x_delta_hat, mean, logvar)` with a reparametrised latent sample (the training pass); `noise` replaces the
+        draw."""
         mean, logvar = self.encode(x_i, i)
         if noise is None: noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
         u = mean + (logvar/2).exp()*noise
@@ -109,7 +111,8 @@ class ScaleVAE(nn.Module):
 # %% ../nbs/05_vae.ipynb #93f4568d
 def vae_loss(xd_hat, mean, logvar, x0, gamma:float, kl_weight:float=1e-4,
              target:str='x_delta'):   # 'x_delta': MSE on exp(-gamma x0) (the papers'); 'x0': MSE on the image -log(x_delta_hat)/gamma
-    "`(loss, parts)` from the VAE's outputs `vae(x_i, i)`: the reconstruction MSE (on `target`) plus `kl_weight` times the KL divergence per latent dimension."
+    """`(loss, parts)` from the VAE's outputs `vae(x_i, i)`: the reconstruction MSE (on `target`) plus `kl_weight` times
+    the KL divergence per latent dimension."""
     if target == 'x_delta': rec = F.mse_loss(xd_hat.float(), torch.exp(-gamma*x0.float()))
     elif target == 'x0': rec = F.mse_loss(-torch.log(xd_hat.float())/gamma, x0.float())     # the decoder's x0_hat, exactly
     else: raise ValueError(f"target must be 'x_delta' or 'x0', got {target!r}")
