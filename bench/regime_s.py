@@ -6,6 +6,7 @@ clipping) against a ladder of degraded real images, all at the same sample count
 
 The criterion (issue 12): FD below that of real images blurred by a Gaussian of one pixel, and grids that show shapes.
 """
+
 import argparse, json, pathlib, sys, time
 import numpy as np
 import torch
@@ -16,24 +17,32 @@ from pixeldiff_nb.metrics import features, reference_features, frechet_distance,
 from pixeldiff_nb.system import machine
 
 
-def blur(x:torch.Tensor, sigma:float) -> torch.Tensor:
+def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     "Separable Gaussian blur of `(N, C, H, W)` images, `sigma` in pixels, reflected at the borders."
-    r = int(3*sigma + 1); t = torch.arange(-r, r + 1, dtype=torch.float32)
-    k = torch.exp(-t**2/(2*sigma**2)); k = (k/k.sum()).to(x.dtype)
+    r = int(3 * sigma + 1)
+    t = torch.arange(-r, r + 1, dtype=torch.float32)
+    k = torch.exp(-(t**2) / (2 * sigma**2))
+    k = (k / k.sum()).to(x.dtype)
     C = x.shape[1]
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode='reflect'), k.view(1, 1, 1, -1).repeat(C, 1, 1, 1), groups=C)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode='reflect'), k.view(1, 1, -1, 1).repeat(C, 1, 1, 1), groups=C)
 
 
-def ladder(n:int, size:int=16, seed:int=0) -> dict:
+def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
     "FD and KID against the shapes test split of: real images (the floor), blurred by 0.5 and 1 pixel, with noise of std 0.1, and one shape per image."
     ref = reference_features('shapes', 'test', size=size)
-    real = torch.from_numpy(load_images('shapes', 'train', n=n, size=size)[0]).permute(0, 3, 1, 2).float()/255
+    real = torch.from_numpy(load_images('shapes', 'train', n=n, size=size)[0]).permute(0, 3, 1, 2).float() / 255
     g = torch.Generator().manual_seed(seed)
     from pixeldiff_nb.data import shapes
-    one = torch.from_numpy(shapes(n, seed=seed + 7, size=size, max_shapes=1)[0]).permute(0, 3, 1, 2).float()/255
-    sets = {'real (floor)': real, 'blurred 0.5 px': blur(real, 0.5), 'blurred 1 px': blur(real, 1.0),
-            'noise std 0.1': (real + 0.1*torch.randn(real.shape, generator=g)).clamp(0, 1), 'one shape per image': one}
+
+    one = torch.from_numpy(shapes(n, seed=seed + 7, size=size, max_shapes=1)[0]).permute(0, 3, 1, 2).float() / 255
+    sets = {
+        'real (floor)': real,
+        'blurred 0.5 px': blur(real, 0.5),
+        'blurred 1 px': blur(real, 1.0),
+        'noise std 0.1': (real + 0.1 * torch.randn(real.shape, generator=g)).clamp(0, 1),
+        'one shape per image': one,
+    }
     out = {}
     for name, x in sets.items():
         f = features(x.clamp(0, 1))
@@ -45,19 +54,35 @@ def ladder(n:int, size:int=16, seed:int=0) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--run', required=True, help='a ddpm run folder (pixeldiff train --model ddpm --config tiny16)')
-    ap.add_argument('--n', type=int, default=500); ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--n', type=int, default=500)
+    ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--samplers', default='ddpm,ddim:50', help='comma-separated; ddim:K for K steps')
     ap.add_argument('--report', default=None, help='folder for search.json and the grids')
     a = ap.parse_args(argv)
     sy = load_system(a.run)
     cfg, size = sy.configs.get('eps', {}), sy.net.size
-    if sy.kind != 'ddpm' or cfg['data'] != 'shapes': sys.exit(f"{a.run}: expected a ddpm run on shapes, got a {sy.kind} run on {sy.data}")
-    ck = torch.load(pathlib.Path(a.run)/'eps'/'last.pt', map_location='cpu', weights_only=False)
+    if sy.kind != 'ddpm' or cfg['data'] != 'shapes':
+        sys.exit(f"{a.run}: expected a ddpm run on shapes, got a {sy.kind} run on {sy.data}")
+    ck = torch.load(pathlib.Path(a.run) / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
     hist = ck['history']
-    res = dict(run=str(a.run), step=sy.steps['eps'], batch=cfg['batch_size'], lr=cfg['lr'], config=cfg['config'], size=size,
-               images_seen=sy.steps['eps']*cfg['batch_size'], final_loss=float(np.mean([l for _, l in hist[-20:]])), n=a.n,
-               seed=a.seed, machine=machine('cpu'), feature_net=FEATURE_NET_ID, ladder=ladder(a.n, size, a.seed), samples={})
-    for name, x in res['ladder'].items(): print(f"{name:22s} FD {x['fd']:.3f}  KID {x['kid']:.4f} ± {x['kid_se']:.4f}", flush=True)
+    res = dict(
+        run=str(a.run),
+        step=sy.steps['eps'],
+        batch=cfg['batch_size'],
+        lr=cfg['lr'],
+        config=cfg['config'],
+        size=size,
+        images_seen=sy.steps['eps'] * cfg['batch_size'],
+        final_loss=float(np.mean([l for _, l in hist[-20:]])),
+        n=a.n,
+        seed=a.seed,
+        machine=machine('cpu'),
+        feature_net=FEATURE_NET_ID,
+        ladder=ladder(a.n, size, a.seed),
+        samples={},
+    )
+    for name, x in res['ladder'].items():
+        print(f"{name:22s} FD {x['fd']:.3f}  KID {x['kid']:.4f} ± {x['kid_se']:.4f}", flush=True)
     report = pathlib.Path(a.report) if a.report else None
     for spec in a.samplers.split(','):
         sampler, _, steps = spec.partition(':')
@@ -67,13 +92,23 @@ def main(argv=None):
         f = features(x)
         k, se = kid(f, reference_features('shapes', 'test', size=size))
         key = f"{sampler}{'-' + steps if steps else ''}+clip"
-        res['samples'][key] = dict(fd=frechet_distance(f, reference_features('shapes', 'test', size=size)), kid=k, kid_se=se, clamped=clamped, seconds=seconds)
-        if report: res['samples'][key]['grid'] = save_grid(x[:64], report/f"ddpm_step{res['step']}_{key}.png").name
+        res['samples'][key] = dict(
+            fd=frechet_distance(f, reference_features('shapes', 'test', size=size)),
+            kid=k,
+            kid_se=se,
+            clamped=clamped,
+            seconds=seconds,
+        )
+        if report:
+            res['samples'][key]['grid'] = save_grid(x[:64], report / f"ddpm_step{res['step']}_{key}.png").name
         r = res['samples'][key]
-        print(f"{key:22s} FD {r['fd']:.3f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}  ({seconds:.0f} s, clamped {clamped:.3f})", flush=True)
+        print(
+            f"{key:22s} FD {r['fd']:.3f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}  ({seconds:.0f} s, clamped {clamped:.3f})",
+            flush=True,
+        )
     if report:
         report.mkdir(parents=True, exist_ok=True)
-        f = report/'search.json'
+        f = report / 'search.json'
         runs = json.loads(f.read_text()) if f.is_file() else []
         runs = [r for r in runs if (r['run'], r['step']) != (res['run'], res['step'])] + [res]
         f.write_text(json.dumps(runs, indent=1))

@@ -6,8 +6,10 @@
 Same batch, same machine, same run; a step is zero_grad + loss (targets, forward) + backward + gradient clipping + Adam.
 Prints each time and the ratio (target: at most 2x for 'cifar10'), plus the parts of the parallel step.
 """
+
 import argparse, os, sys
 import torch
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import Report, device_name, timeit, fmt
@@ -18,6 +20,7 @@ from pixeldiff_nb.vae import ScaleVAE
 
 def step_fn(model, loss_fn, amp, dev):
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+
     def step():
         opt.zero_grad(set_to_none=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
@@ -25,6 +28,7 @@ def step_fn(model, loss_fn, amp, dev):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+
     return step
 
 
@@ -36,22 +40,28 @@ def main(argv=None):
     p.add_argument('--batch', type=int, default=None)
     a = p.parse_args(argv)
     dev = torch.device(a.device)
-    if not a.small and dev.type != 'cuda': p.error("the full benchmark needs a GPU; use --small on the CPU")
+    if not a.small and dev.type != 'cuda':
+        p.error("the full benchmark needs a GPU; use --small on the CPU")
     cfg, B, amp = ('tiny', a.batch or 4, False) if a.small else ('cifar10', a.batch or 128, True)
     rep = Report()
     rep(f"# bench/train_step_bench.py{' --small' if a.small else ''} on {device_name(dev)}")
     rep(f"'{cfg}' configurations, batch {B}, {'bf16 autocast' if amp else 'fp32'}, eager, Adam + clipping")
     g = torch.Generator(dev).manual_seed(0)
-    x0 = torch.rand(B, 3, 32, 32, device=dev, generator=g)*0.996 + 4e-3
+    x0 = torch.rand(B, 3, 32, 32, device=dev, generator=g) * 0.996 + 4e-3
     eps_net, par = EpsUNet.from_config(cfg).to(dev).train(), ParallelUNet.from_config(cfg).to(dev).train()
-    cfg_eps, cfg_par = TrainConfig(model='eps', config=cfg), TrainConfig(model='parallel', config=cfg)   # the trainer's losses
+    cfg_eps, cfg_par = (
+        TrainConfig(model='eps', config=cfg),
+        TrainConfig(model='parallel', config=cfg),
+    )  # the trainer's losses
     t_eps = timeit(step_fn(eps_net, lambda: batch_loss(eps_net, cfg_eps, x0, g), amp, dev), dev, reps=20)
-    vae = ScaleVAE.from_config(cfg).to(dev).eval().requires_grad_(False)    # the frozen scale VAE the U-Net is conditioned on
+    vae = (
+        ScaleVAE.from_config(cfg).to(dev).eval().requires_grad_(False)
+    )  # the frozen scale VAE the U-Net is conditioned on
     t_par = timeit(step_fn(par, lambda: batch_loss(par, cfg_par, x0, g, vae=vae), amp, dev), dev, reps=20)
     s = par.schedule()
     i = torch.randint(1, s.T + 1, (B,), device=dev, generator=g)
     t_tgt = timeit(lambda: parallel_targets(x0, i, s, g), dev)
-    xd = torch.exp(-s.gamma*x0)
+    xd = torch.exp(-s.gamma * x0)
     with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
         t_fwd_par = timeit(lambda: par(x0, xd, i), dev)
         t_fwd_eps = timeit(lambda: eps_net(x0, i), dev)
@@ -59,8 +69,9 @@ def main(argv=None):
     rep(f"{'ParallelUNet step (targets, VAE estimate incl.)':45s} {fmt(t_par)}")
     rep(f"  of which target construction (T = {s.T})     {fmt(t_tgt)}")
     rep(f"forward only: EpsUNet {fmt(t_fwd_eps)}, ParallelUNet (all {s.T} heads) {fmt(t_fwd_par)}")
-    rep(f"ratio ParallelUNet / EpsUNet training step = {t_par/t_eps:.2f}x   (target <= 2)")
+    rep(f"ratio ParallelUNet / EpsUNet training step = {t_par / t_eps:.2f}x   (target <= 2)")
     rep.save(a.out)
 
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()

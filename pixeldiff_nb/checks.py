@@ -12,6 +12,7 @@ import torch
 # %% ../nbs/00a_checks.ipynb #9c06cf5b
 _LOOP = threading.local()
 
+
 @contextlib.contextmanager
 def inside_loop():
     """Within: `check_finite` and `check_range` return at once. For the body of a sampling loop whose inputs were
@@ -19,25 +20,33 @@ def inside_loop():
     result is checked once at the end."""
     before = getattr(_LOOP, 'on', False)
     _LOOP.on = True
-    try: yield
-    finally: _LOOP.on = before
+    try:
+        yield
+    finally:
+        _LOOP.on = before
+
 
 def checking() -> bool:
     "False inside `inside_loop()`: value checks that would synchronise with the device are skipped."
     return not getattr(_LOOP, 'on', False)
 
-def check_finite(x:torch.Tensor, name:str='x'):
+
+def check_finite(x: torch.Tensor, name: str = 'x'):
     "Raise a `ValueError` naming `name` if `x` holds NaN or inf (not inside `inside_loop()`)."
     if checking() and not torch.isfinite(x).all():
         n_nan, n_inf = int(torch.isnan(x).sum()), int(torch.isinf(x).sum())
         raise ValueError(f"{name} holds {n_nan} NaN and {n_inf} inf values; it must be finite")
     return x
 
-def check_range(x:torch.Tensor, lo:float, hi:float, name:str='x', hint:str='', lo_open:bool=False, tol:float=1e-6):
+
+def check_range(
+    x: torch.Tensor, lo: float, hi: float, name: str = 'x', hint: str = '', lo_open: bool = False, tol: float = 1e-6
+):
     """Raise a `ValueError` if `x` is not finite or leaves `[lo, hi]` (`(lo, hi]` if `lo_open`), allowing float rounding
     `tol` (not inside `inside_loop()`)."""
     check_finite(x, name)
-    if x.numel() == 0 or not checking(): return x
+    if x.numel() == 0 or not checking():
+        return x
     mn, mx = float(x.min()), float(x.max())
     bad_lo = mn <= lo if lo_open else mn < lo - tol
     if bad_lo or mx > hi + tol:

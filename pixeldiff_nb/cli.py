@@ -11,21 +11,39 @@ import torch
 from .data import DATASETS
 from .train import PAPER_LR, CONDS, VAE_TARGETS
 from .sampler import ODE_GRIDS
-from .system import (SYSTEMS, SAMPLERS, DEFAULT_SAMPLER, PRETRAINED, train_system, load_system, load_pretrained,
-                                 bench_system, demo, save_grid, save_npz, machine)
+from pixeldiff_nb.system import (
+    SYSTEMS,
+    SAMPLERS,
+    DEFAULT_SAMPLER,
+    PRETRAINED,
+    train_system,
+    load_system,
+    load_pretrained,
+    bench_system,
+    demo,
+    save_grid,
+    save_npz,
+    machine,
+)
 
 # %% ../nbs/10_cli.ipynb #0153dd8d
-def format_quality(r:dict) -> str:
+def format_quality(r: dict) -> str:
     "One line: FD beside its floor, KID with its standard error, and what they were measured on."
     floor = f" (real images: {r['fd_floor']:.3f})" if r.get('fd_floor') is not None else ''
-    return (f"FD {r['fd']:.3f}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, seed {r['seed']}, "
-            f"{r.get('passes', '?')} network passes, against {r['n_ref']} {r['reference']} images; feature network "
-            f"{r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)")
+    return (
+        f"FD {r['fd']:.3f}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, "
+        f"seed {r['seed']}, "
+        f"{r.get('passes', '?')} network passes, against {r['n_ref']} {r['reference']} images; feature network "
+        f"{r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)"
+    )
+
 
 def format_bench(rows, config, batch, device) -> str:
     "The benchmark's rows as a table, headed by the machine, the network size and torch's version."
-    lines = [f"generation of {batch} images, '{config}' networks, random weights, on {machine(device)}",
-             f"{'':46s} {'passes':>6s} {'seconds':>9s} {'speed-up':>9s}"]
+    lines = [
+        f"generation of {batch} images, '{config}' networks, random weights, on {machine(device)}",
+        f"{'':46s} {'passes':>6s} {'seconds':>9s} {'speed-up':>9s}",
+    ]
     for name, p, t, r in rows:
         vs = '  (vs the naive loop)' if name.startswith('recursion') and 'naive' not in name else ''
         lines.append(f"{name:46s} {p if p else '':>6} {t:9.4f} {r:8.1f}x" + vs)
@@ -33,73 +51,149 @@ def format_bench(rows, config, batch, device) -> str:
 
 # %% ../nbs/10_cli.ipynb #640ef17e
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='pixeldiff', description='Pixel-aware accelerated reverse diffusion: train, sample, evaluate and benchmark.')
+    p = argparse.ArgumentParser(
+        prog='pixeldiff',
+        description='Pixel-aware accelerated reverse diffusion: train, sample, evaluate and benchmark.',
+    )
     sub = p.add_subparsers(dest='command', required=True, metavar='{demo,train,sample,evaluate,bench}')
+
     def add(name, help):
         return sub.add_parser(name, help=help, description=help, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    _demo_args(add('demo', 'Draw the forward process, run the samplers of the pretrained systems side by side with FD and KID, '
-                           'and train a little (about a minute on a 2-core CPU).'))
-    _train_args(add('train', 'Train a system (the pixel-aware one, the pixel-schedule noise network, or the DDPM baseline) into a run folder.'))
+
+    _demo_args(
+        add(
+            'demo',
+            'Draw the forward process, run the samplers of the pretrained systems side by side with FD and KID, '
+            'and train a little (about a minute on a 2-core CPU).',
+        )
+    )
+    _train_args(
+        add(
+            'train',
+            'Train a system (the pixel-aware one, the pixel-schedule noise network, or the DDPM baseline) into a '
+            'run folder.',
+        )
+    )
     s = add('sample', 'Generate images from a trained run and write them as a PNG grid (and optionally an .npz).')
     _sampler_args(s, n=16)
     s.add_argument('--out', default='samples.png', help='PNG grid')
     s.add_argument('--npz', default=None, help='also write the images (uint8) here')
-    e = add('evaluate', "Sample from a run and print FD and KID in this project's feature space, with sample count and seed.")
+    e = add(
+        'evaluate',
+        "Sample from a run and print FD and KID in this project's feature space, with sample count and seed.",
+    )
     _sampler_args(e, n=1000)
-    e.add_argument('--reference', default=None, choices=('shapes', 'cifar10'), help="reference data set (default: the run's)")
+    e.add_argument(
+        '--reference', default=None, choices=('shapes', 'cifar10'), help="reference data set (default: the run's)"
+    )
     e.add_argument('--json', default=None, help='also write the result here')
-    b = add('bench', 'Time generation with every sampler as ratios against DDPM measured in the same run (random weights).')
+    b = add(
+        'bench', 'Time generation with every sampler as ratios against DDPM measured in the same run (random weights).'
+    )
     b.add_argument('--config', default='tiny', choices=tuple(PAPER_LR))
     b.add_argument('--batch', type=int, default=8)
     b.add_argument('--reps', type=int, default=3)
     b.add_argument('--device', default=None)
     return p
 
+# %% ../nbs/10_cli.ipynb #0c95542f
 def _demo_args(d):
     d.add_argument('--out', default='pixeldiff-demo', help='folder for the run, the grids and the figures')
     d.add_argument('--n', type=int, default=64, help='images per sampler (FD and KID are measured on them)')
     d.add_argument('--seed', type=int, default=0)
-    d.add_argument('--train-steps', type=int, default=20, help='steps of the short training run (stopped halfway and resumed)')
+    d.add_argument(
+        '--train-steps', type=int, default=20, help='steps of the short training run (stopped halfway and resumed)'
+    )
 
 # %% ../nbs/10_cli.ipynb #12a78c37
 def _train_args(t):
     t.add_argument('--out', required=True, help='run folder (checkpoints, loss.csv)')
-    t.add_argument('--model', default='pixel', choices=tuple(SYSTEMS),
-                   help='pixel: scale VAE + parallel U-Net (the papers); pixel-eps: scale VAE + a noise network on the pixel schedule; ddpm: the baseline')
-    t.add_argument('--data', default=None, choices=DATASETS, help='data set (default shapes; on --resume the saved one)')
+    t.add_argument(
+        '--model',
+        default='pixel',
+        choices=tuple(SYSTEMS),
+        help='pixel: scale VAE + parallel U-Net (the papers); pixel-eps: scale VAE + a noise network on the pixel '
+        'schedule; ddpm: the baseline',
+    )
+    t.add_argument(
+        '--data', default=None, choices=DATASETS, help='data set (default shapes; on --resume the saved one)'
+    )
     t.add_argument('--data-path', default=None, help='data folder (cifar10: optional, folder: required)')
     t.add_argument('--config', default=None, choices=tuple(PAPER_LR), help='network size (default tiny)')
-    t.add_argument('--steps', type=int, default=1000, help='total U-Net steps (with --resume: continue up to this many)')
+    t.add_argument(
+        '--steps', type=int, default=1000, help='total U-Net steps (with --resume: continue up to this many)'
+    )
     t.add_argument('--vae-steps', type=int, default=None, help='total scale-VAE steps (default: --steps)')
     t.add_argument('--batch-size', type=int, default=None, help='global batch (default 64)')
     t.add_argument('--lr', type=float, default=None, help="learning rate (default: the papers')")
     t.add_argument('--n-data', type=int, default=None, help='use only the first N training images')
-    t.add_argument('--seed', type=int, default=None, help='seed of data order, initial weights and every draw (default 0)')
-    t.add_argument('--gamma', type=float, default=None, help="pixel schedule's gamma (pixel runs; default: the config's, 20 for tiny)")
-    t.add_argument('--T', type=int, default=None, help="number of diffusion steps (default: the config's; pixel 200, ddpm 1000)")
-    t.add_argument('--cond', default=None, choices=CONDS, help="pixel runs: the U-Net's scale input: vae (the scale VAE's estimate, "
-                   "as the papers; default) or oracle (the true scale, an ablation that sees x0)")
-    t.add_argument('--vae-target', default=None, choices=VAE_TARGETS, help="pixel runs: the scale VAE's loss on x_delta (the papers'; default) or on x0")
+    t.add_argument(
+        '--seed', type=int, default=None, help='seed of data order, initial weights and every draw (default 0)'
+    )
+    t.add_argument(
+        '--gamma',
+        type=float,
+        default=None,
+        help="pixel schedule's gamma (pixel runs; default: the config's, 20 for tiny)",
+    )
+    t.add_argument(
+        '--T', type=int, default=None, help="number of diffusion steps (default: the config's; pixel 200, ddpm 1000)"
+    )
+    t.add_argument(
+        '--cond',
+        default=None,
+        choices=CONDS,
+        help="pixel runs: the U-Net's scale input: vae (the scale VAE's estimate, "
+        "as the papers; default) or oracle (the true scale, an ablation that sees x0)",
+    )
+    t.add_argument(
+        '--vae-target',
+        default=None,
+        choices=VAE_TARGETS,
+        help="pixel runs: the scale VAE's loss on x_delta (the papers'; default) or on x0",
+    )
     t.add_argument('--resume', action='store_true', help='continue the run in --out exactly where it stopped')
     t.add_argument('--sample-every', type=int, default=500, help='write a sample grid every N steps (0: never)')
     t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 (default: cuda if available)')
 
-def _sampler_args(s, n:int):
+# %% ../nbs/10_cli.ipynb #8e4c4909
+def _sampler_args(s, n: int):
     "The arguments `sample` and `evaluate` share: the run, the sampler and its options (unset: the sampler's default)."
-    by_kind = '; '.join(f"{k} runs: {', '.join(n for n, x in SAMPLERS.items() if k in x.kinds)} (default {DEFAULT_SAMPLER[k]})" for k in SYSTEMS)
+    by_kind = '; '.join(
+        f"{k} runs: {', '.join(n for n, x in SAMPLERS.items() if k in x.kinds)} (default {DEFAULT_SAMPLER[k]})"
+        for k in SYSTEMS
+    )
     src = s.add_mutually_exclusive_group(required=True)
     src.add_argument('--checkpoint', help='run folder written by pixeldiff train')
-    src.add_argument('--pretrained', choices=tuple(PRETRAINED), help='a pretrained system that ships with the package (regime S, 16x16 shapes)')
+    src.add_argument(
+        '--pretrained',
+        choices=tuple(PRETRAINED),
+        help='a pretrained system that ships with the package (regime S, 16x16 shapes)',
+    )
     s.add_argument('--n', type=int, default=n, help='images')
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--sampler', default=None, help=by_kind)
     s.add_argument('--K', type=int, default=None, help='block size of block_sequential (default 10)')
     s.add_argument('--steps', type=int, default=None, help='steps of s2n, ddim, dpmpp2m and ode_ddim (default 10)')
-    s.add_argument('--grid', default=None, choices=ODE_GRIDS, help='time grid of dpmpp2m and ode_ddim on the pixel schedule (default logsnr)')
-    s.add_argument('--standard-prior', action='store_true', help='pixel runs: start from N(0, I) instead of the pixel-schedule prior')
-    s.add_argument('--clip', action='store_true', help='clamp the implied x0 to the image range at every step (not in the papers; see 03_sampler)')
+    s.add_argument(
+        '--grid',
+        default=None,
+        choices=ODE_GRIDS,
+        help='time grid of dpmpp2m and ode_ddim on the pixel schedule (default logsnr)',
+    )
+    s.add_argument(
+        '--standard-prior',
+        action='store_true',
+        help='pixel runs: start from N(0, I) instead of the pixel-schedule prior',
+    )
+    s.add_argument(
+        '--clip',
+        action='store_true',
+        help='clamp the implied x0 to the image range at every step (not in the papers; see 03_sampler)',
+    )
     s.add_argument('--batch-size', type=int, default=64)
     s.add_argument('--device', default=None)
+
 
 def _options(a) -> dict:
     """The sampler options set on the command line (the rest keep the sampler's defaults; one it does not read is an
@@ -111,34 +205,75 @@ def _options(a) -> dict:
 def _positive(a, *names):
     for n in names:
         v = getattr(a, n, None)
-        if v is not None and v < 1: raise ValueError(f"--{n.replace('_', '-')} must be at least 1, got {v}")
+        if v is not None and v < 1:
+            raise ValueError(f"--{n.replace('_', '-')} must be at least 1, got {v}")
+
 
 def _device(d):
-    if d is None: return 'cuda' if torch.cuda.is_available() else 'cpu'
-    if torch.device(d).type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"--device {d}: no CUDA device here; use --device cpu")
+    if d is None:
+        return 'cuda' if torch.cuda.is_available() else 'cpu'
+    if torch.device(d).type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"--device {d}: no CUDA device here; use --device cpu")
     return d
+
 
 def _system(a):
     "The system `sample` and `evaluate` run: a run folder, or a pretrained system."
-    return load_pretrained(a.pretrained, _device(a.device)) if a.pretrained else load_system(a.checkpoint, _device(a.device))
+    return (
+        load_pretrained(a.pretrained, _device(a.device))
+        if a.pretrained
+        else load_system(a.checkpoint, _device(a.device))
+    )
 
+# %% ../nbs/10_cli.ipynb #3482e1ae
 def _train(a):
     import time
-    t0 = time.perf_counter()
-    paths = train_system(a.out, a.model, a.steps, a.vae_steps, a.resume, device=_device(a.device), data=a.data, data_path=a.data_path,
-                         config=a.config, batch_size=a.batch_size, lr=a.lr, n_data=a.n_data, seed=a.seed, sample_every=a.sample_every,
-                         gamma=a.gamma, T=a.T, cond=a.cond, vae_target=a.vae_target)
-    print(f"trained {', '.join(paths)} in {time.perf_counter() - t0:.1f} s; checkpoints: {', '.join(str(v) for v in paths.values())}")
 
+    t0 = time.perf_counter()
+    paths = train_system(
+        a.out,
+        a.model,
+        a.steps,
+        a.vae_steps,
+        a.resume,
+        device=_device(a.device),
+        data=a.data,
+        data_path=a.data_path,
+        config=a.config,
+        batch_size=a.batch_size,
+        lr=a.lr,
+        n_data=a.n_data,
+        seed=a.seed,
+        sample_every=a.sample_every,
+        gamma=a.gamma,
+        T=a.T,
+        cond=a.cond,
+        vae_target=a.vae_target,
+    )
+    print(
+        f"trained {', '.join(paths)} in {time.perf_counter() - t0:.1f} s; checkpoints: "
+        f"{', '.join(str(v) for v in paths.values())}"
+    )
+
+# %% ../nbs/10_cli.ipynb #569d5384
 def _sample(a):
     import time
-    if not a.out.lower().endswith('.png'): raise ValueError(f"--out must end in .png, got {a.out}")
+
+    if not a.out.lower().endswith('.png'):
+        raise ValueError(f"--out must end in .png, got {a.out}")
     sy = _system(a)
     t0 = time.perf_counter()
     x, clamped = sy.sample(a.n, a.sampler, a.seed, a.batch_size, **_options(a))
-    print(f"{a.n} images in {time.perf_counter() - t0:.1f} s; {clamped:.1%} of pixels were outside [0, 1] before clamping")
+    print(
+        f"{a.n} images in {time.perf_counter() - t0:.1f} s; {clamped:.1%} of pixels were outside [0, 1] before clamping"
+    )
     print(f"wrote {save_grid(x, a.out)}")
-    if a.npz: print(f"wrote {save_npz(x, a.npz, sampler=a.sampler or '', seed=a.seed, checkpoint=str(a.checkpoint or a.pretrained))}")
+    if a.npz:
+        print(
+            "wrote "
+            f"{save_npz(x, a.npz, sampler=a.sampler or '', seed=a.seed, checkpoint=str(a.checkpoint or a.pretrained))}"
+        )
+
 
 def _evaluate(a):
     r = _system(a).evaluate(a.n, a.sampler, a.seed, a.reference, batch_size=a.batch_size, **_options(a))
@@ -147,20 +282,34 @@ def _evaluate(a):
         pathlib.Path(a.json).write_text(json.dumps(r, indent=1) + '\n')
         print(f"wrote {a.json}")
 
+# %% ../nbs/10_cli.ipynb #e6dda1ee
 def main(argv=None) -> int:
     "Entry point of the `pixeldiff` console script."
     p = _parser()
     a = p.parse_args(argv)
     try:
         _positive(a, 'steps', 'vae_steps', 'n', 'batch_size', 'n_data', 'K', 'batch', 'reps', 'train_steps')
-        if a.command == 'demo': demo(a.out, a.n, a.seed, a.train_steps)
-        elif a.command == 'train': _train(a)
-        elif a.command == 'sample': _sample(a)
-        elif a.command == 'evaluate': _evaluate(a)
-        elif a.command == 'bench': print(format_bench(bench_system(a.config, a.batch, _device(a.device), a.reps), a.config, a.batch, _device(a.device)))
+        if a.command == 'demo':
+            demo(a.out, a.n, a.seed, a.train_steps)
+        elif a.command == 'train':
+            _train(a)
+        elif a.command == 'sample':
+            _sample(a)
+        elif a.command == 'evaluate':
+            _evaluate(a)
+        elif a.command == 'bench':
+            print(
+                format_bench(
+                    bench_system(a.config, a.batch, _device(a.device), a.reps), a.config, a.batch, _device(a.device)
+                )
+            )
     except (ValueError, FileNotFoundError) as err:
         p.exit(2, f"pixeldiff {a.command}: error: {err}\n")
     except KeyboardInterrupt:
-        resume = "; the last checkpoint is kept: run the same command with --resume to continue\n" if a.command == 'train' else "\n"
+        resume = (
+            "; the last checkpoint is kept: run the same command with --resume to continue\n"
+            if a.command == 'train'
+            else "\n"
+        )
         p.exit(130, f"pixeldiff {a.command}: interrupted" + resume)
     return 0

@@ -12,96 +12,123 @@ import torch
 from .schedule import PixelSchedule
 from .checks import checking
 from . import sampler as ref
+
 try:
     import triton
     import triton.language as tl
-except ImportError: triton = None
+except ImportError:
+    triton = None
 
 # %% ../nbs/04_cuda.ipynb #0b348966
 if triton is not None:
+
     @triton.jit
     def _one_minus_exp(x):
         """1 - exp(x) for x <= 0: a 10-term series above -0.5 (truncation below 1e-10 relative, so float32 rounding
         dominates), 1 - exp(x) below."""
-        p = 1.0/3628800.0
-        p = p*x + 1.0/362880.0
-        p = p*x + 1.0/40320.0
-        p = p*x + 1.0/5040.0
-        p = p*x + 1.0/720.0
-        p = p*x + 1.0/120.0
-        p = p*x + 1.0/24.0
-        p = p*x + 1.0/6.0
-        p = p*x + 0.5
-        p = p*x + 1.0
-        return tl.where(x > -0.5, -x*p, 1.0 - tl.exp(x))
+        p = 1.0 / 3628800.0
+        p = p * x + 1.0 / 362880.0
+        p = p * x + 1.0 / 40320.0
+        p = p * x + 1.0 / 5040.0
+        p = p * x + 1.0 / 720.0
+        p = p * x + 1.0 / 120.0
+        p = p * x + 1.0 / 24.0
+        p = p * x + 1.0 / 6.0
+        p = p * x + 0.5
+        p = p * x + 1.0
+        return tl.where(x > -0.5, -x * p, 1.0 - tl.exp(x))
 
     @triton.jit
     def _normal(seed, c0, c1):
         "Standard normals from Philox 4x32 on counters (c0, c1): Box-Muller on the first two words."
-        r0, r1, _, _ = tl.philox(seed, c0, c1, c0*0, c0*0)
+        r0, r1, _, _ = tl.philox(seed, c0, c1, c0 * 0, c0 * 0)
         u1 = tl.maximum(tl.uint_to_uniform_float(r0), 1.0e-7)
         u2 = tl.uint_to_uniform_float(r1)
-        return tl.sqrt(-2.0*tl.log(u1))*tl.cos(6.283185307179586*u2)
+        return tl.sqrt(-2.0 * tl.log(u1)) * tl.cos(6.283185307179586 * u2)
 
     @triton.jit
     def _normal4(seed, c0, c1):
         "Four independent standard normals per Philox call: Box-Muller (cos and sin) on both pairs of its words."
-        r0, r1, r2, r3 = tl.philox(seed, c0, c1, c0*0, c0*0)
+        r0, r1, r2, r3 = tl.philox(seed, c0, c1, c0 * 0, c0 * 0)
         u0 = tl.maximum(tl.uint_to_uniform_float(r0), 1.0e-7)
         u2 = tl.maximum(tl.uint_to_uniform_float(r2), 1.0e-7)
-        a = 6.283185307179586*tl.uint_to_uniform_float(r1)
-        c = 6.283185307179586*tl.uint_to_uniform_float(r3)
-        ra, rc = tl.sqrt(-2.0*tl.log(u0)), tl.sqrt(-2.0*tl.log(u2))
-        return ra*tl.cos(a), ra*tl.sin(a), rc*tl.cos(c), rc*tl.sin(c)
+        a = 6.283185307179586 * tl.uint_to_uniform_float(r1)
+        c = 6.283185307179586 * tl.uint_to_uniform_float(r3)
+        ra, rc = tl.sqrt(-2.0 * tl.log(u0)), tl.sqrt(-2.0 * tl.log(u2))
+        return ra * tl.cos(a), ra * tl.sin(a), rc * tl.cos(c), rc * tl.sin(c)
+
+# %% ../nbs/04_cuda.ipynb #0694ff5f
+if triton is not None:
 
     @triton.jit
-    def _reverse_kernel(Z, X, XD, NOISE, END, OUT, SEED, FLAG,
-                        N, K, j, T,
-                        stride_zb, stride_nb,
-                        STEP_NOISE: tl.constexpr,   # 0 none, 1 read NOISE (B, K, N), 2 Philox
-                        END_NOISE: tl.constexpr,    # 0 none, 1 read END (B, N), 2 Philox: one bridge-variance draw
-                        CHECK: tl.constexpr,        # raise flags in FLAG: 1 x_delta_hat outside (0, 1], 2 a non-finite result
-                        BLOCK_K: tl.constexpr, BLOCK_N: tl.constexpr, NUM_STAGES: tl.constexpr):
+    def _reverse_kernel(
+        Z,
+        X,
+        XD,
+        NOISE,
+        END,
+        OUT,
+        SEED,
+        FLAG,
+        N,
+        K,
+        j,
+        T,
+        stride_zb,
+        stride_nb,
+        STEP_NOISE: tl.constexpr,  # 0 none, 1 read NOISE (B, K, N), 2 Philox
+        END_NOISE: tl.constexpr,  # 0 none, 1 read END (B, N), 2 Philox: one bridge-variance draw
+        CHECK: tl.constexpr,  # raise flags in FLAG: 1 x_delta_hat outside (0, 1], 2 a non-finite result
+        BLOCK_K: tl.constexpr,
+        BLOCK_N: tl.constexpr,
+        NUM_STAGES: tl.constexpr,
+    ):
         b = tl.program_id(1)
-        seed = tl.load(SEED)                                       # from the caller's generator, on the device: no host sync
-        n = tl.program_id(0)*BLOCK_N + tl.arange(0, BLOCK_N)
+        seed = tl.load(SEED)  # from the caller's generator, on the device: no host sync
+        n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
         nmask = n < N
-        x = tl.load(X + b*N + n, mask=nmask, other=0.0).to(tl.float32)
-        xd = tl.load(XD + b*N + n, mask=nmask, other=0.5).to(tl.float32)
-        la = tl.minimum(tl.log(xd)/T, -1e-30)                    # log alpha (Alg 1 line 2), < 0
+        x = tl.load(X + b * N + n, mask=nmask, other=0.0).to(tl.float32)
+        xd = tl.load(XD + b * N + n, mask=nmask, other=0.5).to(tl.float32)
+        la = tl.minimum(tl.log(xd) / T, -1e-30)  # log alpha (Alg 1 line 2), < 0
         one_m_a = _one_minus_exp(la)
         lo = j - K
-        acc = x*tl.exp(-K*la/2)
+        acc = x * tl.exp(-K * la / 2)
         kk0 = tl.arange(0, BLOCK_K)
-        NQ = (N + 3)//4                                             # Philox counters: one per quad of pixels and step
-        q = tl.program_id(0)*(BLOCK_N//4) + tl.arange(0, BLOCK_N//4)
+        NQ = (N + 3) // 4  # Philox counters: one per quad of pixels and step
+        q = tl.program_id(0) * (BLOCK_N // 4) + tl.arange(0, BLOCK_N // 4)
         for k0 in tl.range(0, K, BLOCK_K, num_stages=NUM_STAGES):
-            kk = k0 + kk0                                           # index into the K heads; step k = lo + 1 + kk
+            kk = k0 + kk0  # index into the K heads; step k = lo + 1 + kk
             m = (kk < K)[:, None] & nmask[None, :]
             kf = (lo + 1 + kk).to(tl.float32)[:, None]
             la2 = la[None, :]
-            z = tl.load(Z + b*stride_zb + kk[:, None]*N + n[None, :], mask=m, other=0.0).to(tl.float32)
-            one_m_ab = _one_minus_exp(kf*la2)
-            c = one_m_a[None, :]*tl.exp((lo - kf)*la2/2)/tl.sqrt(one_m_ab)
-            acc -= tl.sum(tl.where(m, c*z, 0.0), axis=0)
+            z = tl.load(Z + b * stride_zb + kk[:, None] * N + n[None, :], mask=m, other=0.0).to(tl.float32)
+            one_m_ab = _one_minus_exp(kf * la2)
+            c = one_m_a[None, :] * tl.exp((lo - kf) * la2 / 2) / tl.sqrt(one_m_ab)
+            acc -= tl.sum(tl.where(m, c * z, 0.0), axis=0)
             if STEP_NOISE > 0:
                 if STEP_NOISE == 1:
-                    e = tl.load(NOISE + b*stride_nb + kk[:, None]*N + n[None, :], mask=m, other=0.0).to(tl.float32)
+                    e = tl.load(NOISE + b * stride_nb + kk[:, None] * N + n[None, :], mask=m, other=0.0).to(tl.float32)
                 else:
-                    z0, z1, z2, z3 = _normal4(seed, (b*NQ + q)[None, :] + kk[:, None]*0, (lo + 1 + kk)[:, None] + q[None, :]*0)
-                    e = tl.reshape(tl.join(tl.join(z0, z1), tl.join(z2, z3)), (BLOCK_K, BLOCK_N))   # pixel 4q + w gets word w
-                s = tl.sqrt(_one_minus_exp((kf - 1)*la2)/one_m_ab*one_m_a[None, :])*tl.exp((lo - kf + 1)*la2/2)
-                acc += tl.sum(tl.where(m, s*e, 0.0), axis=0)
+                    cq = (b * NQ + q)[None, :] + kk[:, None] * 0  # counters: the pixel quad and the step
+                    ck = (lo + 1 + kk)[:, None] + q[None, :] * 0
+                    z0, z1, z2, z3 = _normal4(seed, cq, ck)
+                    e = tl.join(tl.join(z0, z1), tl.join(z2, z3))
+                    e = tl.reshape(e, (BLOCK_K, BLOCK_N))  # pixel 4q + w gets word w
+                s = tl.sqrt(_one_minus_exp((kf - 1) * la2) / one_m_ab * one_m_a[None, :])
+                s = s * tl.exp((lo - kf + 1) * la2 / 2)
+                acc += tl.sum(tl.where(m, s * e, 0.0), axis=0)
         if END_NOISE > 0:
-            if END_NOISE == 1: e = tl.load(END + b*N + n, mask=nmask, other=0.0).to(tl.float32)
-            else: e = _normal(seed, b*N + n, n*0 + T + 1)
-            acc += tl.sqrt(_one_minus_exp(lo*la)*_one_minus_exp(K*la)/_one_minus_exp(j*la))*e
+            if END_NOISE == 1:
+                e = tl.load(END + b * N + n, mask=nmask, other=0.0).to(tl.float32)
+            else:
+                e = _normal(seed, b * N + n, n * 0 + T + 1)
+            acc += tl.sqrt(_one_minus_exp(lo * la) * _one_minus_exp(K * la) / _one_minus_exp(j * la)) * e
         if CHECK:
             bad_xd = nmask & ((xd <= 0) | (xd > 1) | (xd != xd))
             bad_out = nmask & ((acc != acc) | (tl.abs(acc) == float('inf')))
             code = tl.max(tl.where(bad_xd, 1, 0), axis=0) | tl.max(tl.where(bad_out, 2, 0), axis=0)
             tl.atomic_or(FLAG, code)
-        tl.store(OUT + b*N + n, acc.to(OUT.dtype.element_ty), mask=nmask)
+        tl.store(OUT + b * N + n, acc.to(OUT.dtype.element_ty), mask=nmask)
 
 # %% ../nbs/04_cuda.ipynb #dbdc7c7e
 def _interpreted() -> bool:
@@ -109,131 +136,234 @@ def _interpreted() -> bool:
     imported)."""
     return triton is not None and type(tl.philox).__name__ == 'InterpretedFunction'
 
-def triton_usable(t:torch.Tensor) -> bool:
+
+def triton_usable(t: torch.Tensor) -> bool:
     "Whether the Triton kernel can run on `t`'s device: CUDA, or the CPU with Triton loaded in interpreter mode."
     return triton is not None and (t.is_cuda or (t.device.type == 'cpu' and _interpreted()))
 
+
 _DTYPES = (torch.float32, torch.float16, torch.bfloat16)
+
 
 def _check_kernel_tensor(t, name, shape, device, dtypes=_DTYPES, batch_strided=False):
     "Metadata checks only (shape, device, dtype, layout): no values are read, so nothing waits for the GPU."
-    if not isinstance(t, torch.Tensor): raise TypeError(f"{name} must be a tensor, got {type(t).__name__}")
-    if tuple(t.shape) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(t.shape)}")
-    if t.device != device: raise ValueError(f"{name} is on {t.device} but x_j is on {device}; put all inputs on one device")
-    if t.dtype not in dtypes: raise ValueError(f"{name} has dtype {t.dtype}; the fused kernel takes {', '.join(str(d) for d in dtypes)} (use backend='torch' for float64)")
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor, got {type(t).__name__}")
+    if tuple(t.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(t.shape)}")
+    if t.device != device:
+        raise ValueError(f"{name} is on {t.device} but x_j is on {device}; put all inputs on one device")
+    if t.dtype not in dtypes:
+        raise ValueError(
+            f"{name} has dtype {t.dtype}; the fused kernel takes {', '.join(str(d) for d in dtypes)} (use "
+            "backend='torch' for float64)"
+        )
     inner = t[0] if batch_strided and t.shape[0] else t
     if not inner.is_contiguous() or (batch_strided and t.shape[0] > 1 and t.stride(0) < inner.numel()):
-        raise ValueError(f"{name} must be contiguous{' within each batch item' if batch_strided else ''}; call .contiguous() first")
+        raise ValueError(
+            f"{name} must be contiguous{' within each batch item' if batch_strided else ''}; call .contiguous() first"
+        )
     return t
+
 
 def seed_tensor(generator=None, device='cpu', seed=None) -> torch.Tensor:
     """A one-element int64 Philox seed on `device`, drawn from `generator` on its own device (no host sync), or from an
     int `seed`."""
-    if seed is not None: return torch.tensor([int(seed) & 0x7FFFFFFF], dtype=torch.int64, device=device)
+    if seed is not None:
+        return torch.tensor([int(seed) & 0x7FFFFFFF], dtype=torch.int64, device=device)
     g_dev = generator.device if generator is not None else torch.device('cpu')
-    return torch.randint(0, 2**31 - 1, (1,), generator=generator, device=g_dev, dtype=torch.int64).to(device, non_blocking=True)
+    return torch.randint(0, 2**31 - 1, (1,), generator=generator, device=g_dev, dtype=torch.int64).to(
+        device, non_blocking=True
+    )
 
-def fused_reverse(Zs:torch.Tensor,            # (B, K, *S) heads for steps j-K+1..j
-                  x_j:torch.Tensor,           # (B, *S) float32/16 state at step j; the output has its dtype
-                  j:int,                      # the step to start from
-                  x_delta_hat:torch.Tensor,   # (B, *S) scale estimate in (0, 1]
-                  T:int,                      # the schedule's T
-                  step_noise=None,            # None, 'philox', or a (B, K, *S) tensor: line 8's noise at every step
-                  end_noise=None,             # None, 'philox', or a (B, *S) tensor: one draw with the K-step bridge variance
-                  seed=0,                     # Philox seed: an int, or a one-element int64 tensor on the device (see `seed_tensor`)
-                  check:bool=True,            # check values in the kernel and raise on bad ones (one host sync; skipped inside `data.inside_loop()`)
-                  block_n:int=512, block_k:int=8, num_warps:int=None, num_stages:int=1):  # tile, warps (None: 8 with Philox noise, else 4), pipeline depth
-    "Run K reverse steps in one Triton launch; returns `x_{j-K}`."
-    if not triton_usable(x_j): raise RuntimeError("the Triton kernel needs a CUDA tensor, or on the CPU Triton's interpreter: set TRITON_INTERPRET=1 "
-                                                  "before Triton is first imported (diffusers, for one, imports it), e.g. in the environment before starting Python")
-    check = check and checking()                        # inside a sampling loop: asynchronous, the loop checks its result once
+# %% ../nbs/04_cuda.ipynb #fbe888fe
+def _check_launch(Zs, x_j, j, x_delta_hat, T: int, block_n: int, block_k: int):
+    "Validate a launch's tensors, step and tiles; return `(B, K, S, N, j)`."
+    if not triton_usable(x_j):
+        raise RuntimeError(
+            "the Triton kernel needs a CUDA tensor, or on the CPU Triton's interpreter: set TRITON_INTERPRET=1 "
+            "before Triton is first imported (diffusers, for one, imports it), e.g. in the environment before "
+            "starting Python"
+        )
     B, K = Zs.shape[:2]
-    S = tuple(x_j.shape[1:]); N = math.prod(S)
-    T = int(T); j = ref.check_step(j, T, 'j')
-    if not 1 <= K <= j: raise ValueError(f"Zs holds K = {K} heads, but a block from step j = {j} needs 1 <= K <= j")
+    S = tuple(x_j.shape[1:])
+    N = math.prod(S)
+    j = ref.check_step(j, T, 'j')
+    if not 1 <= K <= j:
+        raise ValueError(f"Zs holds K = {K} heads, but a block from step j = {j} needs 1 <= K <= j")
     dev = x_j.device
     _check_kernel_tensor(x_j, 'x_j', (B, *S), dev)
     _check_kernel_tensor(Zs, 'Z', (B, K, *S), dev, batch_strided=True)
     _check_kernel_tensor(x_delta_hat, 'x_delta_hat', (B, *S), dev, (torch.float32, torch.float64))
-    if block_n % 4 or block_n & (block_n - 1) or block_k & (block_k - 1): raise ValueError(f"block_n and block_k must be powers of two, block_n >= 4; got {block_n}, {block_k}")
-    if B*N >= 2**31: raise ValueError(f"B * pixels = {B*N} must stay below 2**31 (Philox counters); split the batch")
+    if block_n % 4 or block_n & (block_n - 1) or block_k & (block_k - 1):
+        raise ValueError(f"block_n and block_k must be powers of two, block_n >= 4; got {block_n}, {block_k}")
+    if B * N >= 2**31:
+        raise ValueError(f"B * pixels = {B * N} must stay below 2**31 (Philox counters); split the batch")
+    return B, K, S, N, j
+
+
+def _noise_modes(step_noise, end_noise, step_shape, end_shape, dev) -> list:
+    "The kernel's modes for `step_noise` and `end_noise`: 0 none, 1 a tensor it reads, 2 Philox draws in the kernel."
     modes = []
-    for name, v, shape in (('step_noise', step_noise, (B, K, *S)), ('end_noise', end_noise, (B, *S))):
-        if v is None: modes.append(0)
+    for name, v, shape in (('step_noise', step_noise, step_shape), ('end_noise', end_noise, end_shape)):
+        if v is None:
+            modes.append(0)
         elif isinstance(v, str):
-            if v != 'philox': raise ValueError(f"{name} must be None, 'philox' or a tensor, got {v!r}")
+            if v != 'philox':
+                raise ValueError(f"{name} must be None, 'philox' or a tensor, got {v!r}")
             modes.append(2)
-        else: _check_kernel_tensor(v, name, shape, dev, batch_strided=name == 'step_noise'); modes.append(1)
-    if modes[0] and modes[1]: raise ValueError("give step_noise or end_noise, not both")
-    if num_warps is None: num_warps = 8 if modes[0] == 2 else 4       # the fastest in bench/results/sampler_bench_kernel.txt (H200)
+        else:
+            _check_kernel_tensor(v, name, shape, dev, batch_strided=name == 'step_noise')
+            modes.append(1)
+    if modes[0] and modes[1]:
+        raise ValueError("give step_noise or end_noise, not both")
+    return modes
+
+# %% ../nbs/04_cuda.ipynb #1d258b9e
+def _raise_flag(flag: torch.Tensor):
+    "Read the kernel's error flag (one host sync) and raise what it found."
+    code = int(flag.item())
+    if code & 1:
+        raise ValueError(
+            "x_delta_hat must lie in (0, 1] (x_delta = exp(-gamma x0)); the kernel found values outside, or NaN"
+        )
+    if code & 2:
+        raise ValueError(
+            "the result is not finite: Z, x_j or the supplied noise hold NaN or inf (or the recursion "
+            "overflowed float32)"
+        )
+
+# %% ../nbs/04_cuda.ipynb #718dc3fa
+def fused_reverse(
+    Zs: torch.Tensor,  # (B, K, *S) heads for steps j-K+1..j
+    x_j: torch.Tensor,  # (B, *S) float32/16 state at step j; the output has its dtype
+    j: int,  # the step to start from
+    x_delta_hat: torch.Tensor,  # (B, *S) scale estimate in (0, 1]
+    T: int,  # the schedule's T
+    step_noise=None,  # None, 'philox', or a (B, K, *S) tensor: line 8's noise at every step
+    end_noise=None,  # None, 'philox', or a (B, *S) tensor: one draw with the K-step bridge variance
+    seed=0,  # Philox seed: an int, or a one-element int64 tensor on the device (see `seed_tensor`)
+    check: bool = True,  # check values in the kernel, raise on bad ones (a host sync; skipped in `inside_loop()`)
+    block_n: int = 512,
+    block_k: int = 8,
+    num_warps: int = None,
+    num_stages: int = 1,  # tile, warps (None: 8 with Philox noise, else 4), pipeline depth
+):
+    "Run K reverse steps in one Triton launch; returns `x_{j-K}`."
+    T = int(T)
+    B, K, S, N, j = _check_launch(Zs, x_j, j, x_delta_hat, T, block_n, block_k)
+    check = check and checking()  # inside a sampling loop: asynchronous, the loop checks its result once
+    dev = x_j.device
+    modes = _noise_modes(step_noise, end_noise, (B, K, *S), (B, *S), dev)
+    if num_warps is None:
+        num_warps = 8 if modes[0] == 2 else 4  # the fastest in bench/results/sampler_bench_kernel.txt (H200)
     seed_t = seed if isinstance(seed, torch.Tensor) else seed_tensor(device=dev, seed=seed)
-    if seed_t.shape != (1,) or seed_t.dtype != torch.int64 or seed_t.device != dev: raise ValueError("seed must be an int or a (1,) int64 tensor on x_j's device")
-    flag = torch.zeros(1, dtype=torch.int32, device=dev)
-    out = torch.empty_like(x_j)
+    if seed_t.shape != (1,) or seed_t.dtype != torch.int64 or seed_t.device != dev:
+        raise ValueError("seed must be an int or a (1,) int64 tensor on x_j's device")
+    flag, out = torch.zeros(1, dtype=torch.int32, device=dev), torch.empty_like(x_j)
     nz = step_noise if modes[0] == 1 else Zs
     en = end_noise if modes[1] == 1 else x_j
-    grid = (triton.cdiv(N, block_n), B)
-    _reverse_kernel[grid](Zs, x_j, x_delta_hat, nz, en, out, seed_t, flag, N, K, j, T, Zs.stride(0), nz.stride(0),
-                          STEP_NOISE=modes[0], END_NOISE=modes[1], CHECK=check, BLOCK_K=block_k, BLOCK_N=block_n,
-                          NUM_STAGES=num_stages, num_warps=num_warps)
+    args = (Zs, x_j, x_delta_hat, nz, en, out, seed_t, flag, N, K, j, T, Zs.stride(0), nz.stride(0))
+    flags = dict(STEP_NOISE=modes[0], END_NOISE=modes[1], CHECK=check)
+    tiles = dict(BLOCK_K=block_k, BLOCK_N=block_n, NUM_STAGES=num_stages, num_warps=num_warps)
+    _reverse_kernel[(triton.cdiv(N, block_n), B)](*args, **flags, **tiles)
     if check:
-        code = int(flag.item())
-        if code & 1: raise ValueError("x_delta_hat must lie in (0, 1] (x_delta = exp(-gamma x0)); the kernel found values outside, or NaN")
-        if code & 2: raise ValueError("the result is not finite: Z, x_j or the supplied noise hold NaN or inf (or the recursion overflowed float32)")
+        _raise_flag(flag)
     return out
 
 # %% ../nbs/04_cuda.ipynb #cfe145ee
-def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps:float=64.0) -> torch.Tensor:
+def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps: float = 64.0) -> torch.Tensor:
     "A float32 rounding bound for `fused_reverse`: `ulps * eps32 *` the sum of the magnitudes of its terms, per pixel."
     K = Zs.shape[1]
     la = ref.log_alpha(x_delta_hat, T).unsqueeze(1)
-    k = torch.arange(j - K + 1, j + 1, dtype=torch.float64, device=la.device).reshape(1, K, *([1]*(la.ndim - 2)))
-    one_m_ab = -torch.expm1(k*la)
-    mag = x_j.double().abs()*(-K*la[:, 0]/2).exp() + ((-torch.expm1(la))*((j - K - k)*la/2).exp()/one_m_ab.sqrt()*Zs.double().abs()).sum(1)
+    k = torch.arange(j - K + 1, j + 1, dtype=torch.float64, device=la.device).reshape(1, K, *([1] * (la.ndim - 2)))
+    one_m_ab = -torch.expm1(k * la)
+    mag = x_j.double().abs() * (-K * la[:, 0] / 2).exp() + (
+        (-torch.expm1(la)) * ((j - K - k) * la / 2).exp() / one_m_ab.sqrt() * Zs.double().abs()
+    ).sum(1)
     if step_noise is not None:
-        s = (-torch.expm1((k - 1)*la)/one_m_ab*-torch.expm1(la)).sqrt()*((j - K - k + 1)*la/2).exp()
-        mag = mag + (s*step_noise.double().abs()).sum(1)
-    return ulps*torch.finfo(torch.float32).eps*(mag + 1)
+        s = (-torch.expm1((k - 1) * la) / one_m_ab * -torch.expm1(la)).sqrt() * ((j - K - k + 1) * la / 2).exp()
+        mag = mag + (s * step_noise.double().abs()).sum(1)
+    return ulps * torch.finfo(torch.float32).eps * (mag + 1)
 
 # %% ../nbs/04_cuda.ipynb #ede680bb
 def _backend(backend, t):
-    if backend not in ('auto', 'triton', 'torch'): raise ValueError(f"backend must be 'auto', 'triton' or 'torch', got {backend!r}")
-    if backend == 'auto': return 'triton' if (t.is_cuda and triton is not None and t.dtype != torch.float64) else 'torch'
-    if backend == 'triton' and not triton_usable(t): raise RuntimeError("backend='triton' needs CUDA tensors (or TRITON_INTERPRET=1 set before importing triton)")
+    if backend not in ('auto', 'triton', 'torch'):
+        raise ValueError(f"backend must be 'auto', 'triton' or 'torch', got {backend!r}")
+    if backend == 'auto':
+        return 'triton' if (t.is_cuda and triton is not None and t.dtype != torch.float64) else 'torch'
+    if backend == 'triton' and not triton_usable(t):
+        raise RuntimeError("backend='triton' needs CUDA tensors (or TRITON_INTERPRET=1 set before importing triton)")
     return backend
+
 
 def _check_meta(Z, x_i, i, schedule) -> int:
     "The one-pass samplers' checks that need no values: schedule, step, shapes (values are checked in the kernel)."
-    if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    if not isinstance(schedule, PixelSchedule):
+        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     i = ref.check_step(i, schedule.T)
     want = (x_i.shape[0], schedule.T, *x_i.shape[1:])
-    if not isinstance(Z, torch.Tensor) or tuple(Z.shape) != want: raise ValueError(f"Z must have shape (B, T, *x_i.shape[1:]) = {want}, got {tuple(getattr(Z, 'shape', ()))}")
+    if not isinstance(Z, torch.Tensor) or tuple(Z.shape) != want:
+        raise ValueError(f"Z must have shape (B, T, *x_i.shape[1:]) = {want}, got {tuple(getattr(Z, 'shape', ()))}")
     return i
 
-def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None, noise=None, backend:str='auto', check:bool=True):
-    "`sampler.algorithm1` (Algorithm 1 as printed) in one kernel launch on CUDA."
-    if _backend(backend, x_i) == 'torch': return ref.algorithm1(Z, x_i, i, x_delta_hat, schedule, generator, noise)
-    i = _check_meta(Z, x_i, i, schedule)
-    if noise is not None and tuple(noise.shape) != tuple(Z.shape): raise ValueError(f"noise must have shape {tuple(Z.shape)}, got {tuple(noise.shape)}")
-    return fused_reverse(Z[:, :i], x_i, i, x_delta_hat, schedule.T, step_noise='philox' if noise is None else noise[:, :i],
-                         seed=seed_tensor(generator, x_i.device), check=check)
 
-def parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator=None, backend:str='auto', check:bool=True):
+def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None, noise=None, backend: str = 'auto', check: bool = True):
+    "`sampler.algorithm1` (Algorithm 1 as printed) in one kernel launch on CUDA."
+    if _backend(backend, x_i) == 'torch':
+        return ref.algorithm1(Z, x_i, i, x_delta_hat, schedule, generator, noise)
+    i = _check_meta(Z, x_i, i, schedule)
+    if noise is not None and tuple(noise.shape) != tuple(Z.shape):
+        raise ValueError(f"noise must have shape {tuple(Z.shape)}, got {tuple(noise.shape)}")
+    return fused_reverse(
+        Z[:, :i],
+        x_i,
+        i,
+        x_delta_hat,
+        schedule.T,
+        step_noise='philox' if noise is None else noise[:, :i],
+        seed=seed_tensor(generator, x_i.device),
+        check=check,
+    )
+
+# %% ../nbs/04_cuda.ipynb #447f5cc2
+def parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator=None, backend: str = 'auto', check: bool = True):
     "`sampler.parallel_deterministic` in one kernel launch on CUDA."
-    if _backend(backend, x_i) == 'torch': return ref.parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator)
+    if _backend(backend, x_i) == 'torch':
+        return ref.parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator)
     i = _check_meta(Z, x_i, i, schedule)
     return fused_reverse(Z[:, :i], x_i, i, x_delta_hat, schedule.T, check=check)
 
-def block_step(Zs, x_j, j, x_delta_hat, schedule, generator=None, noise:str='bridge', backend:str='auto', check:bool=True):
-    "`sampler.block_step` (one `block_sequential` block with its noise) in one kernel launch on CUDA."
-    if _backend(backend, x_j) == 'torch': return ref.block_step(Zs, x_j, j, x_delta_hat, schedule, generator, noise)
-    if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
-    if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
-    kw = dict(step_noise='philox') if noise == 'per_step' else dict(end_noise='philox')
-    return fused_reverse(Zs, x_j, j, x_delta_hat, schedule.T, seed=seed_tensor(generator, x_j.device), check=check, **kw)
 
-def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=None, noise:str='bridge', backend:str='auto', check:bool=True,
-                     callback=None):
+def block_step(
+    Zs, x_j, j, x_delta_hat, schedule, generator=None, noise: str = 'bridge', backend: str = 'auto', check: bool = True
+):
+    "`sampler.block_step` (one `block_sequential` block with its noise) in one kernel launch on CUDA."
+    if _backend(backend, x_j) == 'torch':
+        return ref.block_step(Zs, x_j, j, x_delta_hat, schedule, generator, noise)
+    if noise not in ('bridge', 'per_step'):
+        raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
+    if not isinstance(schedule, PixelSchedule):
+        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    kw = dict(step_noise='philox') if noise == 'per_step' else dict(end_noise='philox')
+    return fused_reverse(
+        Zs, x_j, j, x_delta_hat, schedule.T, seed=seed_tensor(generator, x_j.device), check=check, **kw
+    )
+
+
+def block_sequential(
+    model,
+    x_i,
+    i,
+    x_delta_hat,
+    schedule,
+    K: int = 10,
+    generator=None,
+    noise: str = 'bridge',
+    backend: str = 'auto',
+    check: bool = True,
+    callback=None,
+):
     "`sampler.block_sequential` with each block fused (asynchronous inside the loop; the result is checked once)."
     step = lambda *a, **kw: block_step(*a, backend=backend, check=check, **kw)
     return ref.block_sequential(model, x_i, i, x_delta_hat, schedule, K, generator, noise, step=step, callback=callback)

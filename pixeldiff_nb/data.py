@@ -17,145 +17,213 @@ from .checks import check_finite, check_range
 # %% ../nbs/01_data.ipynb #9d0adc87
 EPS = 4e-3  # smallest model-space pixel (001 Sec 4)
 
-def to_model(u, eps:float=EPS) -> torch.Tensor:
+
+def to_model(u, eps: float = EPS) -> torch.Tensor:
     "Map images `u` in `[0, 1]` (float, or uint8 in `[0, 255]`) to model space `[eps, 1]`."
     u = torch.as_tensor(u)
-    if u.dtype == torch.uint8: u = u.float()/255
-    if not u.is_floating_point(): raise ValueError(f"images must be float in [0, 1] or uint8, got dtype {u.dtype}")
+    if u.dtype == torch.uint8:
+        u = u.float() / 255
+    if not u.is_floating_point():
+        raise ValueError(f"images must be float in [0, 1] or uint8, got dtype {u.dtype}")
     check_range(u, 0.0, 1.0, 'images', "Scale pixels to [0, 1] first (uint8 images are divided by 255 for you).", tol=0)
-    return eps + (1 - eps)*u
+    return eps + (1 - eps) * u
 
-def from_model(x, eps:float=EPS) -> torch.Tensor:
+
+def from_model(x, eps: float = EPS) -> torch.Tensor:
     "Map model-space `x` back to image space, `(x - eps) / (1 - eps)`; not clamped, so a sampler's errors stay visible."
     x = torch.as_tensor(x)
     check_finite(x, 'x')
-    return (x - eps)/(1 - eps)
+    return (x - eps) / (1 - eps)
+
 
 def to_uint8(u) -> np.ndarray:
     """Image-space floats `(..., C, H, W)` or `(..., H, W, C)` in `[0, 1]` to uint8, clipping only here, for display and
     files."""
     u = torch.as_tensor(u).detach().cpu().float()
-    return (u.clamp(0, 1)*255).round().to(torch.uint8).numpy()
+    return (u.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
 
 # %% ../nbs/01_data.ipynb #aa6fe6a7
-def _soft(sdf): return np.clip(0.5 - sdf, 0, 1)  # anti-aliased coverage from a signed distance in pixels
+def _soft(sdf):
+    return np.clip(0.5 - sdf, 0, 1)  # anti-aliased coverage from a signed distance in pixels
 
-def shapes(n:int=10_000,  # number of images
-           seed:int=0,    # random seed; the same seed gives the same images
-           size:int=32,   # height and width in pixels
-           max_shapes:int=3) -> tuple[np.ndarray, np.ndarray]:
+
+def shapes(
+    n: int = 10_000,  # number of images
+    seed: int = 0,  # random seed; the same seed gives the same images
+    size: int = 32,  # height and width in pixels
+    max_shapes: int = 3,
+) -> tuple[np.ndarray, np.ndarray]:
     "Procedural data set: `(images uint8 (n, size, size, 3), labels int64 (n,))`."
-    if n < 1 or size < 8 or max_shapes < 1: raise ValueError(f"need n >= 1, size >= 8 and max_shapes >= 1; got {n}, {size}, {max_shapes}")
+    if n < 1 or size < 8 or max_shapes < 1:
+        raise ValueError(f"need n >= 1, size >= 8 and max_shapes >= 1; got {n}, {size}, {max_shapes}")
     rng = np.random.default_rng(seed)
-    yy, xx = np.meshgrid(np.arange(size, dtype=np.float32) + 0.5, np.arange(size, dtype=np.float32) + 0.5, indexing='ij')
+    yy, xx = np.meshgrid(
+        np.arange(size, dtype=np.float32) + 0.5, np.arange(size, dtype=np.float32) + 0.5, indexing='ij'
+    )
     c0, c1 = rng.uniform(0, 1, (2, n, 1, 1, 3)).astype(np.float32)
-    ang = rng.uniform(0, 2*np.pi, (n, 1, 1)).astype(np.float32)
-    ramp = ((xx - size/2)*np.cos(ang) + (yy - size/2)*np.sin(ang))/size + 0.5   # background gradient along a random direction
-    img = c0 + (c1 - c0)*np.clip(ramp, 0, 1)[..., None]
+    ang = rng.uniform(0, 2 * np.pi, (n, 1, 1)).astype(np.float32)
+    ramp = (
+        (xx - size / 2) * np.cos(ang) + (yy - size / 2) * np.sin(ang)
+    ) / size + 0.5  # background gradient along a random direction
+    img = c0 + (c1 - c0) * np.clip(ramp, 0, 1)[..., None]
     n_shapes = rng.integers(1, max_shapes + 1, n)
     kinds = rng.integers(0, 3, (max_shapes, n))
     for k in range(max_shapes):
-        cx, cy = (rng.uniform(0.2, 0.8, (2, n, 1, 1))*size).astype(np.float32)
-        r = (rng.uniform(0.12, 0.3, (n, 1, 1))*size).astype(np.float32)
+        cx, cy = (rng.uniform(0.2, 0.8, (2, n, 1, 1)) * size).astype(np.float32)
+        r = (rng.uniform(0.12, 0.3, (n, 1, 1)) * size).astype(np.float32)
         col = rng.uniform(0, 1, (n, 1, 1, 3)).astype(np.float32)
         dx, dy = xx - cx, yy - cy
-        sdf = np.where(kinds[k][:, None, None] == 0, np.hypot(dx, dy) - r,
-              np.where(kinds[k][:, None, None] == 1, np.maximum(np.abs(dx), np.abs(dy)) - r,
-                       np.maximum(dy - r, (np.abs(dx) - (dy + r)/2)/np.sqrt(1.25))))
-        cover = _soft(sdf)*(k < n_shapes)[:, None, None]
-        img = img*(1 - cover[..., None]) + col*cover[..., None]
-    return (img*255).round().astype(np.uint8), kinds[0].astype(np.int64)
+        sdf = np.where(
+            kinds[k][:, None, None] == 0,
+            np.hypot(dx, dy) - r,
+            np.where(
+                kinds[k][:, None, None] == 1,
+                np.maximum(np.abs(dx), np.abs(dy)) - r,
+                np.maximum(dy - r, (np.abs(dx) - (dy + r) / 2) / np.sqrt(1.25)),
+            ),
+        )
+        cover = _soft(sdf) * (k < n_shapes)[:, None, None]
+        img = img * (1 - cover[..., None]) + col * cover[..., None]
+    return (img * 255).round().astype(np.uint8), kinds[0].astype(np.int64)
 
 # %% ../nbs/01_data.ipynb #82430020
-CIFAR10_SHA256 = {'train.npz': '3f8743ce242504238dd3e283dd3906c479b37ba595f0952dc8f33c9467dc6cd4',
-                  'test.npz': '95e2e82dd7fb09f8a7cd79a85f21c3f16d9c4dafaeb6e26e85193169d9e5b5c7'}
+CIFAR10_SHA256 = {
+    'train.npz': '3f8743ce242504238dd3e283dd3906c479b37ba595f0952dc8f33c9467dc6cd4',
+    'test.npz': '95e2e82dd7fb09f8a7cd79a85f21c3f16d9c4dafaeb6e26e85193169d9e5b5c7',
+}
+
 
 class DataNotFoundError(FileNotFoundError, ValueError):
     "A data set was not found where it was looked for (both a `FileNotFoundError` and a `ValueError`)."
 
+
 def cache_dir() -> pathlib.Path:
     "Where decoded data sets are cached: `$PIXELDIFF_CACHE` or `~/.cache/pixeldiff`."
-    return pathlib.Path(os.environ.get('PIXELDIFF_CACHE', pathlib.Path.home()/'.cache'/'pixeldiff'))
+    return pathlib.Path(os.environ.get('PIXELDIFF_CACHE', pathlib.Path.home() / '.cache' / 'pixeldiff'))
 
-def _has_cifar(p:pathlib.Path): return (p/'train.npz').is_file() or (p/'cifar-10-batches-py').is_dir() or p.name == 'cifar-10-batches-py'
 
-def find_cifar10(path=None,      # a folder holding the data; if given, only this is tried
-                 search=None):   # folders whose `shared/data/cifar10` to try; default: the current folder and its parents
+def _has_cifar(p: pathlib.Path):
+    return (p / 'train.npz').is_file() or (p / 'cifar-10-batches-py').is_dir() or p.name == 'cifar-10-batches-py'
+
+# %% ../nbs/01_data.ipynb #01e55621
+def find_cifar10(
+    path=None,  # a folder holding the data; if given, only this is tried
+    search=None,  # folders whose `shared/data/cifar10` to try; default: the current folder and its parents
+):
     """The folder holding CIFAR-10 (packed `train.npz`/`test.npz` or torchvision's `cifar-10-batches-py`), or a
     `DataNotFoundError` listing where it looked."""
     if path is not None:
         p = pathlib.Path(path).expanduser()
-        if p.is_dir() and _has_cifar(p): return p
-        raise DataNotFoundError(f"no CIFAR-10 at {p}: expected a folder holding train.npz and test.npz (the packed format) "
-                                f"or torchvision's cifar-10-batches-py")
+        if p.is_dir() and _has_cifar(p):
+            return p
+        raise DataNotFoundError(
+            f"no CIFAR-10 at {p}: expected a folder holding train.npz and test.npz (the packed format) "
+            f"or torchvision's cifar-10-batches-py"
+        )
     looked = []
-    if os.environ.get('PIXELDIFF_CIFAR10'): looked.append(pathlib.Path(os.environ['PIXELDIFF_CIFAR10']).expanduser())
-    if search is None: search = [pathlib.Path.cwd(), *pathlib.Path.cwd().parents]
-    for base in search: looked.append(pathlib.Path(base)/'shared'/'data'/'cifar10')
-    looked.append(cache_dir()/'torchvision')
+    if os.environ.get('PIXELDIFF_CIFAR10'):
+        looked.append(pathlib.Path(os.environ['PIXELDIFF_CIFAR10']).expanduser())
+    if search is None:
+        search = [pathlib.Path.cwd(), *pathlib.Path.cwd().parents]
+    for base in search:
+        looked.append(pathlib.Path(base) / 'shared' / 'data' / 'cifar10')
+    looked.append(cache_dir() / 'torchvision')
     for p in looked:
-        if p.is_dir() and _has_cifar(p): return p
-    raise DataNotFoundError("CIFAR-10 not found. Looked in: " + ', '.join(map(str, looked[:4])) + (', ...' if len(looked) > 4 else '')
-                            + ". Pass path=FOLDER (holding train.npz and test.npz), set PIXELDIFF_CIFAR10, or use download=True where there is a network.")
+        if p.is_dir() and _has_cifar(p):
+            return p
+    raise DataNotFoundError(
+        "CIFAR-10 not found. Looked in: "
+        + ', '.join(map(str, looked[:4]))
+        + (', ...' if len(looked) > 4 else '')
+        + ". Pass path=FOLDER (holding train.npz and test.npz), set PIXELDIFF_CIFAR10, or use download=True where "
+        "there is a network."
+    )
 
 # %% ../nbs/01_data.ipynb #4f045aeb
 _MEM_CACHE = {}
 
-def _decode_packed(f:pathlib.Path):
-    with np.load(f) as z: jpeg, off, labels = z['jpeg'], z['offsets'], z['labels']
-    imgs = np.stack([np.asarray(Image.open(io.BytesIO(jpeg[off[k]:off[k+1]].tobytes())).convert('RGB')) for k in range(len(off) - 1)])
+
+def _decode_packed(f: pathlib.Path):
+    with np.load(f) as z:
+        jpeg, off, labels = z['jpeg'], z['offsets'], z['labels']
+    imgs = np.stack(
+        [
+            np.asarray(Image.open(io.BytesIO(jpeg[off[k] : off[k + 1]].tobytes())).convert('RGB'))
+            for k in range(len(off) - 1)
+        ]
+    )
     return imgs, labels.astype(np.int64)
 
-def _atomic_save(f:pathlib.Path, **arrays):
+
+def _atomic_save(f: pathlib.Path, **arrays):
     f.parent.mkdir(parents=True, exist_ok=True)
     tmp = f.with_name(f.name + f'.tmp{os.getpid()}')
-    with open(tmp, 'wb') as fh: np.savez(fh, **arrays)
+    with open(tmp, 'wb') as fh:
+        np.savez(fh, **arrays)
     os.replace(tmp, f)
 
-def load_cifar10(split:str='train',        # 'train' (50,000 images) or 'test' (10,000)
-                 path=None,                # folder with the data; default: see `find_cifar10`
-                 download:bool=False,      # fetch with torchvision if not found (needs a network)
-                 cache:bool=True) -> tuple[np.ndarray, np.ndarray]:
+# %% ../nbs/01_data.ipynb #3a535b34
+def load_cifar10(
+    split: str = 'train',  # 'train' (50,000 images) or 'test' (10,000)
+    path=None,  # folder with the data; default: see `find_cifar10`
+    download: bool = False,  # fetch with torchvision if not found (needs a network)
+    cache: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     "CIFAR-10 as `(images uint8 (N, 32, 32, 3), labels int64 (N,))`."
-    if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    try: root = find_cifar10(path)
+    if split not in ('train', 'test'):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    try:
+        root = find_cifar10(path)
     except DataNotFoundError:
-        if not download: raise
+        if not download:
+            raise
         import torchvision
-        root = cache_dir()/'torchvision'
+
+        root = cache_dir() / 'torchvision'
         torchvision.datasets.CIFAR10(root, train=split == 'train', download=True)
-    packed = root/f'{split}.npz'
-    src = packed if packed.is_file() else (root if root.name == 'cifar-10-batches-py' else root/'cifar-10-batches-py')
+    packed = root / f'{split}.npz'
+    src = packed if packed.is_file() else (root if root.name == 'cifar-10-batches-py' else root / 'cifar-10-batches-py')
     st = src.stat()
     key = hashlib.sha256(f"{src.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    if key in _MEM_CACHE: return _MEM_CACHE[key]
-    cf = cache_dir()/f'cifar10-{split}-{key}.npz'
+    if key in _MEM_CACHE:
+        return _MEM_CACHE[key]
+    cf = cache_dir() / f'cifar10-{split}-{key}.npz'
     if cache and cf.is_file():
-        with np.load(cf) as z: out = z['images'], z['labels']
+        with np.load(cf) as z:
+            out = z['images'], z['labels']
     else:
         if packed.is_file():
             digest = hashlib.sha256(packed.read_bytes()).hexdigest()
             if digest != CIFAR10_SHA256[packed.name]:
-                warnings.warn(f"{packed} is not the project's packed CIFAR-10 (sha256 {digest[:12]}...): figures are not comparable with the project's")
+                warnings.warn(
+                    f"{packed} is not the project's packed CIFAR-10 (sha256 {digest[:12]}...): figures are not "
+                    "comparable with the project's"
+                )
             out = _decode_packed(packed)
         else:
             import torchvision
+
             ds = torchvision.datasets.CIFAR10(src.parent, train=split == 'train', download=False)
             out = ds.data, np.asarray(ds.targets, dtype=np.int64)
-        if cache: _atomic_save(cf, images=out[0], labels=out[1])
+        if cache:
+            _atomic_save(cf, images=out[0], labels=out[1])
     _MEM_CACHE[key] = out
     return out
 
 # %% ../nbs/01_data.ipynb #b18b7539
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 
-def load_folder(path, size:int=32) -> tuple[np.ndarray, np.ndarray]:
+
+def load_folder(path, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
     "Every image under `path` as `(images uint8 (N, size, size, 3), labels int64 (N,))`."
     from torchvision.transforms.v2 import functional as TF
+
     root = pathlib.Path(path).expanduser()
-    if not root.is_dir(): raise DataNotFoundError(f"image folder {root} does not exist")
+    if not root.is_dir():
+        raise DataNotFoundError(f"image folder {root} does not exist")
     files = sorted(f for f in root.rglob('*') if f.suffix.lower() in IMAGE_EXTS and f.is_file())
-    if not files: raise DataNotFoundError(f"no images ({', '.join(IMAGE_EXTS)}) found under {root}")
+    if not files:
+        raise DataNotFoundError(f"no images ({', '.join(IMAGE_EXTS)}) found under {root}")
     classes = sorted({f.relative_to(root).parts[0] for f in files if len(f.relative_to(root).parts) > 1})
     imgs, labels = [], []
     for f in files:
@@ -169,47 +237,88 @@ def load_folder(path, size:int=32) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/01_data.ipynb #0fa211ee
 DATASETS = ('shapes', 'cifar10', 'folder')
 
-def downsample(images:np.ndarray, size:int) -> np.ndarray:
+
+def downsample(images: np.ndarray, size: int) -> np.ndarray:
     "uint8 images `(N, H, W, C)` reduced to `size x size` by averaging `H/size x H/size` blocks (an integer factor)."
     H = images.shape[1]
-    if size == H: return images
-    if size > H or H % size: raise ValueError(f"can only reduce {H}x{H} images by an integer factor; {size} does not divide {H}")
-    f = H//size
+    if size == H:
+        return images
+    if size > H or H % size:
+        raise ValueError(f"can only reduce {H}x{H} images by an integer factor; {size} does not divide {H}")
+    f = H // size
     blocks = images.reshape(len(images), size, f, size, f, images.shape[-1]).astype(np.float32).mean((2, 4))
     return np.round(blocks).astype(np.uint8)
 
-def load_images(name:str='shapes',   # one of DATASETS
-                split:str='train',   # 'train' or 'test'
-                path=None,           # data folder (cifar10: optional; folder: required)
-                n:int=None,          # shapes: number of images (default 10,000 train, 2,000 test); others: a random subset of n
-                seed:int=0,          # shapes: generator seed (the test split uses another stream); others: the subset's seed
-                size:int=32) -> tuple[np.ndarray, np.ndarray]:   # image side (cifar10: 32, or 16 by 2x2 averaging)
+# %% ../nbs/01_data.ipynb #7e074816
+def load_images(
+    name: str = 'shapes',  # one of DATASETS
+    split: str = 'train',  # 'train' or 'test'
+    path=None,  # data folder (cifar10: optional; folder: required)
+    n: int = None,  # shapes: number of images (default 10,000 train, 2,000 test); others: a random subset of n
+    seed: int = 0,  # shapes: generator seed (the test split uses another stream); others: the subset's seed
+    size: int = 32,  # image side (cifar10: 32, or 16 by 2x2 averaging)
+) -> tuple[np.ndarray, np.ndarray]:
     "A data set by name as `(images uint8 (N, H, W, 3), labels int64 (N,))`."
-    if name not in DATASETS: raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(DATASETS)}")
-    if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}: choose one of {', '.join(DATASETS)}")
+    if split not in ('train', 'test'):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if name == 'shapes':
-        return shapes(n or (10_000 if split == 'train' else 2_000), seed=seed if split == 'train' else seed + 1_000_003, size=size)
-    if name == 'cifar10': imgs, labels = load_cifar10(split, path); imgs = downsample(imgs, size)
+        return shapes(
+            n or (10_000 if split == 'train' else 2_000), seed=seed if split == 'train' else seed + 1_000_003, size=size
+        )
+    if name == 'cifar10':
+        imgs, labels = load_cifar10(split, path)
+        imgs = downsample(imgs, size)
     else:
-        if path is None: raise ValueError("the 'folder' data set needs path=FOLDER")
+        if path is None:
+            raise ValueError("the 'folder' data set needs path=FOLDER")
         imgs, labels = load_folder(path, size)
-    if not n or n >= len(imgs): return imgs, labels
-    keep = np.sort(np.random.default_rng(seed).choice(len(imgs), n, replace=False))   # not the first n: the packed CIFAR-10 is sorted by class
+    if not n or n >= len(imgs):
+        return imgs, labels
+    keep = np.sort(
+        np.random.default_rng(seed).choice(len(imgs), n, replace=False)
+    )  # not the first n: the packed CIFAR-10 is sorted by class
     return imgs[keep], labels[keep]
 
+# %% ../nbs/01_data.ipynb #8e7a54d5
 class ImageDataset(torch.utils.data.Dataset):
     "uint8 images `(N, H, W, C)` served as float tensors `(C, H, W)` in model space `[eps, 1]`."
-    def __init__(self, images:np.ndarray, eps:float=EPS):
-        if images.ndim != 4 or images.dtype != np.uint8: raise ValueError(f"images must be uint8 of shape (N, H, W, C), got {images.dtype} {images.shape}")
-        self.images, self.eps = torch.from_numpy(np.ascontiguousarray(images)), eps
-    def __len__(self): return len(self.images)
-    def __getitem__(self, k): return self.eps + (1 - self.eps)*self.images[k].permute(2, 0, 1).float()/255
 
-def image_loader(images:np.ndarray, batch_size:int=128, shuffle:bool=True, seed:int=0, drop_last:bool=True,
-                 eps:float=EPS, num_workers:int=0) -> torch.utils.data.DataLoader:
+    def __init__(self, images: np.ndarray, eps: float = EPS):
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise ValueError(f"images must be uint8 of shape (N, H, W, C), got {images.dtype} {images.shape}")
+        self.images, self.eps = torch.from_numpy(np.ascontiguousarray(images)), eps
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, k):
+        return self.eps + (1 - self.eps) * self.images[k].permute(2, 0, 1).float() / 255
+
+
+def image_loader(
+    images: np.ndarray,
+    batch_size: int = 128,
+    shuffle: bool = True,
+    seed: int = 0,
+    drop_last: bool = True,
+    eps: float = EPS,
+    num_workers: int = 0,
+) -> torch.utils.data.DataLoader:
     "A `DataLoader` of model-space batches; `seed` fixes the shuffling order."
-    if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     ds = ImageDataset(images, eps)
-    if drop_last and len(ds) < batch_size: raise ValueError(f"{len(ds)} images are fewer than one batch of {batch_size}; lower batch_size or pass drop_last=False")
-    return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, num_workers=num_workers,
-                                       generator=torch.Generator().manual_seed(seed) if shuffle else None)
+    if drop_last and len(ds) < batch_size:
+        raise ValueError(
+            f"{len(ds)} images are fewer than one batch of {batch_size}; lower batch_size or pass drop_last=False"
+        )
+    return torch.utils.data.DataLoader(
+        ds,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        drop_last=drop_last,
+        num_workers=num_workers,
+        generator=torch.Generator().manual_seed(seed) if shuffle else None,
+    )

@@ -9,12 +9,12 @@ __all__ = ['PROTOCOLS', 'MAIN', 'PAPER_TABLE_1', 'protocol', 'train_net', 'train
            'sweep_frame', 'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure']
 
 # %% ../nbs/11_experiments.ipynb #e76965d4
-import dataclasses, json, math, os, pathlib, platform, time
+import dataclasses, json, math, os, pathlib, platform, re, time
 import numpy as np
 import torch
 from .data import load_images, to_model, from_model
 from .schedule import PixelSchedule, LinearSchedule
-from .train import TrainConfig, train, build, batch_loss, image_size, weights_sha256
+from .train import TrainConfig, train, build, batch_loss, image_size, weights_sha256, load_scale_vae
 from .unet import PARALLEL_CONFIGS, PixelEpsUNet
 from .metrics import ssim
 from . import sampler as S
@@ -23,92 +23,264 @@ from .layers import count_params
 
 # %% ../nbs/11_experiments.ipynb #5064ef76
 PROTOCOLS = {
-    'cpu': dict(data='cifar10', config='tiny', device='cpu', batch=dict(vae=32, parallel=16, eps=32),
-                minutes=dict(vae=2.0, parallel=12.0, eps=14.0), max_steps=None, gamma=20.0, T=200, eps_T=1000,
-                sweep_minutes=dict(vae=0.5, parallel=2.0), gammas=(10.0, 20.0, 40.0), Ts=(50, 200, 400),
-                n=256, n_sweep=256, n_ssim=500, n_recon=64, sample_batch=64, K=10, ddim_steps=(1, 10, 20),
-                s2n_steps=10, grid=36, seed=0, weights='model'),
-    'gpu': dict(data='cifar10', config='tiny', device='cuda', batch=dict(vae=128, parallel=128, eps=128),
-                minutes=dict(vae=0.5, parallel=1.5, eps=2.0), max_steps=None, gamma=20.0, T=200, eps_T=1000,
-                sweep_minutes=dict(vae=0.15, parallel=0.45), gammas=(10.0, 20.0, 40.0), Ts=(50, 200, 400),
-                n=10_000, n_sweep=2_000, n_ssim=2_000, n_recon=500, sample_batch=1_000, K=10, ddim_steps=(1, 10, 20, 200),
-                s2n_steps=10, grid=36, seed=0, weights='ema'),
-    'smoke': dict(data='cifar10', config='tiny', device='cpu', batch=dict(vae=8, parallel=4, eps=8),
-                  minutes=dict(vae=1.0, parallel=1.0, eps=2.0), max_steps=2, gamma=20.0, T=20, eps_T=20,
-                  sweep_minutes=dict(vae=1.0, parallel=1.0), gammas=(10.0, 20.0), Ts=(10, 20),
-                  n=8, n_sweep=8, n_ssim=8, n_recon=4, sample_batch=8, K=10, ddim_steps=(1, 10),
-                  s2n_steps=5, grid=4, seed=0, weights='model', seeds=(0, 1), matched_images=True, ode_passes=(1, 2)),
+    'cpu': dict(
+        data='cifar10',
+        config='tiny',
+        device='cpu',
+        batch=dict(vae=32, parallel=16, eps=32),
+        minutes=dict(vae=2.0, parallel=12.0, eps=14.0),
+        max_steps=None,
+        gamma=20.0,
+        T=200,
+        eps_T=1000,
+        sweep_minutes=dict(vae=0.5, parallel=2.0),
+        gammas=(10.0, 20.0, 40.0),
+        Ts=(50, 200, 400),
+        n=256,
+        n_sweep=256,
+        n_ssim=500,
+        n_recon=64,
+        sample_batch=64,
+        K=10,
+        ddim_steps=(1, 10, 20),
+        s2n_steps=10,
+        grid=36,
+        seed=0,
+        weights='model',
+    ),
+    'gpu': dict(
+        data='cifar10',
+        config='tiny',
+        device='cuda',
+        batch=dict(vae=128, parallel=128, eps=128),
+        minutes=dict(vae=0.5, parallel=1.5, eps=2.0),
+        max_steps=None,
+        gamma=20.0,
+        T=200,
+        eps_T=1000,
+        sweep_minutes=dict(vae=0.15, parallel=0.45),
+        gammas=(10.0, 20.0, 40.0),
+        Ts=(50, 200, 400),
+        n=10_000,
+        n_sweep=2_000,
+        n_ssim=2_000,
+        n_recon=500,
+        sample_batch=1_000,
+        K=10,
+        ddim_steps=(1, 10, 20, 200),
+        s2n_steps=10,
+        grid=36,
+        seed=0,
+        weights='ema',
+    ),
+    'smoke': dict(
+        data='cifar10',
+        config='tiny',
+        device='cpu',
+        batch=dict(vae=8, parallel=4, eps=8),
+        minutes=dict(vae=1.0, parallel=1.0, eps=2.0),
+        max_steps=2,
+        gamma=20.0,
+        T=20,
+        eps_T=20,
+        sweep_minutes=dict(vae=1.0, parallel=1.0),
+        gammas=(10.0, 20.0),
+        Ts=(10, 20),
+        n=8,
+        n_sweep=8,
+        n_ssim=8,
+        n_recon=4,
+        sample_batch=8,
+        K=10,
+        ddim_steps=(1, 10),
+        s2n_steps=5,
+        grid=4,
+        seed=0,
+        weights='model',
+        seeds=(0, 1),
+        matched_images=True,
+        ode_passes=(1, 2),
+    ),
     # regime S: the embedded shapes at 16x16, where the baseline makes the data (see "Regime S" below)
-    'shapes': dict(data='shapes', config='tiny16', device='cpu', batch=dict(vae=64, parallel=64, eps=64),
-                   minutes=dict(vae=5.0, parallel=35.0, eps=40.0), max_steps=None, gamma=20.0, T=200, eps_T=1000,
-                   sweep_minutes=dict(vae=2.0, parallel=8.0), gammas=(10.0, 20.0, 40.0), Ts=(50, 200),
-                   n=1000, n_ddpm=500, n_sweep=500, n_ssim=1000, n_recon=256, sample_batch=250, K=10, ddim_steps=(1, 10, 50),
-                   s2n_steps=10, grid=64, seed=0, weights='ema', seeds=(0, 1), matched_images=True),
+    'shapes': dict(
+        data='shapes',
+        config='tiny16',
+        device='cpu',
+        batch=dict(vae=64, parallel=64, eps=64),
+        minutes=dict(vae=5.0, parallel=35.0, eps=40.0),
+        max_steps=None,
+        gamma=20.0,
+        T=200,
+        eps_T=1000,
+        sweep_minutes=dict(vae=2.0, parallel=8.0),
+        gammas=(10.0, 20.0, 40.0),
+        Ts=(50, 200),
+        n=1000,
+        n_ddpm=500,
+        n_sweep=500,
+        n_ssim=1000,
+        n_recon=256,
+        sample_batch=250,
+        K=10,
+        ddim_steps=(1, 10, 50),
+        s2n_steps=10,
+        grid=64,
+        seed=0,
+        weights='ema',
+        seeds=(0, 1),
+        matched_images=True,
+    ),
     # regime S on one GPU in one device call (at most 9 minutes): the same networks, 4x the batch, no sweep
-    'shapes_gpu': dict(data='shapes', config='tiny16', device='cuda', batch=dict(vae=256, parallel=256, eps=256),
-                       minutes=dict(vae=0.5, parallel=0.9, eps=1.4), max_steps=None, gamma=20.0, T=200, eps_T=1000,
-                       sweep_minutes=dict(vae=0.1, parallel=0.3), gammas=(), Ts=(),
-                       n=1000, n_ddpm=1000, n_sweep=500, n_ssim=1000, n_recon=256, sample_batch=1000, K=10, ddim_steps=(1, 10, 50),
-                       s2n_steps=10, grid=64, seed=0, weights='ema', seeds=(0, 1), matched_images=False, vae_target='x0',
-                       ode_passes=(1, 2, 4, 10, 20, 50)),
+    'shapes_gpu': dict(
+        data='shapes',
+        config='tiny16',
+        device='cuda',
+        batch=dict(vae=256, parallel=256, eps=256),
+        minutes=dict(vae=0.5, parallel=0.9, eps=1.4),
+        max_steps=None,
+        gamma=20.0,
+        T=200,
+        eps_T=1000,
+        sweep_minutes=dict(vae=0.1, parallel=0.3),
+        gammas=(),
+        Ts=(),
+        n=1000,
+        n_ddpm=1000,
+        n_sweep=500,
+        n_ssim=1000,
+        n_recon=256,
+        sample_batch=1000,
+        K=10,
+        ddim_steps=(1, 10, 50),
+        s2n_steps=10,
+        grid=64,
+        seed=0,
+        weights='ema',
+        seeds=(0, 1),
+        matched_images=False,
+        vae_target='x0',
+        ode_passes=(1, 2, 4, 10, 20, 50),
+    ),
 }
-for _p in PROTOCOLS.values(): _p.setdefault('ode_passes', ()); _p.setdefault('cond', 'vae'); _p.setdefault('vae_target', 'x_delta'); _p.setdefault('seeds', (_p['seed'],)); _p.setdefault('matched_images', False)
 
-def protocol(name:str, **changes) -> dict:
+# %% ../nbs/11_experiments.ipynb #d7c1bcd5
+for _p in PROTOCOLS.values():
+    _p.setdefault('ode_passes', ())
+    _p.setdefault('cond', 'vae')
+    _p.setdefault('vae_target', 'x_delta')
+    _p.setdefault('seeds', (_p['seed'],))
+    _p.setdefault('matched_images', False)
+
+
+def protocol(name: str, **changes) -> dict:
     "A copy of the protocol `name` with `changes` applied."
-    if name not in PROTOCOLS: raise ValueError(f"unknown protocol {name!r}; choose one of {', '.join(PROTOCOLS)}")
+    if name not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {name!r}; choose one of {', '.join(PROTOCOLS)}")
     p = dict(PROTOCOLS[name], name=name)
     unknown = set(changes) - set(p)
-    if unknown: raise ValueError(f"unknown protocol settings {sorted(unknown)}; the settings are {sorted(p)}")
+    if unknown:
+        raise ValueError(f"unknown protocol settings {sorted(unknown)}; the settings are {sorted(p)}")
     return p | changes
 
 # %% ../nbs/11_experiments.ipynb #f07b88a7
-def train_net(out, model:str, p:dict, minutes:float, progress:bool=True, seed:int=None, steps:int=None, **settings) -> dict:
+def train_net(
+    out, model: str, p: dict, minutes: float, progress: bool = True, seed: int = None, steps: int = None, **settings
+) -> dict:
     """Train `model` ('vae', 'parallel', 'eps') under protocol `p` for `minutes` of wall time (or `steps`) into `out`;
     what the budget bought."""
-    steps = steps or p['max_steps'] or 10**7                # the time limit ends the run, not the step count
-    batch = p['batch'].get(model, p['batch']['eps'])       # the pixel-eps network costs a DDPM step: the baseline's batch
-    cfg = TrainConfig(model=model, config=p['config'], data=p['data'], batch_size=batch, steps=steps,
-                      seed=p['seed'] if seed is None else seed, out_dir=str(out), sample_every=0, ckpt_every=min(steps, 500), **settings)
+    steps = steps or p['max_steps'] or 10**7  # the time limit ends the run, not the step count
+    batch = p['batch'].get(model, p['batch']['eps'])  # the pixel-eps network costs a DDPM step: the baseline's batch
+    cfg = TrainConfig(
+        model=model,
+        config=p['config'],
+        data=p['data'],
+        batch_size=batch,
+        steps=steps,
+        seed=p['seed'] if seed is None else seed,
+        out_dir=str(out),
+        sample_every=0,
+        ckpt_every=min(steps, 500),
+        **settings,
+    )
     t0 = time.perf_counter()
-    net = train(cfg, device=p['device'], progress=progress, time_limit=60*minutes if minutes else None)
+    net = train(cfg, device=p['device'], progress=progress, time_limit=60 * minutes if minutes else None)
     seconds = time.perf_counter() - t0
-    ck = torch.load(pathlib.Path(out)/'last.pt', map_location='cpu', weights_only=False)
-    return dict(model=model, steps=ck['step'], images=ck['step']*cfg.batch_size, seconds=seconds, params=count_params(net), seed=cfg.seed,
-                final_loss=float(np.mean([l for _, l in ck['history'][-10:]])) if ck['history'] else None,
-                **{k: v for k, v in settings.items() if k in ('gamma', 'T', 'cond', 'vae_target')})
+    ck = torch.load(pathlib.Path(out) / 'last.pt', map_location='cpu', weights_only=False)
+    return dict(
+        model=model,
+        steps=ck['step'],
+        images=ck['step'] * cfg.batch_size,
+        seconds=seconds,
+        params=count_params(net),
+        seed=cfg.seed,
+        final_loss=float(np.mean([l for _, l in ck['history'][-10:]])) if ck['history'] else None,
+        **{k: v for k, v in settings.items() if k in ('gamma', 'T', 'cond', 'vae_target')},
+    )
 
-def train_pixel(out, p:dict, minutes:dict, progress:bool=True, seed:int=None, steps:dict=None, **schedule) -> dict:
+# %% ../nbs/11_experiments.ipynb #de99b558
+def train_pixel(
+    out, p: dict, minutes: dict, progress: bool = True, seed: int = None, steps: dict = None, **schedule
+) -> dict:
     """The scale VAE, then the parallel U-Net conditioned on it (or on the true scale if `p['cond']` is 'oracle'), on
     one schedule, into `out/vae` and `out/parallel`."""
     out, steps = pathlib.Path(out), steps or {}
-    vae = train_net(out/'vae', 'vae', p, minutes['vae'], progress, seed, steps.get('vae'), vae_target=p['vae_target'], **schedule)
-    cond = dict(cond=p['cond'], **({'vae_ckpt': str(out/'vae'/'last.pt')} if p['cond'] == 'vae' else {}))
-    return dict(vae=vae, parallel=train_net(out/'parallel', 'parallel', p, minutes['parallel'], progress, seed, steps.get('parallel'), **cond, **schedule))
+    vae = train_net(
+        out / 'vae', 'vae', p, minutes['vae'], progress, seed, steps.get('vae'), vae_target=p['vae_target'], **schedule
+    )
+    cond = dict(cond=p['cond'], **({'vae_ckpt': str(out / 'vae' / 'last.pt')} if p['cond'] == 'vae' else {}))
+    return dict(
+        vae=vae,
+        parallel=train_net(
+            out / 'parallel',
+            'parallel',
+            p,
+            minutes['parallel'],
+            progress,
+            seed,
+            steps.get('parallel'),
+            **cond,
+            **schedule,
+        ),
+    )
 
 # %% ../nbs/11_experiments.ipynb #af26645f
-def pixel_specs(p:dict) -> list:
+def pixel_specs(p: dict) -> list:
     "The pixel system's samplers: `(name, settings)`."
     K, specs = p['K'], []
     for clip in (False, True):
         c = '+clip' if clip else ''
-        specs += [(f'algorithm1{c}', dict(sampler='algorithm1', clip=clip)),
-                  (f'parallel_deterministic{c}', dict(sampler='parallel_deterministic', clip=clip)),
-                  (f'block_sequential K={K}{c}', dict(sampler='block_sequential', K=K, clip=clip))]
-    specs += [(f"s2n {p['s2n_steps']} (pixel DDIM)", dict(sampler='s2n', steps=p['s2n_steps'], gamma_s2n=0.0, rho=0.0)),
-              ('ddpm_pixel+clip', dict(sampler='ddpm_pixel', clip=True)),
-              (f'block_sequential K={K}+clip, N(0,I) prior', dict(sampler='block_sequential', K=K, clip=True, standard_prior=True)),
-              ('parallel_deterministic+clip, N(0,I) prior', dict(sampler='parallel_deterministic', clip=True, standard_prior=True)),
-              ('vae_only', dict(sampler='vae_only'))]
+        specs += [
+            (f'algorithm1{c}', dict(sampler='algorithm1', clip=clip)),
+            (f'parallel_deterministic{c}', dict(sampler='parallel_deterministic', clip=clip)),
+            (f'block_sequential K={K}{c}', dict(sampler='block_sequential', K=K, clip=clip)),
+        ]
+    specs += [
+        (f"s2n {p['s2n_steps']} (pixel DDIM)", dict(sampler='s2n', steps=p['s2n_steps'], gamma_s2n=0.0, rho=0.0)),
+        ('ddpm_pixel+clip', dict(sampler='ddpm_pixel', clip=True)),
+        (
+            f'block_sequential K={K}+clip, N(0,I) prior',
+            dict(sampler='block_sequential', K=K, clip=True, standard_prior=True),
+        ),
+        (
+            'parallel_deterministic+clip, N(0,I) prior',
+            dict(sampler='parallel_deterministic', clip=True, standard_prior=True),
+        ),
+        ('vae_only', dict(sampler='vae_only')),
+    ]
     return specs
 
-def ddpm_specs(p:dict) -> list:
+
+def ddpm_specs(p: dict) -> list:
     """The baseline's samplers: DDPM with all its steps and DDIM at `p['ddim_steps']`, clipping x0 as Ho et al.'s
     sampler does; DDIM-10 also unclipped."""
-    return ([(f"ddpm {p['eps_T']}+clip", dict(sampler='ddpm', clip=True, n=p.get('n_ddpm', p['n'])))] + [(f'ddim {k}+clip', dict(sampler='ddim', steps=k, clip=True)) for k in p['ddim_steps']]
-            + [('ddim 10', dict(sampler='ddim', steps=10))])
+    return (
+        [(f"ddpm {p['eps_T']}+clip", dict(sampler='ddpm', clip=True, n=p.get('n_ddpm', p['n'])))]
+        + [(f'ddim {k}+clip', dict(sampler='ddim', steps=k, clip=True)) for k in p['ddim_steps']]
+        + [('ddim 10', dict(sampler='ddim', steps=10))]
+    )
 
-def ode_specs(p:dict, kind:str) -> list:
+# %% ../nbs/11_experiments.ipynb #46fd4a06
+def ode_specs(p: dict, kind: str) -> list:
     """The probability-flow ODE solvers at `p['ode_passes']` network passes: on the pixel schedule (the `PixelEpsUNet`,
     logSNR grid) or the baseline's (diffusers' grid)."""
     grid = 'logsnr' if kind == 'pixel' else 'linspace'
@@ -116,54 +288,94 @@ def ode_specs(p:dict, kind:str) -> list:
     for solver in S.ODE_SOLVERS:
         for n in p['ode_passes']:
             steps, denoise = _ode_steps(n)
-            specs.append((f"{solver} {grid} {n} passes", dict(sampler='dpmpp2m' if solver == 'dpmpp2m' else 'ode_ddim', steps=steps,
-                                                               denoise=denoise, grid=grid if kind == 'pixel' else None)))
+            specs.append(
+                (
+                    f"{solver} {grid} {n} passes",
+                    dict(
+                        sampler='dpmpp2m' if solver == 'dpmpp2m' else 'ode_ddim',
+                        steps=steps,
+                        denoise=denoise,
+                        grid=grid if kind == 'pixel' else None,
+                    ),
+                )
+            )
     return specs
 
-def _ode_steps(passes:int) -> tuple:
+
+def _ode_steps(passes: int) -> tuple:
     """`(solver steps, denoise)` for a number of network passes: the last pass returns the data prediction; one pass is
     one solver step."""
     return (passes - 1, True) if passes > 1 else (1, False)
 
-MAIN = {'pixel': ('block_sequential K=10+clip', 'parallel_deterministic+clip', 'vae_only'), 'ddpm': ('ddpm', 'ddim 10+clip')}
 
-def main_specs(specs:list, kind:str) -> list:
+MAIN = {
+    'pixel': ('block_sequential K=10+clip', 'parallel_deterministic+clip', 'vae_only'),
+    'ddpm': ('ddpm', 'ddim 10+clip'),
+}
+
+
+def main_specs(specs: list, kind: str) -> list:
     "The samplers every training seed is evaluated with (the rest run on the first seed only)."
     return [(n, s) for n, s in specs if n in MAIN[kind] or (kind == 'ddpm' and n.startswith('ddpm '))]
 
 # %% ../nbs/11_experiments.ipynb #0a88c7f5
-def load_pixel_eps(path, vae, device='cpu', ema:bool=True):
+def load_pixel_eps(path, vae, device='cpu', ema: bool = True):
     """The `PixelEpsUNet` of checkpoint `path`, checked to have been trained on the scale VAE `vae` (or on the true
     scale)."""
     ck = torch.load(path, map_location='cpu', weights_only=False)
     rec = ck.get('cond_vae')
-    if rec and rec['sha256'] != weights_sha256(vae.state_dict()): raise ValueError(f"{path} was trained on the scale VAE {rec['sha256'][:12]}, not on the one given; they do not belong together")
-    net = PixelEpsUNet(**ck['model_config']); net.load_state_dict(ck['ema' if ema else 'model'])
+    if rec and rec['sha256'] != weights_sha256(vae.state_dict()):
+        raise ValueError(
+            f"{path} was trained on the scale VAE {rec['sha256'][:12]}, not on the one given; they do not belong "
+            "together"
+        )
+    net = PixelEpsUNet(**ck['model_config'])
+    net.load_state_dict(ck['ema' if ema else 'model'])
     return net.to(device).eval().requires_grad_(False)
 
-def evaluate_samplers(system:System, specs:list, n:int, seed:int=0, batch_size:int=64, grid_dir=None, grid:int=36,
-                      progress:bool=True, on_row=None) -> list:
+# %% ../nbs/11_experiments.ipynb #198a504b
+def evaluate_samplers(
+    system: System,
+    specs: list,
+    n: int,
+    seed: int = 0,
+    batch_size: int = 64,
+    grid_dir=None,
+    grid: int = 36,
+    progress: bool = True,
+    on_row=None,
+) -> list:
     """One row per sampler spec (a registered sampler and its options, `n` to override the count): passes, seconds, FD,
     KID (with its standard error), clamped fraction; grids of the first `grid` images."""
     from tqdm.auto import tqdm
+
     rows = []
     for name, spec in tqdm(specs, desc=f'{system.kind} samplers', disable=not progress):
         opts = {k: v for k, v in spec.items() if k not in ('sampler', 'n')}
-        m = spec.get('n', n)                                # the 1000-step chain may use fewer images (stated in its row)
+        m = spec.get('n', n)  # the 1000-step chain may use fewer images (stated in its row)
         r = system.evaluate(m, spec['sampler'], seed, batch_size=batch_size, progress=False, return_images=True, **opts)
         x = r.pop('images')
-        row = dict(system=system.kind, sampler=name, passes=r['passes'], seconds=r['sample_seconds'],
-                   n=m, seed=seed, clamped=r['clamped'], **{k: r[k] for k in ('fd', 'fd_floor', 'kid', 'kid_se', 'n_ref', 'feature_net')})
+        row = dict(
+            system=system.kind,
+            sampler=name,
+            passes=r['passes'],
+            seconds=r['sample_seconds'],
+            n=m,
+            seed=seed,
+            clamped=r['clamped'],
+            **{k: r[k] for k in ('fd', 'fd_floor', 'kid', 'kid_se', 'n_ref', 'feature_net')},
+        )
         if grid_dir is not None:
-            f = f"{row['system']}_{name.replace(' ', '_').replace(',', '').replace('(', '').replace(')', '').replace('=', '')}.png"
-            row['grid'] = str(save_grid(x[:grid], pathlib.Path(grid_dir)/f).name)
+            f = f"{row['system']}_{re.sub(r'[,()=]', '', name.replace(' ', '_'))}.png"
+            row['grid'] = str(save_grid(x[:grid], pathlib.Path(grid_dir) / f).name)
         rows.append(row)
-        if on_row: on_row(rows)
+        if on_row:
+            on_row(rows)
     return rows
 
 # %% ../nbs/11_experiments.ipynb #a3d96c00
 @torch.no_grad()
-def xdelta_ssim(vae, x0:torch.Tensor, steps, seed:int=0, batch_size:int=250) -> dict:
+def xdelta_ssim(vae, x0: torch.Tensor, steps, seed: int = 0, batch_size: int = 250) -> dict:
     "`{i: (SSIM of x_delta_hat vs x_delta, SSIM of the implied x0_hat vs x0)}` on model-space images `x0`."
     s = PixelSchedule(vae.gamma, vae.T)
     g = torch.Generator(x0.device).manual_seed(seed)
@@ -171,14 +383,16 @@ def xdelta_ssim(vae, x0:torch.Tensor, steps, seed:int=0, batch_size:int=250) -> 
     for i in steps:
         a, b = [], []
         for k in range(0, len(x0), batch_size):
-            xb = x0[k:k + batch_size]
+            xb = x0[k : k + batch_size]
             xd = vae.estimate(s.q_sample(xb, i, torch.randn(xb.shape, generator=g, device=xb.device)), i).float()
-            a.append(ssim(xd, s.x_delta(xb).float())); b.append(ssim(s.x0_from_x_delta(xd), xb.float()))
+            a.append(ssim(xd, s.x_delta(xb).float()))
+            b.append(ssim(s.x0_from_x_delta(xd), xb.float()))
         out[int(i)] = (float(torch.cat(a).mean()), float(torch.cat(b).mean()))
     return out
 
+# %% ../nbs/11_experiments.ipynb #d2e3698a
 @torch.no_grad()
-def vae_bias(vae, x0:torch.Tensor, steps, bins:int=5, seed:int=0, batch_size:int=250) -> dict:
+def vae_bias(vae, x0: torch.Tensor, steps, bins: int = 5, seed: int = 0, batch_size: int = 250) -> dict:
     """`{i: [[bin centre, mean (x0_hat - x0), pixels], ...]}`: the bias of the VAE's image `x0_hat =
     -log(x_delta_hat)/gamma` per brightness bin of `x0`."""
     s = PixelSchedule(vae.gamma, vae.T)
@@ -186,43 +400,70 @@ def vae_bias(vae, x0:torch.Tensor, steps, bins:int=5, seed:int=0, batch_size:int
     edges = torch.linspace(float(x0.min()), float(x0.max()) + 1e-6, bins + 1, device=x0.device)
     out = {}
     for i in steps:
-        err = torch.cat([s.x0_from_x_delta(vae.estimate(s.q_sample(xb, i, torch.randn(xb.shape, generator=g, device=xb.device)), i).float()) - xb
-                         for xb in x0.split(batch_size)])
+        err = torch.cat(
+            [
+                s.x0_from_x_delta(
+                    vae.estimate(s.q_sample(xb, i, torch.randn(xb.shape, generator=g, device=xb.device)), i).float()
+                )
+                - xb
+                for xb in x0.split(batch_size)
+            ]
+        )
         b = torch.bucketize(x0, edges[1:-1])
-        out[int(i)] = [[float((edges[k] + edges[k + 1])/2), float(err[b == k].mean()) if (b == k).any() else float('nan'), int((b == k).sum())] for k in range(bins)]
+        out[int(i)] = [
+            [
+                float((edges[k] + edges[k + 1]) / 2),
+                float(err[b == k].mean()) if (b == k).any() else float('nan'),
+                int((b == k).sum()),
+            ]
+            for k in range(bins)
+        ]
     return out
 
+# %% ../nbs/11_experiments.ipynb #eeb26a06
 @torch.no_grad()
-def test_loss(net, cfg_model:str, x0:torch.Tensor, seed:int=0, batch_size:int=100, vae=None) -> tuple:
+def test_loss(net, cfg_model: str, x0: torch.Tensor, seed: int = 0, batch_size: int = 100, vae=None) -> tuple:
     """`(loss, loss of predicting zero)` of a trained network on test images, with the training loss's draws (07_train);
     `vae`: a parallel U-Net's scale VAE (None: the oracle)."""
-    cfg = TrainConfig(model=cfg_model, cond='vae' if vae is not None else 'oracle')     # batch_loss reads the model, cond and vae_target from it
+    cfg = TrainConfig(
+        model=cfg_model, cond='vae' if vae is not None else 'oracle'
+    )  # batch_loss reads the model, cond and vae_target from it
     zero = lambda x_i, xd, i: torch.zeros((x_i.shape[0], net.T, *x_i.shape[1:]), device=x_i.device)
     zero.schedule = net.schedule
     l, z = [], []
     for k in range(0, len(x0), batch_size):
-        xb = x0[k:k + batch_size]
+        xb = x0[k : k + batch_size]
         l.append(float(batch_loss(net, cfg, xb, torch.Generator(xb.device).manual_seed(seed + k), vae=vae)))
         z.append(float(batch_loss(zero, cfg, xb, torch.Generator(xb.device).manual_seed(seed + k), vae=vae)))
     return float(np.mean(l)), float(np.mean(z))
 
-def _rms(a, b) -> float: return float(((a - b)**2).mean().sqrt())
+
+def _rms(a, b) -> float:
+    return float(((a - b) ** 2).mean().sqrt())
+
 
 @torch.no_grad()
-def mean_image_rms(data:str, x0:torch.Tensor) -> float:
+def mean_image_rms(data: str, x0: torch.Tensor) -> float:
     """RMS error in [0, 1] of answering every image of `x0` (model space) with the training set's mean image: what a
     reconstruction has to beat."""
-    u = torch.from_numpy(load_images(data, 'train', size=x0.shape[-1])[0]).float().mean(0).permute(2, 0, 1)/255
+    u = torch.from_numpy(load_images(data, 'train', size=x0.shape[-1])[0]).float().mean(0).permute(2, 0, 1) / 255
     return _rms(u.to(x0.device).expand_as(x0), from_model(x0.float()))
 
-def _recon_specs(K:int) -> list:
-    "`(row name, registered sampler, options)` of the reconstructions."
-    runs = (('algorithm1', 'algorithm1', {}), ('parallel_deterministic', 'parallel_deterministic', {}),
-            (f'block_sequential K={K}', 'block_sequential', dict(K=K)), ('ddpm_pixel', 'ddpm_pixel', {}))
-    return [('vae x0_hat (no U-Net)', 'vae_only', {})] + [(name + c, sampler, dict(opts, clip=bool(c)))
-                                                         for name, sampler, opts in runs for c in ('', '+clip')]
 
-def reconstruction(system:System, x0:torch.Tensor, steps, K:int=10, seed:int=0) -> list:
+def _recon_specs(K: int) -> list:
+    "`(row name, registered sampler, options)` of the reconstructions."
+    runs = (
+        ('algorithm1', 'algorithm1', {}),
+        ('parallel_deterministic', 'parallel_deterministic', {}),
+        (f'block_sequential K={K}', 'block_sequential', dict(K=K)),
+        ('ddpm_pixel', 'ddpm_pixel', {}),
+    )
+    return [('vae x0_hat (no U-Net)', 'vae_only', {})] + [
+        (name + c, sampler, dict(opts, clip=bool(c))) for name, sampler, opts in runs for c in ('', '+clip')
+    ]
+
+# %% ../nbs/11_experiments.ipynb #359c9d52
+def reconstruction(system: System, x0: torch.Tensor, steps, K: int = 10, seed: int = 0) -> list:
     """RMS error in [0, 1] of each sampler run from a real `x_i` (with the scale VAE's `x_delta_hat`), per `i`, beside
     the data set's mean image."""
     img = lambda u: u.float().nan_to_num(0.5).clamp(0, 1)
@@ -234,205 +475,373 @@ def reconstruction(system:System, x0:torch.Tensor, steps, K:int=10, seed:int=0) 
         xd = system.vae.estimate(x_i, i).float()
         for name, sampler, opts in _recon_specs(K):
             u = system.reconstruct(x_i, i, sampler, g, x_delta_hat=xd, **opts)
-            rows.append(dict(i=i, sampler=name, passes=system.passes(sampler, i, **opts), rms=_rms(img(u), from_model(x0))))
+            rows.append(
+                dict(i=i, sampler=name, passes=system.passes(sampler, i, **opts), rms=_rms(img(u), from_model(x0)))
+            )
     return rows
 
 # %% ../nbs/11_experiments.ipynb #587ed048
 def _save(res, path):
-    tmp = path.with_name(path.name + '.tmp'); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(path)
+    tmp = path.with_name(path.name + '.tmp')
+    tmp.write_text(json.dumps(res, indent=1))
+    tmp.replace(path)
+
 
 def copy_report(out, report) -> pathlib.Path:
     "Copy a run's `results.json` and sample grids (not its checkpoints) into `report`, the folder a notebook reads."
     out, report = pathlib.Path(out), pathlib.Path(report)
-    if not (out/'results.json').is_file(): raise FileNotFoundError(f"no results.json in {out}; run run_experiment first")
-    (report/'grids').mkdir(parents=True, exist_ok=True)
-    (report/'results.json').write_text((out/'results.json').read_text())
-    for f in sorted((out/'grids').glob('*.png')): (report/'grids'/f.name).write_bytes(f.read_bytes())
+    if not (out / 'results.json').is_file():
+        raise FileNotFoundError(f"no results.json in {out}; run run_experiment first")
+    (report / 'grids').mkdir(parents=True, exist_ok=True)
+    (report / 'results.json').write_text((out / 'results.json').read_text())
+    for f in sorted((out / 'grids').glob('*.png')):
+        (report / 'grids' / f.name).write_bytes(f.read_bytes())
     return report
 
-def _test_images(p:dict, n:int, device) -> torch.Tensor:
+
+def _test_images(p: dict, n: int, device) -> torch.Tensor:
     u = load_images(p['data'], 'test', n=n, seed=p['seed'], size=image_size(p['config']))[0]
     return to_model(torch.from_numpy(u).permute(0, 3, 1, 2)).to(device)
 
-def run_experiment(name:str='cpu', out='runs/experiment', progress:bool=True, **changes) -> dict:
-    """Run the protocol `name` (with `changes`) into `out`: checkpoints under `out/runs`, figures' grids under
-    `out/grids`, numbers in `out/results.json`."""
-    p = protocol(name, **changes)
-    if torch.device(p['device']).type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"protocol {name!r} needs a CUDA device and none is available; use protocol 'cpu'")
-    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
-    path = out/'results.json'
-    p = json.loads(json.dumps(p))                           # as results.json holds it (tuples become lists)
-    res = json.loads(path.read_text()) if path.exists() else {}
-    if res.get('protocol', p) != p: raise ValueError(f"{path} was written by another protocol ({res['protocol']['name']}, other settings); use another out")
-    res.update(protocol=p, machine=machine(p['device']))
-    t_start = time.time()
-    def stage(key, fn):
-        if key in res: return res[key]
-        t0 = time.perf_counter(); res[key] = fn(); res.setdefault('stage_seconds', {})[key] = time.perf_counter() - t0
-        _save(res, path); return res[key]
-    sched = dict(gamma=p['gamma'], T=p['T'])
-    stage('train_pixel', lambda: train_pixel(out/'runs/pixel', p, p['minutes'], progress, **sched))
-    stage('train_ddpm', lambda: {'eps': train_net(out/'runs/ddpm/eps', 'eps', p, p['minutes']['eps'], progress, T=p['eps_T'])})
-    ema = p['weights'] == 'ema'
-    pix, base = load_system(out/'runs/pixel', p['device'], ema), load_system(out/'runs/ddpm', p['device'], ema)
-    res['params'] = dict(vae=count_params(pix.vae), parallel=count_params(pix.net), eps=count_params(base.net))
-    ev = lambda sys_, specs, grids=out/'grids': evaluate_samplers(sys_, specs, p['n'], p['seed'], p['sample_batch'], grids, p['grid'], progress)
-    stage('samplers_pixel', lambda: ev(pix, pixel_specs(p)))
-    stage('samplers_ddpm', lambda: ev(base, ddpm_specs(p)))
-    for seed in p['seeds'][1:]:                             # more training seeds of both main systems, on the main samplers
-        run = out/f'runs/seed{seed}'
-        for kind, specs in (('pixel', pixel_specs(p)), ('ddpm', ddpm_specs(p))):     # one stage per system: each can be redone alone
-            def seed_stage(run=run, seed=seed, kind=kind, specs=specs):
-                tr = (train_pixel(run/'pixel', p, p['minutes'], progress, seed=seed, **sched) if kind == 'pixel' else
-                      {'eps': train_net(run/'ddpm/eps', 'eps', p, p['minutes']['eps'], progress, seed=seed, T=p['eps_T'])})
-                return dict(train=tr, samplers=ev(load_system(run/kind, p['device'], ema), main_specs(specs, kind), out/f'grids/seed{seed}'))
-            stage(f'seed{seed}_{kind}', seed_stage)
-    if p['matched_images']:                                 # the pixel system with as many images seen as the baseline's
-        def images_stage():
-            n_img, share = res['train_ddpm']['eps']['images'], p['minutes']['vae']/(p['minutes']['vae'] + p['minutes']['parallel'])
-            steps = {m: max(1, round(n_img*f/p['batch'][m])) for m, f in (('vae', share), ('parallel', 1 - share))}   # VAE + U-Net images = the baseline's
-            tr = train_pixel(out/'runs/pixel_images', p, dict(vae=None, parallel=None), progress, steps=steps, **sched)
-            return dict(train=tr, samplers=ev(load_system(out/'runs/pixel_images', p['device'], ema), main_specs(pixel_specs(p), 'pixel'), out/'grids/matched_images'))
-        stage('pixel_matched_images', images_stage)
-    T = p['T']
-    ssim_steps = sorted({1, max(1, T//20), T//4, T//2, 3*T//4, T})
-    stage('ssim', lambda: xdelta_ssim(pix.vae, _test_images(p, p['n_ssim'], p['device']), ssim_steps, p['seed']))
-    stage('recon', lambda: reconstruction(pix, _test_images(p, p['n_recon'], p['device']), sorted({max(1, T//4), T//2, T}), p['K'], p['seed']))
-    bias_steps = sorted({1, T//4, T//2, T})
-    stage('vae_bias', lambda: vae_bias(pix.vae, _test_images(p, p['n_ssim'], p['device']), bias_steps, seed=p['seed']))
-    other = 'x0' if p['vae_target'] == 'x_delta' else 'x_delta'       # the VAE trained with the other loss, same budget
-    def variant():
-        tr = train_net(out/f'runs/vae_{other}', 'vae', p, p['minutes']['vae'], progress, vae_target=other, **sched)
-        from pixeldiff_nb.train import load_scale_vae
-        v = load_scale_vae(out/f'runs/vae_{other}/last.pt', p['gamma'], p['T'], p['device'])[0]
-        x0 = _test_images(p, p['n_ssim'], p['device'])
-        return dict(vae_target=other, train=tr, bias=vae_bias(v, x0, bias_steps, seed=p['seed']),
-                    ssim={str(k): w for k, w in xdelta_ssim(v, x0, bias_steps, p['seed']).items()})
-    stage('vae_variant', variant)
-    if p['ode_passes']:                                     # issue 14: the pixel schedule without the parallel heads, same VAE, same U-Net time
-        def ode_stage():
-            cond = dict(cond=p['cond'], **({'vae_ckpt': str(out/'runs/pixel/vae/last.pt')} if p['cond'] == 'vae' else {}))
-            tr = train_net(out/'runs/pixel_eps', 'pixel-eps', p, p['minutes']['parallel'], progress, **cond, **sched)
-            pe = load_pixel_eps(out/'runs/pixel_eps/last.pt', pix.vae, p['device'], ema)
-            return dict(train=tr, samplers=ev(System('pixel-eps', {'vae': pix.vae, 'pixel-eps': pe}, pix.configs, cond=p['cond']), ode_specs(p, 'pixel'), out/'grids/ode') + ev(base, ode_specs(p, 'ddpm'), out/'grids/ode'))
-        stage('ode', ode_stage)
-    points = [(g, p['T']) for g in p['gammas']] + [(p['gamma'], t) for t in p['Ts'] if t != p['T']]
-    sweep = res.setdefault('sweep', {})
-    for g, t in points:
-        key = f'gamma={g:g},T={t}'
-        if key in sweep: continue
+# %% ../nbs/11_experiments.ipynb #d5076f51
+@dataclasses.dataclass
+class _Experiment:
+    "One experiment run: its protocol, folder and results so far (saved after every stage), and its main systems."
+
+    p: dict
+    out: pathlib.Path
+    res: dict
+    progress: bool = True
+    pix: System = None  # the main pixel system, once trained
+    base: System = None  # the main baseline, once trained
+
+    @property
+    def path(self):
+        return self.out / 'results.json'
+
+    @property
+    def ema(self):
+        return self.p['weights'] == 'ema'
+
+    @property
+    def sched(self):
+        return dict(gamma=self.p['gamma'], T=self.p['T'])
+
+    def stage(self, key, fn):
+        "Run `fn()` once: its result is saved under `key` with its seconds, and a rerun skips it."
+        if key in self.res:
+            return self.res[key]
         t0 = time.perf_counter()
-        run = out/f'runs/sweep_gamma{g:g}_T{t}'
-        tr = train_pixel(run, p, p['sweep_minutes'], progress, gamma=g, T=t)
-        sys_ = load_system(run, p['device'], ema)
-        x0 = _test_images(p, p['n_ssim'], p['device'])
-        sim = xdelta_ssim(sys_.vae, x0, [max(1, t//4), t//2, t], p['seed'])
-        loss, zero = test_loss(sys_.net, 'parallel', x0[:min(len(x0), 500)], p['seed'], vae=sys_.vae if sys_.cond == 'vae' else None)
-        specs = [(f"block_sequential K={p['K']}+clip", dict(sampler='block_sequential', K=p['K'], clip=True)),
-                 ('parallel_deterministic+clip', dict(sampler='parallel_deterministic', clip=True))]
-        rows = evaluate_samplers(sys_, specs, p['n_sweep'], p['seed'], p['sample_batch'], None, progress=progress)
-        sweep[key] = dict(gamma=g, T=t, train=tr, ssim={str(k): v for k, v in sim.items()}, test_loss=loss, zero_loss=zero,
-                          samplers=rows, seconds=time.perf_counter() - t0)
-        _save(res, path)
-    res['total_seconds'] = res.get('total_seconds', 0) + time.time() - t_start
-    _save(res, path)
+        self.res[key] = fn()
+        self.res.setdefault('stage_seconds', {})[key] = time.perf_counter() - t0
+        _save(self.res, self.path)
+        return self.res[key]
+
+    def ev(self, system, specs, grids):
+        p = self.p
+        return evaluate_samplers(system, specs, p['n'], p['seed'], p['sample_batch'], grids, p['grid'], self.progress)
+
+    def load(self, run):
+        return load_system(run, self.p['device'], self.ema)
+
+    def test_images(self, n):
+        return _test_images(self.p, n, self.p['device'])
+
+# %% ../nbs/11_experiments.ipynb #d315a2c6
+def _train_main(ex: _Experiment, run, kind: str, seed: int = None) -> dict:
+    "Train a main system (`kind` 'pixel' or 'ddpm') into `run` on the protocol's budget."
+    p, s = ex.p, {} if seed is None else dict(seed=seed)
+    if kind == 'pixel':
+        return train_pixel(run, p, p['minutes'], ex.progress, **s, **ex.sched)
+    return {'eps': train_net(run / 'eps', 'eps', p, p['minutes']['eps'], ex.progress, T=p['eps_T'], **s)}
+
+
+def _seed_stage(ex: _Experiment, seed: int, kind: str) -> dict:
+    "Another training seed of a main system, sampled with its main samplers."
+    run = ex.out / f'runs/seed{seed}/{kind}'
+    tr = _train_main(ex, run, kind, seed)
+    specs = main_specs(pixel_specs(ex.p) if kind == 'pixel' else ddpm_specs(ex.p), kind)
+    return dict(train=tr, samplers=ex.ev(ex.load(run), specs, ex.out / f'grids/seed{seed}'))
+
+
+def _images_stage(ex: _Experiment) -> dict:
+    "The pixel system trained on as many images as the baseline saw (VAE and U-Net split them as their minutes do)."
+    p, run = ex.p, ex.out / 'runs/pixel_images'
+    n_img = ex.res['train_ddpm']['eps']['images']
+    share = p['minutes']['vae'] / (p['minutes']['vae'] + p['minutes']['parallel'])
+    steps = {m: max(1, round(n_img * f / p['batch'][m])) for m, f in (('vae', share), ('parallel', 1 - share))}
+    tr = train_pixel(run, p, dict(vae=None, parallel=None), ex.progress, steps=steps, **ex.sched)
+    specs = main_specs(pixel_specs(p), 'pixel')
+    return dict(train=tr, samplers=ex.ev(ex.load(run), specs, ex.out / 'grids/matched_images'))
+
+# %% ../nbs/11_experiments.ipynb #165cb16e
+def _bias_steps(T: int) -> list:
+    return sorted({1, T // 4, T // 2, T})
+
+
+def _analysis_stages(ex: _Experiment):
+    "The scale VAE's SSIM and bias, and the pixel system's reconstructions from real `x_i`."
+    p, T, pix = ex.p, ex.p['T'], ex.pix
+    ssim_steps = sorted({1, max(1, T // 20), T // 4, T // 2, 3 * T // 4, T})
+    ex.stage('ssim', lambda: xdelta_ssim(pix.vae, ex.test_images(p['n_ssim']), ssim_steps, p['seed']))
+    recon_steps = sorted({max(1, T // 4), T // 2, T})
+    ex.stage('recon', lambda: reconstruction(pix, ex.test_images(p['n_recon']), recon_steps, p['K'], p['seed']))
+    ex.stage('vae_bias', lambda: vae_bias(pix.vae, ex.test_images(p['n_ssim']), _bias_steps(T), seed=p['seed']))
+
+
+def _vae_variant(ex: _Experiment) -> dict:
+    "The scale VAE trained with the other reconstruction loss on the same budget."
+    p = ex.p
+    other = 'x0' if p['vae_target'] == 'x_delta' else 'x_delta'
+    run = ex.out / f'runs/vae_{other}'
+    tr = train_net(run, 'vae', p, p['minutes']['vae'], ex.progress, vae_target=other, **ex.sched)
+    v = load_scale_vae(run / 'last.pt', p['gamma'], p['T'], p['device'])[0]
+    x0, steps = ex.test_images(p['n_ssim']), _bias_steps(p['T'])
+    ssim = {str(k): w for k, w in xdelta_ssim(v, x0, steps, p['seed']).items()}
+    return dict(vae_target=other, train=tr, bias=vae_bias(v, x0, steps, seed=p['seed']), ssim=ssim)
+
+# %% ../nbs/11_experiments.ipynb #8ee7d33b
+def _ode_stage(ex: _Experiment) -> dict:
+    "Issue 14: the pixel schedule without the parallel heads (same VAE, the U-Net's minutes) and the baseline's ODE"
+    "solvers."
+    p, run, grids = ex.p, ex.out / 'runs/pixel_eps', ex.out / 'grids/ode'
+    cond = dict(cond=p['cond'])
+    if p['cond'] == 'vae':
+        cond['vae_ckpt'] = str(ex.out / 'runs/pixel/vae/last.pt')
+    tr = train_net(run, 'pixel-eps', p, p['minutes']['parallel'], ex.progress, **cond, **ex.sched)
+    pe = load_pixel_eps(run / 'last.pt', ex.pix.vae, p['device'], ex.ema)
+    system = System('pixel-eps', {'vae': ex.pix.vae, 'pixel-eps': pe}, ex.pix.configs, cond=p['cond'])
+    rows = ex.ev(system, ode_specs(p, 'pixel'), grids) + ex.ev(ex.base, ode_specs(p, 'ddpm'), grids)
+    return dict(train=tr, samplers=rows)
+
+
+def _sweep_point(ex: _Experiment, g: float, t: int) -> dict:
+    "One (gamma, T) of the sweep: a pixel system on the sweep budget, its VAE's SSIM, its test loss, two samplers."
+    p, t0 = ex.p, time.perf_counter()
+    run = ex.out / f'runs/sweep_gamma{g:g}_T{t}'
+    tr = train_pixel(run, p, p['sweep_minutes'], ex.progress, gamma=g, T=t)
+    sys_ = ex.load(run)
+    x0 = ex.test_images(p['n_ssim'])
+    ssim = {str(k): v for k, v in xdelta_ssim(sys_.vae, x0, [max(1, t // 4), t // 2, t], p['seed']).items()}
+    vae = sys_.vae if sys_.cond == 'vae' else None
+    loss, zero = test_loss(sys_.net, 'parallel', x0[: min(len(x0), 500)], p['seed'], vae=vae)
+    specs = [
+        (f"block_sequential K={p['K']}+clip", dict(sampler='block_sequential', K=p['K'], clip=True)),
+        ('parallel_deterministic+clip', dict(sampler='parallel_deterministic', clip=True)),
+    ]
+    rows = evaluate_samplers(sys_, specs, p['n_sweep'], p['seed'], p['sample_batch'], None, progress=ex.progress)
+    seconds = time.perf_counter() - t0
+    return dict(gamma=g, T=t, train=tr, ssim=ssim, test_loss=loss, zero_loss=zero, samplers=rows, seconds=seconds)
+
+# %% ../nbs/11_experiments.ipynb #45032412
+def _open(p: dict, out: pathlib.Path) -> dict:
+    "The results so far in `out` (none for a new run); refuses a folder written by another protocol."
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / 'results.json'
+    res = json.loads(path.read_text()) if path.exists() else {}
+    if res.get('protocol', p) != p:
+        raise ValueError(
+            f"{path} was written by another protocol ({res['protocol']['name']}, other settings); use another out"
+        )
     return res
 
+# %% ../nbs/11_experiments.ipynb #0054ac68
+def run_experiment(name: str = 'cpu', out='runs/experiment', progress: bool = True, **changes) -> dict:
+    """Run the protocol `name` (with `changes`) into `out`: checkpoints under `out/runs`, figures' grids under
+    `out/grids`, numbers in `out/results.json`. A rerun skips the stages already done."""
+    p = json.loads(json.dumps(protocol(name, **changes)))  # as results.json holds it (tuples become lists)
+    if torch.device(p['device']).type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"protocol {name!r} needs a CUDA device and none is available; use protocol 'cpu'")
+    out = pathlib.Path(out)
+    ex, t_start = _Experiment(p, out, _open(p, out), progress), time.time()
+    ex.res.update(protocol=p, machine=machine(p['device']))
+    ex.stage('train_pixel', lambda: _train_main(ex, out / 'runs/pixel', 'pixel'))
+    ex.stage('train_ddpm', lambda: _train_main(ex, out / 'runs/ddpm', 'ddpm'))
+    ex.pix, ex.base = ex.load(out / 'runs/pixel'), ex.load(out / 'runs/ddpm')
+    ex.res['params'] = dict(
+        vae=count_params(ex.pix.vae), parallel=count_params(ex.pix.net), eps=count_params(ex.base.net)
+    )
+    ex.stage('samplers_pixel', lambda: ex.ev(ex.pix, pixel_specs(p), out / 'grids'))
+    ex.stage('samplers_ddpm', lambda: ex.ev(ex.base, ddpm_specs(p), out / 'grids'))
+    for seed in p['seeds'][1:]:  # more training seeds of both main systems, one stage each
+        for kind in ('pixel', 'ddpm'):
+            ex.stage(f'seed{seed}_{kind}', lambda: _seed_stage(ex, seed, kind))
+    if p['matched_images']:
+        ex.stage('pixel_matched_images', lambda: _images_stage(ex))
+    _analysis_stages(ex)
+    ex.stage('vae_variant', lambda: _vae_variant(ex))
+    if p['ode_passes']:
+        ex.stage('ode', lambda: _ode_stage(ex))
+    sweep = ex.res.setdefault('sweep', {})
+    for g, t in [(g, p['T']) for g in p['gammas']] + [(p['gamma'], t) for t in p['Ts'] if t != p['T']]:
+        if f'gamma={g:g},T={t}' not in sweep:
+            sweep[f'gamma={g:g},T={t}'] = _sweep_point(ex, g, t)
+            _save(ex.res, ex.path)
+    ex.res['total_seconds'] = ex.res.get('total_seconds', 0) + time.time() - t_start
+    _save(ex.res, ex.path)
+    return ex.res
+
 # %% ../nbs/11_experiments.ipynb #1688c6d7
-def seeds_frame(res:dict):
+def seeds_frame(res: dict):
     """The main samplers of every training seed (rows: system and sampler; columns: FD and KID ± se per seed, mean FD),
     from the first seed's rows and the `seed{s}_{system}` stages."""
     import pandas as pd
+
     runs = {res['protocol']['seeds'][0]: res['samplers_pixel'] + res['samplers_ddpm']}
     for k, v in res.items():
-        if k.startswith('seed') and k.endswith(('_pixel', '_ddpm')): runs.setdefault(int(k[4:].split('_')[0]), []).extend(v['samplers'])
+        if k.startswith('seed') and k.endswith(('_pixel', '_ddpm')):
+            runs.setdefault(int(k[4:].split('_')[0]), []).extend(v['samplers'])
     main = {(r['system'], r['sampler']) for rows in list(runs.values())[1:] for r in rows}
     out = {}
     for seed, rows in sorted(runs.items()):
         for r in rows:
             if (r['system'], r['sampler']) in main:
-                out.setdefault((r['system'], r['sampler']), {}).update({f'fd seed {seed}': r['fd'], f'kid seed {seed}': f"{r['kid']:.4f} ± {r['kid_se']:.4f}"})
+                out.setdefault((r['system'], r['sampler']), {}).update(
+                    {f'fd seed {seed}': r['fd'], f'kid seed {seed}': f"{r['kid']:.4f} ± {r['kid_se']:.4f}"}
+                )
     df = pd.DataFrame.from_dict(out, orient='index')
     df['fd mean'] = df[[c for c in df if c.startswith('fd seed')]].mean(axis=1)
     return df.round(3)
 
-def sampler_frame(res:dict):
+# %% ../nbs/11_experiments.ipynb #96d18fd8
+def sampler_frame(res: dict):
     "One row per sampler of the main systems: passes, seconds, speed-up over DDPM (same run), FD, KID."
     import pandas as pd
+
     rows = res['samplers_pixel'] + res['samplers_ddpm']
     ddpm = next(r for r in res['samplers_ddpm'] if r['sampler'].startswith('ddpm '))
-    df = pd.DataFrame([dict(system=r['system'], sampler=r['sampler'], passes=r['passes'], seconds=r['seconds'],
-                            speedup_vs_ddpm=ddpm['seconds']/r['seconds'], fd=r['fd'], kid=r['kid'], kid_se=r['kid_se'],
-                            clamped_pct=100*r['clamped']) for r in rows])
+    df = pd.DataFrame(
+        [
+            dict(
+                system=r['system'],
+                sampler=r['sampler'],
+                passes=r['passes'],
+                seconds=r['seconds'],
+                speedup_vs_ddpm=ddpm['seconds'] / r['seconds'],
+                fd=r['fd'],
+                kid=r['kid'],
+                kid_se=r['kid_se'],
+                clamped_pct=100 * r['clamped'],
+            )
+            for r in rows
+        ]
+    )
     return df.round(dict(seconds=2, speedup_vs_ddpm=1, fd=3, kid=4, kid_se=4, clamped_pct=1))
 
-def sweep_frame(res:dict):
+# %% ../nbs/11_experiments.ipynb #ec6aff3f
+def sweep_frame(res: dict):
     """One row per sweep point: training bought, SSIM of x_delta_hat at i = T, test loss / zero-prediction loss, FD and
     KID of two samplers."""
     import pandas as pd
+
     out = []
     for key, s in res.get('sweep', {}).items():
-        row = dict(gamma=s['gamma'], T=s['T'], vae_steps=s['train']['vae']['steps'], parallel_steps=s['train']['parallel']['steps'],
-                   ssim_xdelta_T=s['ssim'][str(s['T'])][0], ssim_x0_T=s['ssim'][str(s['T'])][1], loss_over_zero=s['test_loss']/s['zero_loss'])
+        row = dict(
+            gamma=s['gamma'],
+            T=s['T'],
+            vae_steps=s['train']['vae']['steps'],
+            parallel_steps=s['train']['parallel']['steps'],
+            ssim_xdelta_T=s['ssim'][str(s['T'])][0],
+            ssim_x0_T=s['ssim'][str(s['T'])][1],
+            loss_over_zero=s['test_loss'] / s['zero_loss'],
+        )
         for r in s['samplers']:
-            short = r['sampler'].split()[0].replace('parallel_deterministic+clip', 'pd+clip').replace('block_sequential', 'bs+clip')
+            short = (
+                r['sampler']
+                .split()[0]
+                .replace('parallel_deterministic+clip', 'pd+clip')
+                .replace('block_sequential', 'bs+clip')
+            )
             row[f'fd {short}'], row[f'kid {short}'] = r['fd'], r['kid']
         out.append(row)
     return pd.DataFrame(out).round(4)
 
-def plot_quality_vs_passes(res:dict, metric:str='kid'):
+# %% ../nbs/11_experiments.ipynb #83ecbc0b
+def plot_quality_vs_passes(res: dict, metric: str = 'kid'):
     "KID (or FD) against network passes per sampler: the quality each pass buys."
     import matplotlib.pyplot as plt
+
     df = sampler_frame(res)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for sys_, m, c in (('pixel', 'o', 'C0'), ('ddpm', 's', 'C3')):
         d = df[df.system == sys_]
         ax.scatter(d.passes.clip(lower=0.5), d[metric], marker=m, c=c, label=f'{sys_} system')
-        for _, r in d.iterrows(): ax.annotate(r.sampler, (max(r.passes, 0.5), r[metric]), fontsize=7, xytext=(3, 2), textcoords='offset points')
-    ax.set_xscale('log'); ax.set_yscale('log'); ax.set_xlabel('network passes per image (0 plotted at 0.5)'); ax.set_ylabel(metric.upper() + ' (lower is better)')
+        for _, r in d.iterrows():
+            ax.annotate(
+                r.sampler, (max(r.passes, 0.5), r[metric]), fontsize=7, xytext=(3, 2), textcoords='offset points'
+            )
+    ax.set_xscale('log')
+    ax.set_yscale('log')
+    ax.set_xlabel('network passes per image (0 plotted at 0.5)')
+    ax.set_ylabel(metric.upper() + ' (lower is better)')
     p = res['protocol']
-    ax.set_title(f"{metric.upper()} vs passes, n = {p['n']}, seed {p['seed']}, {res['machine'].split(',')[0]}", fontsize=9); ax.legend()
+    ax.set_title(
+        f"{metric.upper()} vs passes, n = {p['n']}, seed {p['seed']}, {res['machine'].split(',')[0]}", fontsize=9
+    )
+    ax.legend()
     fig.tight_layout()
     return fig
 
-def plot_ssim(res:dict):
+
+def plot_ssim(res: dict):
     "SSIM of the scale VAE's estimate per step i, in x_delta space and in image space."
     import matplotlib.pyplot as plt
+
     steps = sorted(int(k) for k in res['ssim'])
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(steps, [res['ssim'][str(i)][0] for i in steps], 'o-', label='x_delta_hat vs x_delta')
     ax.plot(steps, [res['ssim'][str(i)][1] for i in steps], 's-', label='x0_hat = -log(x_delta_hat)/gamma vs x0')
     ax.axhspan(0.86, 0.99, color='C2', alpha=0.15, label='papers (001 Fig 3): 0.86-0.99')
-    ax.set_xlabel('step i'); ax.set_ylabel('mean SSIM'); ax.set_ylim(0, 1); ax.legend(fontsize=8)
-    ax.set_title(f"scale VAE on {res['protocol']['n_ssim']} CIFAR-10 test images", fontsize=9); fig.tight_layout()
+    ax.set_xlabel('step i')
+    ax.set_ylabel('mean SSIM')
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    ax.set_title(f"scale VAE on {res['protocol']['n_ssim']} CIFAR-10 test images", fontsize=9)
+    fig.tight_layout()
     return fig
 
-def recon_frame(res:dict):
+# %% ../nbs/11_experiments.ipynb #6fff15b4
+def recon_frame(res: dict):
     "RMS error in [0, 1] of each sampler from a real x_i, one column per i."
     import pandas as pd
+
     df = pd.DataFrame(res['recon'])
     return df.pivot_table(index='sampler', columns='i', values='rms', sort=False).round(3)
 
-def grid_figure(res:dict, grid_dir, samplers:list, ncols:int=4, show:int=3):
+
+def grid_figure(res: dict, grid_dir, samplers: list, ncols: int = 4, show: int = 3):
     """The first `show` x `show` images of the sample grids of `samplers` side by side, titled with passes and KID (the
     full grids are in `grid_dir`)."""
     import matplotlib.pyplot as plt
+
     rows = {r['sampler']: r for r in res['samplers_pixel'] + res['samplers_ddpm']}
     missing = [s for s in samplers if s not in rows]
-    if missing: raise ValueError(f"no sampler {missing} in the results; they have {sorted(rows)}")
-    nr = math.ceil(len(samplers)/ncols)
-    fig, axs = plt.subplots(nr, ncols, figsize=(2.2*ncols, 2.5*nr), squeeze=False, dpi=72)
-    px = 2 + show*(image_size(res['protocol']['config']) + 2)     # save_grid: 2-pixel padding
-    for ax in axs.flat: ax.axis('off')
+    if missing:
+        raise ValueError(f"no sampler {missing} in the results; they have {sorted(rows)}")
+    nr = math.ceil(len(samplers) / ncols)
+    fig, axs = plt.subplots(nr, ncols, figsize=(2.2 * ncols, 2.5 * nr), squeeze=False, dpi=72)
+    px = 2 + show * (image_size(res['protocol']['config']) + 2)  # save_grid: 2-pixel padding
+    for ax in axs.flat:
+        ax.axis('off')
     for ax, s in zip(axs.flat, samplers):
         r = rows[s]
-        ax.imshow(plt.imread(pathlib.Path(grid_dir)/r['grid'])[:px, :px], interpolation='nearest'); ax.set_title(f"{r['system']}: {s}\n{r['passes']} passes, KID {r['kid']:.3f}", fontsize=8)
+        ax.imshow(plt.imread(pathlib.Path(grid_dir) / r['grid'])[:px, :px], interpolation='nearest')
+        ax.set_title(f"{r['system']}: {s}\n{r['passes']} passes, KID {r['kid']:.3f}", fontsize=8)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/11_experiments.ipynb #146f26ab
-PAPER_TABLE_1 = [  # 001 Table 1 (CIFAR-10): model, parameters (M), steps, Inception-FID, seconds (their V100, their batch)
-    ('DDPM', 35.7, 1000, 3.28, 1.26), ('SDE based', 31.4, 1000, 2.99, 47.67), ('DDIM', 35.7, 10, 13.36, 0.03),
-    ('DDIM', 35.7, 100, 4.16, 0.33), ('DDIM', 35.7, 1000, 4.04, 3.22), ('DPM discrete solver', 35.7, 10, 5.37, 0.02),
-    ('DPM discrete solver', 35.7, 34, 4.16, 0.05), ('DPM discrete solver', 35.7, 100, 3.94, 0.15),
-    ('DPM discrete solver', 35.7, 200, 3.77, 0.31), ('DPM discrete solver', 35.7, 500, 3.41, 0.76), ('Our model (001)', 71.5, 200, 3.15, 0.3)]
+# 001 Table 1 (CIFAR-10): model, parameters (M), steps, Inception-FID, seconds (their V100, their batch)
+PAPER_TABLE_1 = [
+    ('DDPM', 35.7, 1000, 3.28, 1.26),
+    ('SDE based', 31.4, 1000, 2.99, 47.67),
+    ('DDIM', 35.7, 10, 13.36, 0.03),
+    ('DDIM', 35.7, 100, 4.16, 0.33),
+    ('DDIM', 35.7, 1000, 4.04, 3.22),
+    ('DPM discrete solver', 35.7, 10, 5.37, 0.02),
+    ('DPM discrete solver', 35.7, 34, 4.16, 0.05),
+    ('DPM discrete solver', 35.7, 100, 3.94, 0.15),
+    ('DPM discrete solver', 35.7, 200, 3.77, 0.31),
+    ('DPM discrete solver', 35.7, 500, 3.41, 0.76),
+    ('Our model (001)', 71.5, 200, 3.15, 0.3),
+]

@@ -14,123 +14,184 @@ from .data import from_model, to_uint8, load_images, to_model
 from .schedule import Schedule, PixelSchedule, LinearSchedule, CosineSchedule
 
 # %% ../nbs/02a_figures.ipynb #84e4880e
-def plot_mean_variance(x0:torch.Tensor,       # one model-space image (C, H, W)
-                       schedules:dict,        # name -> Schedule
-                       channel:int=0,         # colour channel to follow (001 Fig 2 uses red)
-                       seed:int=0):
+def plot_mean_variance(
+    x0: torch.Tensor,  # one model-space image (C, H, W)
+    schedules: dict,  # name -> Schedule
+    channel: int = 0,  # colour channel to follow (001 Fig 2 uses red)
+    seed: int = 0,
+):
     "Empirical mean and variance over one channel's pixels along each forward chain, against `t = i/T` (001 Fig 2)."
     import matplotlib.pyplot as plt
-    if x0.ndim != 3: raise ValueError(f"x0 must be one image of shape (C, H, W), got {tuple(x0.shape)}")
+
+    if x0.ndim != 3:
+        raise ValueError(f"x0 must be one image of shape (C, H, W), got {tuple(x0.shape)}")
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.4))
     stats = {}
     for k, (name, s) in enumerate(schedules.items()):
-        tr = s.trajectory(x0[None].double(), generator=torch.Generator().manual_seed(seed + k))[:, 0, channel].flatten(1)
-        t = np.arange(s.T + 1)/s.T
+        tr = s.trajectory(x0[None].double(), generator=torch.Generator().manual_seed(seed + k))[:, 0, channel].flatten(
+            1
+        )
+        t = np.arange(s.T + 1) / s.T
         stats[name] = (tr.mean(1).numpy(), tr.var(1).numpy())
-        ax[0].plot(t, stats[name][0], label=name); ax[1].plot(t, stats[name][1], label=name)
+        ax[0].plot(t, stats[name][0], label=name)
+        ax[1].plot(t, stats[name][1], label=name)
     for a, target, what in [(ax[0], 0, 'mean'), (ax[1], 1, 'variance')]:
-        a.axhline(target, color='k', lw=0.8, ls=':'); a.set(xlabel='t = i/T', title=f'pixel {what}, channel {channel}')
-    ax[1].legend(fontsize=8); fig.tight_layout()
+        a.axhline(target, color='k', lw=0.8, ls=':')
+        a.set(xlabel='t = i/T', title=f'pixel {what}, channel {channel}')
+    ax[1].legend(fontsize=8)
+    fig.tight_layout()
     return fig, stats
 
-def forward_mosaic(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0, pad:int=2) -> tuple[np.ndarray, list]:
+# %% ../nbs/02a_figures.ipynb #e33b67f4
+def forward_mosaic(
+    x0: torch.Tensor, schedules: dict, n_cols: int = 11, seed: int = 0, pad: int = 2
+) -> tuple[np.ndarray, list]:
     """uint8 mosaic `(rows*H', cols*W', 3)`: one row of forward-chain images per schedule at `n_cols` evenly spaced
     steps, and the steps per row."""
     C, H, W = x0.shape
-    out = np.full((len(schedules)*(H + pad), n_cols*(W + pad), 3), 255, np.uint8)
+    out = np.full((len(schedules) * (H + pad), n_cols * (W + pad), 3), 255, np.uint8)
     steps = []
     for r, s in enumerate(schedules.values()):
         tr = s.trajectory(x0[None].double(), generator=torch.Generator().manual_seed(seed + r))[:, 0]
-        idx = np.linspace(0, s.T, n_cols).round().astype(int); steps.append(idx)
+        idx = np.linspace(0, s.T, n_cols).round().astype(int)
+        steps.append(idx)
         for c, i in enumerate(idx):
-            out[r*(H + pad):r*(H + pad) + H, c*(W + pad):c*(W + pad) + W] = to_uint8(from_model(tr[i])).transpose(1, 2, 0)
+            out[r * (H + pad) : r * (H + pad) + H, c * (W + pad) : c * (W + pad) + W] = to_uint8(
+                from_model(tr[i])
+            ).transpose(1, 2, 0)
     return out, steps
 
-def plot_forward_grid(x0:torch.Tensor, schedules:dict, n_cols:int=11, seed:int=0):
+
+def plot_forward_grid(x0: torch.Tensor, schedules: dict, n_cols: int = 11, seed: int = 0):
     """One row of forward-chain images per schedule at `n_cols` evenly spaced steps (001 Appendix G); pixels shown in
     `[0, 1]`, clipped."""
     import matplotlib.pyplot as plt
+
     mosaic, steps = forward_mosaic(x0, schedules, n_cols, seed)
-    fig, ax = plt.subplots(figsize=(mosaic.shape[1]/40, mosaic.shape[0]/40 + 0.4), dpi=80)
+    fig, ax = plt.subplots(figsize=(mosaic.shape[1] / 40, mosaic.shape[0] / 40 + 0.4), dpi=80)
     ax.imshow(mosaic, interpolation='nearest')
-    H = mosaic.shape[0]//len(schedules)
-    ax.set_yticks([H*(r + 0.5) for r in range(len(schedules))], list(schedules), fontsize=7)
-    ax.set_xticks([]); ax.set_title('forward chain at t = 0, 0.1, ..., 1 (columns)', fontsize=8)
+    H = mosaic.shape[0] // len(schedules)
+    ax.set_yticks([H * (r + 0.5) for r in range(len(schedules))], list(schedules), fontsize=7)
+    ax.set_xticks([])
+    ax.set_title('forward chain at t = 0, 0.1, ..., 1 (columns)', fontsize=8)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/02a_figures.ipynb #60143645
-def explorer_figure(x0:torch.Tensor, gamma:float=20.0, T:int=200, i:int=20, seed:int=0):
+def explorer_figure(x0: torch.Tensor, gamma: float = 20.0, T: int = 200, i: int = 20, seed: int = 0):
     "One frame of the explorer: `x_i` of the pixel-aware chain and its `alpha_bar_i` map (mean over channels)."
     import matplotlib.pyplot as plt
+
     s = PixelSchedule(gamma, T)
     i = min(int(i), s.T)
     x_i = s.q_sample(x0, i, generator=torch.Generator().manual_seed(seed))
     ab = s.alpha_bar(x0, i).mean(0)
     fig, ax = plt.subplots(1, 3, figsize=(7.5, 2.6))
-    ax[0].imshow(to_uint8(from_model(x0)).transpose(1, 2, 0)); ax[0].set_title('x_0', fontsize=9)
-    ax[1].imshow(to_uint8(from_model(x_i)).transpose(1, 2, 0)); ax[1].set_title(f'x_{i} (γ={gamma:g}, T={s.T})', fontsize=9)
-    im = ax[2].imshow(ab.numpy(), vmin=0, vmax=1, cmap='magma'); ax[2].set_title(f'ᾱ_{i}, mean {float(ab.mean()):.2f}', fontsize=9)
+    ax[0].imshow(to_uint8(from_model(x0)).transpose(1, 2, 0))
+    ax[0].set_title('x_0', fontsize=9)
+    ax[1].imshow(to_uint8(from_model(x_i)).transpose(1, 2, 0))
+    ax[1].set_title(f'x_{i} (γ={gamma:g}, T={s.T})', fontsize=9)
+    im = ax[2].imshow(ab.numpy(), vmin=0, vmax=1, cmap='magma')
+    ax[2].set_title(f'ᾱ_{i}, mean {float(ab.mean()):.2f}', fontsize=9)
     fig.colorbar(im, ax=ax[2], fraction=0.046)
-    for a in ax: a.axis('off')
+    for a in ax:
+        a.axis('off')
     fig.tight_layout()
     return fig
 
-def forward_explorer(x0:torch.Tensor, gamma:float=20.0, T:int=200, seed:int=0):
+# %% ../nbs/02a_figures.ipynb #c3697815
+def forward_explorer(x0: torch.Tensor, gamma: float = 20.0, T: int = 200, seed: int = 0):
     "Sliders for `gamma`, `T` and `i` over one model-space image `(C, H, W)` (needs ipywidgets, imported here)."
     import io
     import ipywidgets as W
     import matplotlib.pyplot as plt
     from IPython.display import display, Image
+
     g = W.FloatSlider(value=gamma, min=1, max=100, step=1, description='gamma')
     t = W.IntSlider(value=T, min=10, max=1000, step=10, description='T')
     i = W.IntSlider(value=min(20, T), min=0, max=T, description='i')
-    def _clip_i(change): i.max = change['new']
+
+    def _clip_i(change):
+        i.max = change['new']
+
     t.observe(_clip_i, names='value')
     out = W.Output()
+
     def draw(*_):
         with out:
             out.clear_output(wait=True)
             fig = explorer_figure(x0, g.value, t.value, i.value, seed)
-            buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80); plt.close(fig)
-            display(Image(data=buf.getvalue(), format='png'))      # a PNG whatever matplotlib backend the kernel runs
-    for w in (g, t, i): w.observe(draw, names='value')
+            buf = io.BytesIO()
+            fig.savefig(buf, format='png', dpi=80)
+            plt.close(fig)
+            display(Image(data=buf.getvalue(), format='png'))  # a PNG whatever matplotlib backend the kernel runs
+
+    for w in (g, t, i):
+        w.observe(draw, names='value')
     draw()
     return W.VBox([W.HBox([g, t, i]), out])
 
 # %% ../nbs/02a_figures.ipynb #ac342829
-def forward_figures(out='figures',        # folder to write the PNG files into
-                    data:str='shapes',    # data set: shapes, cifar10 or folder
-                    path=None,            # data folder for cifar10 (optional) or folder (required)
-                    index:int=0,          # which test image to follow
-                    gamma:float=20.0,     # pixel-aware gamma
-                    T:int=200,            # pixel-aware T
-                    seed:int=0) -> list:
+def forward_figures(
+    out='figures',  # folder to write the PNG files into
+    data: str = 'shapes',  # data set: shapes, cifar10 or folder
+    path=None,  # data folder for cifar10 (optional) or folder (required)
+    index: int = 0,  # which test image to follow
+    gamma: float = 20.0,  # pixel-aware gamma
+    T: int = 200,  # pixel-aware T
+    seed: int = 0,
+) -> list:
     "Write `mean_variance.png` and `forward_grid.png` (pixel-aware against DDPM) for one test image; return the paths."
-    import matplotlib.pyplot as plt                     # no backend switch: a notebook user's backend stays (headless, matplotlib picks Agg itself)
+    # no backend switch: a notebook user's backend stays (headless, matplotlib picks Agg itself)
+    import matplotlib.pyplot as plt
+
     imgs, _ = load_images(data, 'test', path=path)
-    if not 0 <= index < len(imgs): raise ValueError(f"index must lie in [0, {len(imgs) - 1}], got {index}")
+    if not 0 <= index < len(imgs):
+        raise ValueError(f"index must lie in [0, {len(imgs) - 1}], got {index}")
     x0 = to_model(torch.from_numpy(imgs[index]).permute(2, 0, 1))
-    scheds = {f'pixel, γ={gamma:g}, T={T}': PixelSchedule(gamma, T), f'DDPM, T={T}': LinearSchedule(T), 'DDPM, T=1000': LinearSchedule(1000)}
-    out = pathlib.Path(out); out.mkdir(parents=True, exist_ok=True)
-    paths = [out/'mean_variance.png', out/'forward_grid.png']
-    fig, _ = plot_mean_variance(x0, scheds, seed=seed); fig.savefig(paths[0], dpi=80); plt.close(fig)
-    fig = plot_forward_grid(x0, scheds, seed=seed); fig.savefig(paths[1], dpi=100); plt.close(fig)
+    scheds = {
+        f'pixel, γ={gamma:g}, T={T}': PixelSchedule(gamma, T),
+        f'DDPM, T={T}': LinearSchedule(T),
+        'DDPM, T=1000': LinearSchedule(1000),
+    }
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / 'mean_variance.png', out / 'forward_grid.png']
+    fig, _ = plot_mean_variance(x0, scheds, seed=seed)
+    fig.savefig(paths[0], dpi=80)
+    plt.close(fig)
+    fig = plot_forward_grid(x0, scheds, seed=seed)
+    fig.savefig(paths[1], dpi=100)
+    plt.close(fig)
     return paths
 
+# %% ../nbs/02a_figures.ipynb #9d84a6fd
 def forward_figures_cli():
     "Console entry point `pixeldiff-forward`."
     import argparse, time
-    p = argparse.ArgumentParser(prog='pixeldiff-forward', description='Draw the pixel-aware forward process against DDPM (001 Fig 2 and App. G) for one test image.')
+
+    p = argparse.ArgumentParser(
+        prog='pixeldiff-forward',
+        description='Draw the pixel-aware forward process against DDPM (001 Fig 2 and App. G) for one test image.',
+    )
     p.add_argument('--out', default='figures', help='folder for the PNG files (default: figures)')
-    p.add_argument('--data', default='shapes', choices=['shapes', 'cifar10', 'folder'], help='data set (default: shapes, generated)')
+    p.add_argument(
+        '--data',
+        default='shapes',
+        choices=['shapes', 'cifar10', 'folder'],
+        help='data set (default: shapes, generated)',
+    )
     p.add_argument('--path', default=None, help='data folder (cifar10: optional, folder: required)')
     p.add_argument('--index', type=int, default=0, help='test image to follow (default 0)')
-    p.add_argument('--gamma', type=float, default=20.0); p.add_argument('--T', type=int, default=200)
+    p.add_argument('--gamma', type=float, default=20.0)
+    p.add_argument('--T', type=int, default=200)
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args()
     t0 = time.perf_counter()
-    try: paths = forward_figures(a.out, a.data, a.path, a.index, a.gamma, a.T, a.seed)
-    except ValueError as e: p.exit(2, f"pixeldiff-forward: error: {e}\n")
-    for f in paths: print(f"wrote {f}")
+    try:
+        paths = forward_figures(a.out, a.data, a.path, a.index, a.gamma, a.T, a.seed)
+    except ValueError as e:
+        p.exit(2, f"pixeldiff-forward: error: {e}\n")
+    for f in paths:
+        print(f"wrote {f}")
     print(f"done in {time.perf_counter() - t0:.1f} s")

@@ -13,39 +13,51 @@ from torch import nn
 from .checks import checking
 
 # %% ../nbs/04a_layers.ipynb #51e2e94a
-def timestep_embedding(i:torch.Tensor, dim:int, max_period:float=10_000.0) -> torch.Tensor:
+def timestep_embedding(i: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
     "Sinusoidal embedding `(B, dim)` of integer steps `i` `(B,)` (Vaswani et al. 2017, as in DDPM)."
-    half = dim//2
-    freqs = torch.exp(-math.log(max_period)*torch.arange(half, dtype=torch.float32, device=i.device)/half)
-    args = i.float()[:, None]*freqs[None]
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=i.device) / half)
+    args = i.float()[:, None] * freqs[None]
     return torch.cat([args.cos(), args.sin()], 1)
 
-def norm(ch:int, groups:int=32) -> nn.GroupNorm:
+
+def norm(ch: int, groups: int = 32) -> nn.GroupNorm:
     "GroupNorm with at most `groups` groups, fewer for narrow layers."
     return nn.GroupNorm(math.gcd(groups, ch), ch)
 
-def as_step_tensor(i, B:int, T:int, device) -> torch.Tensor:
+
+def as_step_tensor(i, B: int, T: int, device) -> torch.Tensor:
     "Steps as a `(B,)` int64 tensor from an int or a `(B,)` tensor, checked to lie in `[0, T]`."
-    if isinstance(i, bool) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)) or isinstance(i, float):
+    if (
+        isinstance(i, bool)
+        or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool))
+        or isinstance(i, float)
+    ):
         raise ValueError(f"the step i must be an int or an integer tensor, got {i!r}")
-    if isinstance(i, (int, np.integer)):                 # checked on the host: no device read
-        if not 0 <= i <= T: raise ValueError(f"the step i must lie in [0, {T}], got {i}..{i}")
+    if isinstance(i, (int, np.integer)):  # checked on the host: no device read
+        if not 0 <= i <= T:
+            raise ValueError(f"the step i must lie in [0, {T}], got {i}..{i}")
         return torch.full((B,), int(i), dtype=torch.int64, device=device)
     it = torch.as_tensor(i, dtype=torch.int64, device=device)
-    if it.ndim == 0: it = it.expand(B)
-    if it.shape != (B,): raise ValueError(f"the step i must be an int or a ({B},) tensor, got shape {tuple(it.shape)}")
+    if it.ndim == 0:
+        it = it.expand(B)
+    if it.shape != (B,):
+        raise ValueError(f"the step i must be an int or a ({B},) tensor, got shape {tuple(it.shape)}")
     if it.numel() and checking() and (int(it.min()) < 0 or int(it.max()) > T):
         raise ValueError(f"the step i must lie in [0, {T}], got {int(it.min())}..{int(it.max())}")
     return it
 
 # %% ../nbs/04a_layers.ipynb #aad19878
-def count_params(m:nn.Module) -> int:
+def count_params(m: nn.Module) -> int:
     "Number of parameters, frozen ones too (a loaded EMA network has `requires_grad` off)."
     return sum(p.numel() for p in m.parameters())
 
-def param_table(m:nn.Module, paper:float=None) -> str:
+
+def param_table(m: nn.Module, paper: float = None) -> str:
     "Parameters per top-level component, the total, and the paper's total beside it."
     rows = [(name, count_params(c)) for name, c in m.named_children()]
     w = max(len(n) for n, _ in rows)
-    out = [f'{n:<{w}}  {p/1e6:8.3f}M' for n, p in rows] + [f"{'total':<{w}}  {count_params(m)/1e6:8.3f}M" + (f'   (paper: {paper/1e6:.1f}M)' if paper else '')]
+    out = [f'{n:<{w}}  {p / 1e6:8.3f}M' for n, p in rows] + [
+        f"{'total':<{w}}  {count_params(m) / 1e6:8.3f}M" + (f'   (paper: {paper / 1e6:.1f}M)' if paper else '')
+    ]
     return '\n'.join(out)

@@ -16,29 +16,37 @@ import torch.nn.functional as F
 from .data import load_images, cache_dir
 
 # %% ../nbs/08_metrics.ipynb #6339861c
-def _conv_bn(a:int, b:int) -> nn.Sequential:
+def _conv_bn(a: int, b: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True))
+
 
 class FeatureNet(nn.Module):
     "CIFAR-10 classifier whose pooled penultimate activations (`features`) define the metric space."
-    def __init__(self, widths=(32, 64, 128), classes:int=10):
+
+    def __init__(self, widths=(32, 64, 128), classes: int = 10):
         super().__init__()
         layers, c = [], 3
-        for w in widths: layers += [_conv_bn(c, w), _conv_bn(w, w), nn.MaxPool2d(2)]; c = w
+        for w in widths:
+            layers += [_conv_bn(c, w), _conv_bn(w, w), nn.MaxPool2d(2)]
+            c = w
         self.body, self.dim = nn.Sequential(*layers), c
         self.fc = nn.Linear(c, classes)
         self.config = dict(widths=tuple(widths), classes=classes)
-    def features(self, x:torch.Tensor) -> torch.Tensor:
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
         "`(N, dim)` features of images `x` in `[0, 1]`, `(N, 3, 32, 32)`."
-        return self.body((x - 0.5)/0.25).mean((2, 3))
-    def forward(self, x): return self.fc(self.features(x))
+        return self.body((x - 0.5) / 0.25).mean((2, 3))
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 # %% ../nbs/08_metrics.ipynb #45b56e98
 def _as_float(images) -> torch.Tensor:
     "uint8 `(N, H, W, 3)` -> float `(N, 3, H, W)` in [0, 1]."
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255)
 
-def _augment(x:torch.Tensor, g:torch.Generator) -> torch.Tensor:
+
+def _augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     "Random 32x32 crops of the 4-pixel reflect-padded batch and random horizontal flips."
     N, _, H, W = x.shape
     p = F.pad(x, (4, 4, 4, 4), mode='reflect')
@@ -51,78 +59,116 @@ def _augment(x:torch.Tensor, g:torch.Generator) -> torch.Tensor:
     out[flip] = out[flip].flip(3)
     return out
 
-@torch.no_grad()
-def accuracy(net:FeatureNet, images:np.ndarray, labels:np.ndarray, batch_size:int=500) -> float:
-    "Top-1 accuracy of `net` on uint8 images `(N, H, W, 3)`."
-    net.eval(); hits = 0
-    for k in range(0, len(images), batch_size):
-        hits += (net(_as_float(images[k:k + batch_size])).argmax(1).numpy() == labels[k:k + batch_size]).sum()
-    return hits/len(images)
 
-def train_feature_net(images:np.ndarray, labels:np.ndarray, epochs:int=15, batch_size:int=128, lr:float=0.1,
-                      weight_decay:float=5e-4, seed:int=0, progress:bool=True, test=None) -> tuple:
+@torch.no_grad()
+def accuracy(net: FeatureNet, images: np.ndarray, labels: np.ndarray, batch_size: int = 500) -> float:
+    "Top-1 accuracy of `net` on uint8 images `(N, H, W, 3)`."
+    net.eval()
+    hits = 0
+    for k in range(0, len(images), batch_size):
+        hits += (net(_as_float(images[k : k + batch_size])).argmax(1).numpy() == labels[k : k + batch_size]).sum()
+    return hits / len(images)
+
+# %% ../nbs/08_metrics.ipynb #4892a922
+def train_feature_net(
+    images: np.ndarray,
+    labels: np.ndarray,
+    epochs: int = 15,
+    batch_size: int = 128,
+    lr: float = 0.1,
+    weight_decay: float = 5e-4,
+    seed: int = 0,
+    progress: bool = True,
+    test=None,
+) -> tuple:
     """Train a `FeatureNet` on uint8 `images` `(N, 32, 32, 3)`; returns `(net, history)` (per epoch: loss, seconds, test
     accuracy if `test=(images, labels)`)."""
     from tqdm.auto import tqdm
+
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     net = FeatureNet().to(memory_format=torch.channels_last)
     decay = [p for n, p in net.named_parameters() if p.ndim > 1]
     rest = [p for n, p in net.named_parameters() if p.ndim <= 1]
-    opt = torch.optim.SGD([dict(params=decay, weight_decay=weight_decay), dict(params=rest, weight_decay=0)], lr=lr, momentum=0.9, nesterov=True)
-    per_epoch = len(images)//batch_size
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs*per_epoch, pct_start=0.25)
+    opt = torch.optim.SGD(
+        [dict(params=decay, weight_decay=weight_decay), dict(params=rest, weight_decay=0)],
+        lr=lr,
+        momentum=0.9,
+        nesterov=True,
+    )
+    per_epoch = len(images) // batch_size
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * per_epoch, pct_start=0.25)
     x_all, y_all = _as_float(images), torch.from_numpy(np.asarray(labels)).long()
     history = []
     for e in range(epochs):
-        net.train(); t0, total = time.time(), 0.0
+        net.train()
+        t0, total = time.time(), 0.0
         perm = torch.randperm(len(images), generator=g)
         for k in tqdm(range(per_epoch), disable=not progress, desc=f'epoch {e + 1}/{epochs}', leave=False):
-            idx = perm[k*batch_size:(k + 1)*batch_size]
+            idx = perm[k * batch_size : (k + 1) * batch_size]
             x = _augment(x_all[idx], g).contiguous(memory_format=torch.channels_last)
             loss = F.cross_entropy(net(x), y_all[idx], label_smoothing=0.1)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
             total += loss.item()
-        rec = dict(epoch=e + 1, loss=total/per_epoch, seconds=time.time() - t0)
-        if test is not None: rec['test_accuracy'] = float(accuracy(net, *test))
+        rec = dict(epoch=e + 1, loss=total / per_epoch, seconds=time.time() - t0)
+        if test is not None:
+            rec['test_accuracy'] = float(accuracy(net, *test))
         history.append(rec)
-        if progress: print(rec)
+        if progress:
+            print(rec)
     return net.eval().to(memory_format=torch.contiguous_format), history
 
 # %% ../nbs/08_metrics.ipynb #ac93ebb9
 FEATURE_NET_SHA256 = 'a91c2104fc1dcaaf9dfebb0fb753746c0b691ad995782e3d11ddf66fb8893c8a'
 FEATURE_NET_ID = FEATURE_NET_SHA256[:8]
 
+
 def _assets() -> pathlib.Path:
     import pixeldiff_nb
-    return pathlib.Path(pixeldiff_nb.__file__).parent/'assets'
+
+    return pathlib.Path(pixeldiff_nb.__file__).parent / 'assets'
+
 
 def _sha256(path) -> str:
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
+
 _NETS = {}
 
-def feature_net(path=None, device='cpu', sha256:str=FEATURE_NET_SHA256) -> FeatureNet:
+
+def feature_net(path=None, device='cpu', sha256: str = FEATURE_NET_SHA256) -> FeatureNet:
     """The feature network (in eval mode) from `path` (default: the committed weights), refused unless its SHA-256 is
     `sha256` (None: no check)."""
-    f = pathlib.Path(path) if path else _assets()/'feature_net.pt'
-    if not f.is_file(): raise FileNotFoundError(f"no feature-network weights at {f}; reinstall pixeldiff_nb or run bench/train_feature_net.py")
-    digest = _sha256(f)                                   # every call: a cached network never outlives a changed file
+    f = pathlib.Path(path) if path else _assets() / 'feature_net.pt'
+    if not f.is_file():
+        raise FileNotFoundError(
+            f"no feature-network weights at {f}; reinstall pixeldiff_nb or run bench/train_feature_net.py"
+        )
+    digest = _sha256(f)  # every call: a cached network never outlives a changed file
     key = (digest, str(device))
     if key not in _NETS:
         if sha256 is not None and digest != sha256:
-            raise ValueError(f"{f} has SHA-256 {digest[:8]}..., not the committed {FEATURE_NET_ID}...: the weights changed, so FD and KID would not be "
-                             "comparable with this project's numbers. Restore the file, or update metrics.FEATURE_NET_SHA256 deliberately.")
-        net = FeatureNet(); net.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
+            raise ValueError(
+                f"{f} has SHA-256 {digest[:8]}..., not the committed {FEATURE_NET_ID}...: the weights changed, so "
+                "FD and KID would not be "
+                "comparable with this project's numbers. Restore the file, or update metrics.FEATURE_NET_SHA256 "
+                "deliberately."
+            )
+        net = FeatureNet()
+        net.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
         _NETS[key] = net.to(device).eval().requires_grad_(False)
     return _NETS[key]
 
+
 def feature_net_record() -> dict:
     "The training record of the committed weights (test accuracy, epochs, seed, time, machine)."
-    return json.loads((_assets()/'feature_net.json').read_text())
+    return json.loads((_assets() / 'feature_net.json').read_text())
 
 # %% ../nbs/08_metrics.ipynb #7161754c
-def as_unit_images(images, name:str='images') -> torch.Tensor:
+def as_unit_images(images, name: str = 'images') -> torch.Tensor:
     """Float `(N, 3, 32, 32)` in [0, 1] from uint8 `(N, H, W, 3)` or float `(N, 3, H, W)` in [0, 1]; a clear error
     otherwise."""
     if isinstance(images, np.ndarray):
@@ -133,120 +179,182 @@ def as_unit_images(images, name:str='images') -> torch.Tensor:
         if images.ndim != 4 or images.shape[1] != 3 or not images.is_floating_point():
             raise ValueError(f"{name}: a tensor must be float (N, 3, H, W), got {images.dtype} {tuple(images.shape)}")
         x = images.detach().float().cpu()
-        if not torch.isfinite(x).all(): raise ValueError(f"{name} contains NaN or inf")
-        if x.min() < 0 or x.max() > 1: raise ValueError(f"{name} must lie in [0, 1], got [{x.min():.3g}, {x.max():.3g}]; map sampler outputs with sampler.to_images")
-    else: raise ValueError(f"{name} must be a uint8 numpy array or a float tensor, got {type(images).__name__}")
-    if len(x) == 0: raise ValueError(f"{name} is empty")
-    if x.shape[-2:] != (32, 32): x = F.interpolate(x, size=(32, 32), mode='bilinear', antialias=True, align_corners=False).clamp(0, 1)
+        if not torch.isfinite(x).all():
+            raise ValueError(f"{name} contains NaN or inf")
+        if x.min() < 0 or x.max() > 1:
+            raise ValueError(
+                f"{name} must lie in [0, 1], got [{x.min():.3g}, {x.max():.3g}]; map sampler outputs with "
+                "sampler.to_images"
+            )
+    else:
+        raise ValueError(f"{name} must be a uint8 numpy array or a float tensor, got {type(images).__name__}")
+    if len(x) == 0:
+        raise ValueError(f"{name} is empty")
+    if x.shape[-2:] != (32, 32):
+        x = F.interpolate(x, size=(32, 32), mode='bilinear', antialias=True, align_corners=False).clamp(0, 1)
     return x
 
+
 @torch.no_grad()
-def features(images, batch_size:int=500, device=None, net:FeatureNet=None, progress:bool=False) -> np.ndarray:
+def features(images, batch_size: int = 500, device=None, net: FeatureNet = None, progress: bool = False) -> np.ndarray:
     "Feature-network features `(N, 128)` (float64) of `images` (see `as_unit_images`)."
     from tqdm.auto import tqdm
+
     x = as_unit_images(images)
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     net = net or feature_net(device=device)
-    out = [net.features(x[k:k + batch_size].to(device)).double().cpu() for k in tqdm(range(0, len(x), batch_size), disable=not progress, desc='features')]
+    out = [
+        net.features(x[k : k + batch_size].to(device)).double().cpu()
+        for k in tqdm(range(0, len(x), batch_size), disable=not progress, desc='features')
+    ]
     return torch.cat(out).numpy()
 
 # %% ../nbs/08_metrics.ipynb #63ebf680
-def _check_features(a, name:str, min_n:int=2) -> np.ndarray:
+def _check_features(a, name: str, min_n: int = 2) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
-    if a.ndim != 2: raise ValueError(f"{name} must be a feature array (N, D), got shape {a.shape}; turn images into features with metrics.features")
-    if len(a) < min_n: raise ValueError(f"{name} has {len(a)} rows; need at least {min_n}")
-    if not np.isfinite(a).all(): raise ValueError(f"{name} contains NaN or inf")
+    if a.ndim != 2:
+        raise ValueError(
+            f"{name} must be a feature array (N, D), got shape {a.shape}; turn images into features with "
+            "metrics.features"
+        )
+    if len(a) < min_n:
+        raise ValueError(f"{name} has {len(a)} rows; need at least {min_n}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or inf")
     return a
 
-def _psd_sqrt(s:np.ndarray) -> np.ndarray:
-    w, v = np.linalg.eigh((s + s.T)/2)
-    return (v*np.sqrt(w.clip(0)))@v.T
+
+def _psd_sqrt(s: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh((s + s.T) / 2)
+    return (v * np.sqrt(w.clip(0))) @ v.T
+
 
 def frechet_from_stats(mu_a, cov_a, mu_b, cov_b) -> float:
     "Fréchet distance between N(mu_a, cov_a) and N(mu_b, cov_b)."
     r = _psd_sqrt(cov_a)
-    cross = np.sqrt(np.linalg.eigvalsh(r@cov_b@r).clip(0)).sum()
-    return float(((mu_a - mu_b)**2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2*cross)
+    cross = np.sqrt(np.linalg.eigvalsh(r @ cov_b @ r).clip(0)).sum()
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * cross)
+
 
 def frechet_distance(a, b) -> float:
     "Fréchet distance between the Gaussians fitted to feature arrays `a` `(N, D)` and `b` `(M, D)`."
     a, b = _check_features(a, 'a'), _check_features(b, 'b')
-    if a.shape[1] != b.shape[1]: raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
     return frechet_from_stats(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 # %% ../nbs/08_metrics.ipynb #b7e02a36
-def _poly_kernel(x, y): return (x@y.T/x.shape[1] + 1)**3
+def _poly_kernel(x, y):
+    return (x @ y.T / x.shape[1] + 1) ** 3
+
 
 def mmd2_unbiased(a, b) -> float:
     "The unbiased squared MMD between feature arrays `a` and `b` with KID's cubic polynomial kernel."
     a, b = _check_features(a, 'a'), _check_features(b, 'b')
-    if a.shape[1] != b.shape[1]: raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
     m, n = len(a), len(b)
     kaa, kbb = _poly_kernel(a, a), _poly_kernel(b, b)
-    return float((kaa.sum() - np.trace(kaa))/(m*(m - 1)) + (kbb.sum() - np.trace(kbb))/(n*(n - 1)) - 2*_poly_kernel(a, b).mean())
+    return float(
+        (kaa.sum() - np.trace(kaa)) / (m * (m - 1))
+        + (kbb.sum() - np.trace(kbb)) / (n * (n - 1))
+        - 2 * _poly_kernel(a, b).mean()
+    )
 
-def _kernel_sums(x, y, same:bool, block:int=2048) -> tuple:
+
+def _kernel_sums(x, y, same: bool, block: int = 2048) -> tuple:
     """Row and column sums of KID's kernel matrix `k(x, y)` (its diagonal left out when `same`), built `block` rows at a
     time."""
     rows, cols = np.zeros(len(x)), np.zeros(len(y))
     for s in range(0, len(x), block):
-        kb = _poly_kernel(x[s:s + block], y)
-        if same: kb[np.arange(len(kb)), s + np.arange(len(kb))] = 0
-        rows[s:s + block] = kb.sum(1); cols += kb.sum(0)
+        kb = _poly_kernel(x[s : s + block], y)
+        if same:
+            kb[np.arange(len(kb)), s + np.arange(len(kb))] = 0
+        rows[s : s + block] = kb.sum(1)
+        cols += kb.sum(0)
     return rows, cols
 
+# %% ../nbs/08_metrics.ipynb #6f0d9707
 def kid(a, b) -> tuple:
     """KID `(estimate, standard error)`: `mmd2_unbiased` on all rows of `a` and `b`, with its jackknife standard error
     (leave one row out of either set)."""
     a, b = _check_features(a, 'a', 4), _check_features(b, 'b', 4)
-    if a.shape[1] != b.shape[1]: raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
     m, n = len(a), len(b)
     ra, rb = _kernel_sums(a, a, True)[0], _kernel_sums(b, b, True)[0]
     ca, cb = _kernel_sums(a, b, False)
     saa, sbb, sab = ra.sum(), rb.sum(), ca.sum()
-    est = saa/(m*(m - 1)) + sbb/(n*(n - 1)) - 2*sab/(m*n)
-    loo_a = (saa - 2*ra)/((m - 1)*(m - 2)) + sbb/(n*(n - 1)) - 2*(sab - ca)/((m - 1)*n)     # without a_k
-    loo_b = saa/(m*(m - 1)) + (sbb - 2*rb)/((n - 1)*(n - 2)) - 2*(sab - cb)/(m*(n - 1))     # without b_l
-    var = (m - 1)/m*((loo_a - loo_a.mean())**2).sum() + (n - 1)/n*((loo_b - loo_b.mean())**2).sum()
+    est = saa / (m * (m - 1)) + sbb / (n * (n - 1)) - 2 * sab / (m * n)
+    loo_a = (saa - 2 * ra) / ((m - 1) * (m - 2)) + sbb / (n * (n - 1)) - 2 * (sab - ca) / ((m - 1) * n)  # without a_k
+    loo_b = saa / (m * (m - 1)) + (sbb - 2 * rb) / ((n - 1) * (n - 2)) - 2 * (sab - cb) / (m * (n - 1))  # without b_l
+    var = (m - 1) / m * ((loo_a - loo_a.mean()) ** 2).sum() + (n - 1) / n * ((loo_b - loo_b.mean()) ** 2).sum()
     return float(est), float(np.sqrt(var))
 
 # %% ../nbs/08_metrics.ipynb #244dddc2
-def reference_features(data:str='cifar10', split:str='test', n:int=None, path=None, progress:bool=False, size:int=32) -> np.ndarray:
+def reference_features(
+    data: str = 'cifar10', split: str = 'test', n: int = None, path=None, progress: bool = False, size: int = 32
+) -> np.ndarray:
     """Features of a data set's split (`n` images as `load_images` picks them, at `size x size`), cached on disk per
     feature network."""
     px = '' if size == 32 else f'_{size}px'
-    f = cache_dir()/f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}{px}.npy'
-    if data != 'folder' and f.is_file(): return np.load(f)
+    f = cache_dir() / f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}{px}.npy'
+    if data != 'folder' and f.is_file():
+        return np.load(f)
     feats = features(load_images(data, split, path=path, n=n, size=size)[0], progress=progress)
     if data != 'folder':
         f.parent.mkdir(parents=True, exist_ok=True)
-        tmp = f.with_name(f'.{f.name}.tmp.npy'); np.save(tmp, feats); tmp.replace(f)
+        tmp = f.with_name(f'.{f.name}.tmp.npy')
+        np.save(tmp, feats)
+        tmp.replace(f)
     return feats
 
-def quality(images, reference:str='cifar10', split:str='test', n_ref:int=None, path=None, progress:bool=False) -> dict:
+# %% ../nbs/08_metrics.ipynb #43ad88b7
+def quality(
+    images, reference: str = 'cifar10', split: str = 'test', n_ref: int = None, path=None, progress: bool = False
+) -> dict:
     """FD (beside its floor) and KID with its standard error of `images` against a reference split, with what is needed
     to report them."""
-    size = images.shape[1] if isinstance(images, np.ndarray) else images.shape[-1]        # references at the images' own resolution
+    size = (
+        images.shape[1] if isinstance(images, np.ndarray) else images.shape[-1]
+    )  # references at the images' own resolution
     fa = features(images, progress=progress)
     fb = reference_features(reference, split, n_ref, path, progress, size)
     k, se = kid(fa, fb)
-    other = 'train' if split == 'test' else 'test'                 # the floor: as many real images of the other split, same resolution
-    floor = frechet_distance(reference_features(reference, other, len(fa), path, progress, size), fb) if reference != 'folder' else None
-    return dict(fd=frechet_distance(fa, fb), fd_floor=floor, kid=k, kid_se=se, n=len(fa), n_ref=len(fb), reference=f'{reference}/{split}', size=size,
-                feature_net=FEATURE_NET_ID, feature_net_accuracy=feature_net_record()['test_accuracy'])
+    other = 'train' if split == 'test' else 'test'  # the floor: as many real images of the other split, same resolution
+    floor = (
+        frechet_distance(reference_features(reference, other, len(fa), path, progress, size), fb)
+        if reference != 'folder'
+        else None
+    )
+    return dict(
+        fd=frechet_distance(fa, fb),
+        fd_floor=floor,
+        kid=k,
+        kid_se=se,
+        n=len(fa),
+        n_ref=len(fb),
+        reference=f'{reference}/{split}',
+        size=size,
+        feature_net=FEATURE_NET_ID,
+        feature_net_accuracy=feature_net_record()['test_accuracy'],
+    )
 
 # %% ../nbs/08_metrics.ipynb #2e0ab10c
-def ssim(a:torch.Tensor, b:torch.Tensor, data_range:float=1.0, window:int=11, sigma:float=1.5) -> torch.Tensor:
+def ssim(
+    a: torch.Tensor, b: torch.Tensor, data_range: float = 1.0, window: int = 11, sigma: float = 1.5
+) -> torch.Tensor:
     "Structural similarity (Wang et al. 2004) per image of two `(B, C, H, W)` batches."
-    if a.shape != b.shape or a.ndim != 4: raise ValueError(f"ssim needs two (B, C, H, W) tensors of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape != b.shape or a.ndim != 4:
+        raise ValueError(f"ssim needs two (B, C, H, W) tensors of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
     a, b = a.double(), b.double()
-    g = torch.exp(-(torch.arange(window, dtype=torch.float64, device=a.device) - window//2)**2/(2*sigma**2))
-    g = g/g.sum()
+    g = torch.exp(-((torch.arange(window, dtype=torch.float64, device=a.device) - window // 2) ** 2) / (2 * sigma**2))
+    g = g / g.sum()
     C = a.shape[1]
-    w = (g[:, None]*g[None, :]).expand(C, 1, window, window)
+    w = (g[:, None] * g[None, :]).expand(C, 1, window, window)
     f = lambda x: F.conv2d(x, w, groups=C)
     mu_a, mu_b = f(a), f(b)
-    s_aa, s_bb, s_ab = f(a*a) - mu_a**2, f(b*b) - mu_b**2, f(a*b) - mu_a*mu_b
-    c1, c2 = (0.01*data_range)**2, (0.03*data_range)**2
-    m = ((2*mu_a*mu_b + c1)*(2*s_ab + c2))/((mu_a**2 + mu_b**2 + c1)*(s_aa + s_bb + c2))
+    s_aa, s_bb, s_ab = f(a * a) - mu_a**2, f(b * b) - mu_b**2, f(a * b) - mu_a * mu_b
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    m = ((2 * mu_a * mu_b + c1) * (2 * s_ab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (s_aa + s_bb + c2))
     return m.mean((1, 2, 3))

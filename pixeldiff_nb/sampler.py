@@ -19,90 +19,129 @@ from .checks import check_finite, check_range, inside_loop
 from .schedule import PixelSchedule, posterior_terms
 
 # %% ../nbs/03_sampler.ipynb #319b9b1b
-def check_step(i, T:int, name:str='i', lo:int=1) -> int:
+def check_step(i, T: int, name: str = 'i', lo: int = 1) -> int:
     "Validate one integer step `i` in `[lo, T]`."
-    if isinstance(i, torch.Tensor) and i.numel() == 1 and not i.is_floating_point(): i = int(i)
-    if isinstance(i, np.integer): i = int(i)
-    if isinstance(i, bool) or not isinstance(i, int): raise ValueError(f"{name} must be an int step, got {type(i).__name__}")
-    if not lo <= i <= T: raise ValueError(f"{name} must lie in [{lo}, {T}] (T = {T}), got {i}")
+    if isinstance(i, torch.Tensor) and i.numel() == 1 and not i.is_floating_point():
+        i = int(i)
+    if isinstance(i, np.integer):
+        i = int(i)
+    if isinstance(i, bool) or not isinstance(i, int):
+        raise ValueError(f"{name} must be an int step, got {type(i).__name__}")
+    if not lo <= i <= T:
+        raise ValueError(f"{name} must lie in [{lo}, {T}] (T = {T}), got {i}")
     return i
 
-def check_scale(x_delta_hat, like:torch.Tensor):
+
+def check_scale(x_delta_hat, like: torch.Tensor):
     "Validate a scale estimate: the shape of `like`, finite, in `(0, 1]`."
     if not isinstance(x_delta_hat, torch.Tensor) or x_delta_hat.shape != like.shape:
-        raise ValueError(f"x_delta_hat must be a tensor of the shape of x_i {tuple(like.shape)}, got {tuple(getattr(x_delta_hat, 'shape', ()))}")
-    return check_range(x_delta_hat, 0.0, 1.0, 'x_delta_hat', "x_delta = exp(-gamma x0) lies in (0, 1]: use the scale VAE's output.", lo_open=True, tol=0)
+        raise ValueError(
+            f"x_delta_hat must be a tensor of the shape of x_i {tuple(like.shape)}, got "
+            f"{tuple(getattr(x_delta_hat, 'shape', ()))}"
+        )
+    return check_range(
+        x_delta_hat,
+        0.0,
+        1.0,
+        'x_delta_hat',
+        "x_delta = exp(-gamma x0) lies in (0, 1]: use the scale VAE's output.",
+        lo_open=True,
+        tol=0,
+    )
 
+# %% ../nbs/03_sampler.ipynb #df0bfb31
 def check_inputs(Z, x_i, i, x_delta_hat, schedule) -> int:
     "Validate the one-pass samplers' inputs (shapes, step, finiteness, scale range); return `i` as an int."
-    if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    if not isinstance(schedule, PixelSchedule):
+        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     T = schedule.T
     i = check_step(i, T)
-    if not isinstance(x_i, torch.Tensor) or x_i.ndim < 2: raise ValueError(f"x_i must be a batch tensor (B, C, H, W), got {tuple(getattr(x_i, 'shape', ()))}")
+    if not isinstance(x_i, torch.Tensor) or x_i.ndim < 2:
+        raise ValueError(f"x_i must be a batch tensor (B, C, H, W), got {tuple(getattr(x_i, 'shape', ()))}")
     want = (x_i.shape[0], T, *x_i.shape[1:])
     if not isinstance(Z, torch.Tensor) or tuple(Z.shape) != want:
         raise ValueError(f"Z must have shape (B, T, *x_i.shape[1:]) = {want}, got {tuple(getattr(Z, 'shape', ()))}")
-    check_finite(x_i, 'x_i'); check_finite(Z[:, :i], 'Z')
+    check_finite(x_i, 'x_i')
+    check_finite(Z[:, :i], 'Z')
     check_scale(x_delta_hat, x_i)
     return i
 
 # %% ../nbs/03_sampler.ipynb #6fb61240
-def log_alpha(x_delta_hat, T:int) -> torch.Tensor:
+def log_alpha(x_delta_hat, T: int) -> torch.Tensor:
     """Alg 1 line 2 in log space, float64: `log alpha = log(x_delta_hat) / T`, clamped below 0 so `x_delta_hat = 1`
     gives the identity step."""
-    return (x_delta_hat.double().log()/T).clamp(max=-1e-30)
+    return (x_delta_hat.double().log() / T).clamp(max=-1e-30)
+
 
 def _step_terms(la, one_m_a, j):
     """`(1 - alpha)/sqrt(1 - alpha_bar_j)` and `sqrt(beta_tilde_j)` from `log alpha` and `1 - alpha` (the parts that
     depend on `j`)."""
-    one_m_ab, one_m_ab1 = -torch.expm1(j*la), -torch.expm1((j - 1)*la)
-    return one_m_a/one_m_ab.sqrt(), (one_m_ab1/one_m_ab*one_m_a).sqrt()
+    one_m_ab, one_m_ab1 = -torch.expm1(j * la), -torch.expm1((j - 1) * la)
+    return one_m_a / one_m_ab.sqrt(), (one_m_ab1 / one_m_ab * one_m_a).sqrt()
 
-def step_coefficients(x_delta_hat, T:int, j:int):
+
+def step_coefficients(x_delta_hat, T: int, j: int):
     """Alg 1 lines 2 to 4 and 9 at step `j`, float64: `(1/sqrt(alpha), (1 - alpha)/sqrt(1 - alpha_bar_j),
     sqrt(beta_tilde_j))`."""
     la = log_alpha(x_delta_hat, T)
-    return ((-la/2).exp(), *_step_terms(la, -torch.expm1(la), j))
+    return ((-la / 2).exp(), *_step_terms(la, -torch.expm1(la), j))
 
-def reverse_steps(Zs:torch.Tensor,           # (B, K, *S): the heads for steps j-K+1..j, i.e. `Z[:, j-K:j]`
-                  x_j:torch.Tensor,          # (B, *S) the state at step j
-                  j:int,                     # the step to start from
-                  x_delta_hat:torch.Tensor,  # (B, *S) scale estimate in (0, 1]
-                  T:int,                     # the schedule's number of steps
-                  noise=None,                # None for no injected noise, else (B, K, *S) like Zs: line 8's eps
-                  clip:bool=False):          # clamp the x0 each step implies to [eps, 1] (DDPM's clipped sampling; see below)
+
+def reverse_steps(
+    Zs: torch.Tensor,  # (B, K, *S): the heads for steps j-K+1..j, i.e. `Z[:, j-K:j]`
+    x_j: torch.Tensor,  # (B, *S) the state at step j
+    j: int,  # the step to start from
+    x_delta_hat: torch.Tensor,  # (B, *S) scale estimate in (0, 1]
+    T: int,  # the schedule's number of steps
+    noise=None,  # None for no injected noise, else (B, K, *S) like Zs: line 8's eps
+    clip: bool = False,  # clamp the x0 each step implies to [eps, 1] (DDPM's clipped sampling; see below)
+):
     "Alg 1 line 9 for steps `j, j-1, ..., j-K+1` in `x_j`'s dtype: returns `x_{j-K}`."
     K, x = Zs.shape[1], x_j
-    la = log_alpha(x_delta_hat, T)                       # once: alpha is the same at every step
-    one_m_a, inv_sqrt_a = -torch.expm1(la), (-la/2).exp().to(x.dtype)
+    la = log_alpha(x_delta_hat, T)  # once: alpha is the same at every step
+    one_m_a, inv_sqrt_a = -torch.expm1(la), (-la / 2).exp().to(x.dtype)
     for m in range(K - 1, -1, -1):
         c, sqrt_bt = (v.to(x.dtype) for v in _step_terms(la, one_m_a, j - K + 1 + m))
-        x = _clipped_step(x, Zs[:, m], j - K + 1 + m, la, one_m_a) if clip else (x - c*Zs[:, m])*inv_sqrt_a
-        if noise is not None: x = x + sqrt_bt*noise[:, m]
+        x = _clipped_step(x, Zs[:, m], j - K + 1 + m, la, one_m_a) if clip else (x - c * Zs[:, m]) * inv_sqrt_a
+        if noise is not None:
+            x = x + sqrt_bt * noise[:, m]
     return x
 
-def _clipped_step(x, Z, k:int, la, one_m_a):
+# %% ../nbs/03_sampler.ipynb #6308160a
+def _clipped_step(x, Z, k: int, la, one_m_a):
     """The posterior mean of `x_{k-1}` given `x_k` and the implied `x0 = (x_k - sqrt(1 - ab_k) Z)/sqrt(ab_k)` clamped to
     [eps, 1] (float64 inside)."""
     xd = x.double()
-    x0 = ((xd - (-torch.expm1(k*la)).sqrt()*Z.double())*(-k*la/2).exp()).clamp(EPS, 1.0)
-    c0, ck, _ = posterior_terms(la, k*la, (k - 1)*la)
-    return (c0*x0 + ck*xd).to(x.dtype)
+    x0 = ((xd - (-torch.expm1(k * la)).sqrt() * Z.double()) * (-k * la / 2).exp()).clamp(EPS, 1.0)
+    c0, ck, _ = posterior_terms(la, k * la, (k - 1) * la)
+    return (c0 * x0 + ck * xd).to(x.dtype)
 
 # %% ../nbs/03_sampler.ipynb #853066d9
-def _report(callback, i:int, j, x, denoised=None):
+def _report(callback, i: int, j, x, denoised=None):
     """Call a sampler's per-pass `callback` with a dict (k-diffusion's protocol): pass `i`, the step or time `j`
     reached, the state `x`, the model's `denoised` estimate; no value is read."""
-    if callback is not None: callback(dict(i=i, j=j, x=x, denoised=denoised))
+    if callback is not None:
+        callback(dict(i=i, j=j, x=x, denoised=denoised))
+
 
 def _draw(shape, like, generator, noise, name='noise'):
-    if noise is None: return torch.randn(shape, generator=generator, dtype=like.dtype, device=like.device)
-    if tuple(noise.shape) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(noise.shape)}")
+    if noise is None:
+        return torch.randn(shape, generator=generator, dtype=like.dtype, device=like.device)
+    if tuple(noise.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(noise.shape)}")
     return check_finite(noise, name)
 
-def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None,
-               noise=None,          # optional (B, T, *S) injected noise, `noise[:, j-1]` for step j; drawn from `generator` if None
-               clip:bool=False):    # not in the paper: clamp the implied x0 at every step (see `reverse_steps`)
+
+def algorithm1(
+    Z,
+    x_i,
+    i,
+    x_delta_hat,
+    schedule,
+    generator=None,
+    noise=None,  # optional (B, T, *S) injected noise, `noise[:, j-1]` for step j; drawn from `generator` if None
+    clip: bool = False,  # not in the paper: clamp the implied x0 at every step (see `reverse_steps`)
+):
     """000/001 Algorithm 1 exactly as printed: one set of heads `Z`, noise injected at every step; returns `x0_hat`,
     unclamped."""
     i = check_inputs(Z, x_i, i, x_delta_hat, schedule)
@@ -110,73 +149,126 @@ def algorithm1(Z, x_i, i, x_delta_hat, schedule, generator=None,
     return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, noise[:, :i], clip=clip)
 
 # %% ../nbs/03_sampler.ipynb #566801fc
-def collapsed_weights(x_delta_hat, T:int, i:int, dtype=torch.float32) -> torch.Tensor:
+def collapsed_weights(x_delta_hat, T: int, i: int, dtype=torch.float32) -> torch.Tensor:
     "The weights `w_j = (1 - alpha)/sqrt(alpha_bar_j (1 - alpha_bar_j))`, `j = 1..i`, as a `(B, i, *S)` tensor."
     la = log_alpha(x_delta_hat, T).to(torch.promote_types(dtype, torch.float32)).unsqueeze(1)
-    j = torch.arange(1, i + 1, device=la.device, dtype=la.dtype).reshape(1, i, *([1]*(la.ndim - 2)))
-    return (-torch.expm1(la)*torch.rsqrt((j*la).exp()*-torch.expm1(j*la))).to(dtype)
+    j = torch.arange(1, i + 1, device=la.device, dtype=la.dtype).reshape(1, i, *([1] * (la.ndim - 2)))
+    return (-torch.expm1(la) * torch.rsqrt((j * la).exp() * -torch.expm1(j * la))).to(dtype)
 
-def parallel_deterministic(Z, x_i, i, x_delta_hat, schedule, generator=None,
-                           collapsed:bool=True,    # one weighted sum over j (True) or the step-by-step loop (False)
-                           clip:bool=False):       # clamp the implied x0 at every step (the loop; `collapsed` is then ignored)
+
+def parallel_deterministic(
+    Z,
+    x_i,
+    i,
+    x_delta_hat,
+    schedule,
+    generator=None,
+    collapsed: bool = True,  # one weighted sum over j (True) or the step-by-step loop (False)
+    clip: bool = False,  # clamp the implied x0 at every step (the loop; `collapsed` is then ignored)
+):
     "Algorithm 1 without the injected noise: `x0_hat = x_i / sqrt(alpha_bar_i) - sum_j w_j Z^j`; `generator` is unused."
     i = check_inputs(Z, x_i, i, x_delta_hat, schedule)
-    if clip or not collapsed: return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, clip=clip)
+    if clip or not collapsed:
+        return reverse_steps(Z[:, :i], x_i, i, x_delta_hat, schedule.T, clip=clip)
     w = collapsed_weights(x_delta_hat, schedule.T, i, x_i.dtype)
-    inv_sqrt_ab = (-log_alpha(x_delta_hat, schedule.T)*i/2).exp().to(x_i.dtype)
-    return x_i*inv_sqrt_ab - (w*Z[:, :i]).sum(1)
+    inv_sqrt_ab = (-log_alpha(x_delta_hat, schedule.T) * i / 2).exp().to(x_i.dtype)
+    return x_i * inv_sqrt_ab - (w * Z[:, :i]).sum(1)
 
 # %% ../nbs/03_sampler.ipynb #6174bd74
 def _check_model_inputs(x_i, i, x_delta_hat, schedule):
-    if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
-    if not isinstance(x_i, torch.Tensor) or x_i.ndim < 2: raise ValueError(f"x_i must be a batch tensor (B, C, H, W), got {tuple(getattr(x_i, 'shape', ()))}")
-    check_finite(x_i, 'x_i'); check_scale(x_delta_hat, x_i)
+    if not isinstance(schedule, PixelSchedule):
+        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    if not isinstance(x_i, torch.Tensor) or x_i.ndim < 2:
+        raise ValueError(f"x_i must be a batch tensor (B, C, H, W), got {tuple(getattr(x_i, 'shape', ()))}")
+    check_finite(x_i, 'x_i')
+    check_scale(x_delta_hat, x_i)
     return check_step(i, schedule.T)
+
 
 def _heads(model, x, x_delta_hat, j, lo, hi):
     Zs = model(x, x_delta_hat, j, heads=(lo, hi))
     want = (x.shape[0], hi - lo + 1, *x.shape[1:])
-    if tuple(Zs.shape) != want: raise ValueError(f"model(x, x_delta_hat, {j}, heads=({lo}, {hi})) must return shape {want}, got {tuple(Zs.shape)}")
+    if tuple(Zs.shape) != want:
+        raise ValueError(
+            f"model(x, x_delta_hat, {j}, heads=({lo}, {hi})) must return shape {want}, got {tuple(Zs.shape)}"
+        )
     return check_finite(Zs, f'the heads Z^{lo}..Z^{hi}')
 
-def bridge_std(x_delta_hat, T:int, j:int, lo:int) -> torch.Tensor:
+
+def bridge_std(x_delta_hat, T: int, j: int, lo: int) -> torch.Tensor:
     """Standard deviation of `q(x_lo | x_j, x0)`, float64: `sqrt((1 - ab_lo)(1 - ab_j/ab_lo)/(1 - ab_j))`;
     `sqrt(beta_tilde_j)` at `lo = j - 1`."""
     la = log_alpha(x_delta_hat, T)
-    return (-torch.expm1(lo*la)*-torch.expm1((j - lo)*la)/-torch.expm1(j*la)).sqrt()
+    return (-torch.expm1(lo * la) * -torch.expm1((j - lo) * la) / -torch.expm1(j * la)).sqrt()
 
-def block_step(Zs, x_j, j, x_delta_hat, schedule, generator=None,
-               noise:str='bridge',    # 'bridge': one draw with the K-step bridge variance; 'per_step': line 8 at every step
-               clip:bool=False):      # clamp the implied x0 at every step (see `reverse_steps`)
+# %% ../nbs/03_sampler.ipynb #bdcad44d
+def block_step(
+    Zs,
+    x_j,
+    j,
+    x_delta_hat,
+    schedule,
+    generator=None,
+    noise: str = 'bridge',  # 'bridge': one draw with the K-step bridge variance; 'per_step': line 8 at every step
+    clip: bool = False,  # clamp the implied x0 at every step (see `reverse_steps`)
+):
     """One block: the `K = Zs.shape[1]` steps `j..j-K+1` of Alg 1 line 9 from heads `Zs = Z[:, j-K:j]`, then the block's
     noise; returns `x_{j-K}`."""
-    if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
+    if noise not in ('bridge', 'per_step'):
+        raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
     T = schedule.T
-    if noise == 'per_step': return reverse_steps(Zs, x_j, j, x_delta_hat, T, torch.randn(Zs.shape, generator=generator, dtype=x_j.dtype, device=x_j.device), clip=clip)
+    if noise == 'per_step':
+        return reverse_steps(
+            Zs,
+            x_j,
+            j,
+            x_delta_hat,
+            T,
+            torch.randn(Zs.shape, generator=generator, dtype=x_j.dtype, device=x_j.device),
+            clip=clip,
+        )
     z = torch.randn(x_j.shape, generator=generator, dtype=x_j.dtype, device=x_j.device)
-    return reverse_steps(Zs, x_j, j, x_delta_hat, T, clip=clip) + bridge_std(x_delta_hat, T, j, j - Zs.shape[1]).to(x_j.dtype)*z
+    return (
+        reverse_steps(Zs, x_j, j, x_delta_hat, T, clip=clip)
+        + bridge_std(x_delta_hat, T, j, j - Zs.shape[1]).to(x_j.dtype) * z
+    )
 
-def block_sequential(model, x_i, i, x_delta_hat, schedule, K:int=10, generator=None,
-                     noise:str='bridge',      # see `block_step`
-                     step=None,               # the block function, `block_step` by default (`pixeldiff_nb.cuda.block_step` fuses it)
-                     clip:bool=False,         # clamp the implied x0 at every step (needs the default `step`)
-                     callback=None):          # called after every pass with {'i', 'j', 'x', 'denoised'} (see `_report`)
+# %% ../nbs/03_sampler.ipynb #2a91ffde
+def block_sequential(
+    model,
+    x_i,
+    i,
+    x_delta_hat,
+    schedule,
+    K: int = 10,
+    generator=None,
+    noise: str = 'bridge',  # see `block_step`
+    step=None,  # the block function, `block_step` by default (`pixeldiff_nb.cuda.block_step` fuses it)
+    clip: bool = False,  # clamp the implied x0 at every step (needs the default `step`)
+    callback=None,  # called after every pass with {'i', 'j', 'x', 'denoised'} (see `_report`)
+):
     "Re-run `model` every `K` steps and use its heads for the next `K` steps of Alg 1 line 9: `ceil(i/K)` passes."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
-    if isinstance(K, bool) or not isinstance(K, int) or K < 1: raise ValueError(f"K must be an int >= 1, got {K}")
-    if noise not in ('bridge', 'per_step'): raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
-    if clip and step not in (None, block_step): raise ValueError("clip=True needs the default block step (the fused one does not clip)")
+    if isinstance(K, bool) or not isinstance(K, int) or K < 1:
+        raise ValueError(f"K must be an int >= 1, got {K}")
+    if noise not in ('bridge', 'per_step'):
+        raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
+    if clip and step not in (None, block_step):
+        raise ValueError("clip=True needs the default block step (the fused one does not clip)")
     x, j, step = x_i, i, step or block_step
-    with inside_loop():                                 # no value check (no host sync) per block; the result is checked once
+    with inside_loop():  # no value check (no host sync) per block; the result is checked once
         while j > 0:
             k = min(K, j)
             Zs = _heads(model, x, x_delta_hat, j, j - k + 1, j)
-            x = step(Zs, x, j, x_delta_hat, schedule, generator=generator, noise=noise, **({'clip': True} if clip else {}))
+            x = step(
+                Zs, x, j, x_delta_hat, schedule, generator=generator, noise=noise, **({'clip': True} if clip else {})
+            )
             j -= k
-            _report(callback, math.ceil((i - j)/K) - 1, j, x)
+            _report(callback, math.ceil((i - j) / K) - 1, j, x)
     return check_finite(x, 'the block_sequential sample')
 
-def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=False, callback=None):
+# %% ../nbs/03_sampler.ipynb #53cd7ae3
+def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip: bool = False, callback=None):
     """Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes;
     `clip` clamps x0 to [eps, 1]."""
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
@@ -184,11 +276,12 @@ def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=F
     with inside_loop():
         for j in range(i, 0, -1):
             eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0].double()
-            x0_j = (x.double() - (-torch.expm1(j*la)).sqrt()*eps)*(-j*la/2).exp()
-            if clip: x0_j = x0_j.clamp(EPS, 1.0)
-            c0, cj, var = posterior_terms(la, j*la, (j - 1)*la)
+            x0_j = (x.double() - (-torch.expm1(j * la)).sqrt() * eps) * (-j * la / 2).exp()
+            if clip:
+                x0_j = x0_j.clamp(EPS, 1.0)
+            c0, cj, var = posterior_terms(la, j * la, (j - 1) * la)
             z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
-            x = (c0*x0_j + cj*x.double() + var.sqrt()*z).to(x_i.dtype)
+            x = (c0 * x0_j + cj * x.double() + var.sqrt() * z).to(x_i.dtype)
             _report(callback, i - j, j - 1, x, x0_j)
     return check_finite(x, 'the ddpm_pixel sample')
 
@@ -196,53 +289,75 @@ def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip:bool=F
 class PosteriorOracle:
     """The heads an ideal network would output if it knew `x0`: `Z^k = E[eps_tilde_k | x_j, x0] = rho_kj eps_tilde_j`,
     `k <= j` (zero for `k > j`)."""
-    def __init__(self, x0:torch.Tensor, schedule:PixelSchedule):
-        if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+
+    def __init__(self, x0: torch.Tensor, schedule: PixelSchedule):
+        if not isinstance(schedule, PixelSchedule):
+            raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
         self.x0, self.schedule = schedule._check_x0(x0, True), schedule
-        self.la = -schedule.gamma*x0.double()/schedule.T               # exact log alpha of the true image
+        self.la = -schedule.gamma * x0.double() / schedule.T  # exact log alpha of the true image
+
     def __call__(self, x_j, x_delta_hat, j, heads=None):
         T = self.schedule.T
         j = check_step(j, T, 'j')
         lo, hi = heads or (1, T)
-        k = torch.arange(lo, hi + 1, dtype=torch.float64, device=x_j.device).reshape(1, -1, *([1]*(x_j.ndim - 1)))
+        k = torch.arange(lo, hi + 1, dtype=torch.float64, device=x_j.device).reshape(1, -1, *([1] * (x_j.ndim - 1)))
         la = self.la.unsqueeze(1)
-        ab_j, ab_k = (j*la).exp(), (k*la).exp()
-        eps_j = (x_j.double().unsqueeze(1) - ab_j.sqrt()*self.x0.double().unsqueeze(1))/(-torch.expm1(j*la)).sqrt()
-        rho = (ab_j*-torch.expm1(k*la)/(ab_k*-torch.expm1(j*la))).sqrt()
-        return torch.where(k <= j, rho*eps_j, 0).to(x_j.dtype)
+        ab_j, ab_k = (j * la).exp(), (k * la).exp()
+        eps_j = (x_j.double().unsqueeze(1) - ab_j.sqrt() * self.x0.double().unsqueeze(1)) / (
+            -torch.expm1(j * la)
+        ).sqrt()
+        rho = (ab_j * -torch.expm1(k * la) / (ab_k * -torch.expm1(j * la))).sqrt()
+        return torch.where(k <= j, rho * eps_j, 0).to(x_j.dtype)
 
 # %% ../nbs/03_sampler.ipynb #409bacfa
-def s2n_coefficients(x0, t, s, gamma:float, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0):
+def s2n_coefficients(x0, t, s, gamma: float, gamma_s2n: float = 1.0, delta: float = 1.0, rho: float = 1.0):
     """Torch float64 form of `theory.s2n_step_coefficients`: `(c_z, c_eps, c_noise)` of 003 Corollary 1 (sign corrected)
     on the pixel schedule."""
     x0 = x0.double()
-    a_t, a_s = (-gamma*x0*t/2).exp(), (-gamma*x0*s/2).exp()
-    e_t, e_s = torch.expm1(gamma*x0*t), torch.expm1(gamma*x0*s)
-    l_t, l_s = -e_t.log(), -e_s.log()                      # lambda(s = 0) = inf gives a zero term
+    a_t, a_s = (-gamma * x0 * t / 2).exp(), (-gamma * x0 * s / 2).exp()
+    e_t, e_s = torch.expm1(gamma * x0 * t), torch.expm1(gamma * x0 * s)
+    l_t, l_s = -e_t.log(), -e_s.log()  # lambda(s = 0) = inf gives a zero term
     g1 = 1 + gamma_s2n
-    c_eps = -(1 + rho**2)/g1*a_s*((-g1*l_t/2).exp() - (-g1*l_s/2).exp())*(gamma_s2n*l_t/2).exp()
-    sig_t, sig_s = (-torch.expm1(-gamma*x0*t)).sqrt(), (-torch.expm1(-gamma*x0*s)).sqrt()
-    c_noise = rho*a_t*(e_t - e_s).sqrt()*(a_s/a_t)**(1 - delta)*(sig_s/sig_t)**delta
-    return a_s/a_t, c_eps, c_noise
+    c_eps = -(1 + rho**2) / g1 * a_s * ((-g1 * l_t / 2).exp() - (-g1 * l_s / 2).exp()) * (gamma_s2n * l_t / 2).exp()
+    sig_t, sig_s = (-torch.expm1(-gamma * x0 * t)).sqrt(), (-torch.expm1(-gamma * x0 * s)).sqrt()
+    c_noise = rho * a_t * (e_t - e_s).sqrt() * (a_s / a_t) ** (1 - delta) * (sig_s / sig_t) ** delta
+    return a_s / a_t, c_eps, c_noise
 
-def step_grid(i:int, steps:int) -> list:
+
+def step_grid(i: int, steps: int) -> list:
     "`steps + 1` distinct integer steps from `i` down to 0, evenly spaced."
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= i:
-        raise ValueError(f"steps must be an int in [1, i = {i}] (the grid lands on integer steps, where the heads are defined), got {steps}")
+        raise ValueError(
+            f"steps must be an int in [1, i = {i}] (the grid lands on integer steps, where the heads are defined), "
+            f"got {steps}"
+        )
     return [round(v) for v in np.linspace(i, 0, steps + 1)]
 
-def s2n(model, x_i, i, x_delta_hat, schedule, steps:int=None, gamma_s2n:float=1.0, delta:float=1.0, rho:float=1.0, generator=None,
-        callback=None):
+# %% ../nbs/03_sampler.ipynb #a96113e9
+def s2n(
+    model,
+    x_i,
+    i,
+    x_delta_hat,
+    schedule,
+    steps: int = None,
+    gamma_s2n: float = 1.0,
+    delta: float = 1.0,
+    rho: float = 1.0,
+    generator=None,
+    callback=None,
+):
     "003 Corollary 1 per pixel on the pixel schedule, `steps` network passes (default `i`); `rho = 0` is deterministic."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
-    x0_hat = (-log_alpha(x_delta_hat, schedule.T)*schedule.T/schedule.gamma)   # -log(x_delta_hat)/gamma, > 0
+    x0_hat = -log_alpha(x_delta_hat, schedule.T) * schedule.T / schedule.gamma  # -log(x_delta_hat)/gamma, > 0
     grid, T, x = step_grid(i, i if steps is None else steps), schedule.T, x_i
     with inside_loop():
         for k, (j, j_next) in enumerate(zip(grid[:-1], grid[1:])):
             eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0]
-            c_z, c_eps, c_n = s2n_coefficients(x0_hat, j/T, j_next/T, schedule.gamma, gamma_s2n, delta, rho)
-            x_new = c_z*x.double() + c_eps*eps.double()
-            if rho: x_new = x_new + c_n*torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device).double()
+            c_z, c_eps, c_n = s2n_coefficients(x0_hat, j / T, j_next / T, schedule.gamma, gamma_s2n, delta, rho)
+            x_new = c_z * x.double() + c_eps * eps.double()
+            if rho:
+                x_new = x_new + c_n * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device).double()
             x = x_new.to(x_i.dtype)
             _report(callback, k, j_next, x)
     return check_finite(x, 'the s2n sample')
@@ -252,49 +367,67 @@ def _log_alpha_bars(schedule) -> list:
     """A scalar schedule's `log alpha_bar_0..T` as Python floats, read once per schedule object (no tensor read per
     step)."""
     lab = getattr(schedule, 'log_alpha_bars', None)
-    if lab is None: raise TypeError(f"ddpm and ddim need a scalar schedule (LinearSchedule or CosineSchedule), got {type(schedule).__name__}")
-    if '_lab_floats' not in vars(schedule): schedule._lab_floats = lab.tolist()
+    if lab is None:
+        raise TypeError(
+            f"ddpm and ddim need a scalar schedule (LinearSchedule or CosineSchedule), got {type(schedule).__name__}"
+        )
+    if '_lab_floats' not in vars(schedule):
+        schedule._lab_floats = lab.tolist()
     return schedule._lab_floats
 
-def _scalar(schedule, j:int) -> float: return math.exp(_log_alpha_bars(schedule)[j])
 
-def ddpm_step(eps, x_j, j:int, schedule, noise=None, clip:bool=False):
+def _scalar(schedule, j: int) -> float:
+    return math.exp(_log_alpha_bars(schedule)[j])
+
+
+def ddpm_step(eps, x_j, j: int, schedule, noise=None, clip: bool = False):
     """One DDPM ancestral step (Ho et al. Eq 11, `sigma^2 = beta_tilde`) on a scalar schedule; `clip` clamps the implied
     x0 to [-1, 1] (Eq 7's mean)."""
     lab = _log_alpha_bars(schedule)
     ab, ab1 = math.exp(lab[j]), math.exp(lab[j - 1])
-    a = ab/ab1
+    a = ab / ab1
     c0, cj, var = posterior_terms(lab[j] - lab[j - 1], lab[j], lab[j - 1])
-    if clip: x = c0*((x_j - math.sqrt(1 - ab)*eps)/math.sqrt(ab)).clamp(-1, 1) + cj*x_j
-    else: x = (x_j - (1 - a)/math.sqrt(1 - ab)*eps)/math.sqrt(a)
-    return x if noise is None or j == 1 else x + math.sqrt(var)*noise
+    if clip:
+        x = c0 * ((x_j - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1, 1) + cj * x_j
+    else:
+        x = (x_j - (1 - a) / math.sqrt(1 - ab) * eps) / math.sqrt(a)
+    return x if noise is None or j == 1 else x + math.sqrt(var) * noise
 
-def ddim_step(eps, x_j, j:int, j_prev:int, schedule, eta:float=0.0, noise=None, clip:bool=False):
+
+def ddim_step(eps, x_j, j: int, j_prev: int, schedule, eta: float = 0.0, noise=None, clip: bool = False):
     """One DDIM step from `j` to `j_prev < j` (Song et al. Eq 12; `eta = 0` deterministic); `j_prev <= 0` lands on
     `alpha_bar = 1`; `clip` clamps x0 to [-1, 1] and re-derives eps."""
     ab, ab1 = _scalar(schedule, j), _scalar(schedule, max(j_prev, 0))
-    x0 = (x_j - math.sqrt(1 - ab)*eps)/math.sqrt(ab)
-    if clip: x0 = x0.clamp(-1, 1); eps = (x_j - math.sqrt(ab)*x0)/math.sqrt(1 - ab)
-    sigma = eta*math.sqrt((1 - ab1)/(1 - ab)*(1 - ab/ab1))
-    x = math.sqrt(ab1)*x0 + math.sqrt(max(1 - ab1 - sigma**2, 0.0))*eps
-    return x if sigma == 0 or noise is None else x + sigma*noise
+    x0 = (x_j - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    if clip:
+        x0 = x0.clamp(-1, 1)
+        eps = (x_j - math.sqrt(ab) * x0) / math.sqrt(1 - ab)
+    sigma = eta * math.sqrt((1 - ab1) / (1 - ab) * (1 - ab / ab1))
+    x = math.sqrt(ab1) * x0 + math.sqrt(max(1 - ab1 - sigma**2, 0.0)) * eps
+    return x if sigma == 0 or noise is None else x + sigma * noise
 
+# %% ../nbs/03_sampler.ipynb #d536c9c6
 def _eps(model, x, j):
     e = model(x, j)
-    if e.shape != x.shape: raise ValueError(f"model(x, {j}) must return the shape of x {tuple(x.shape)}, got {tuple(e.shape)}")
+    if e.shape != x.shape:
+        raise ValueError(f"model(x, {j}) must return the shape of x {tuple(x.shape)}, got {tuple(e.shape)}")
     return check_finite(e, f'the network output at step {j}')
 
-def ddpm(model, x_i, i, schedule, generator=None, clip:bool=False, callback=None):
+
+def ddpm(model, x_i, i, schedule, generator=None, clip: bool = False, callback=None):
     "DDPM ancestral sampling from step `i` (usually `T`): `i` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
-    with inside_loop():                                 # no value check (no host sync) per step; the result is checked once
+    with inside_loop():  # no value check (no host sync) per step; the result is checked once
         for j in range(i, 0, -1):
             z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
             x = ddpm_step(_eps(model, x, j), x, j, schedule, z, clip=clip)
             _report(callback, i - j, j - 1, x)
     return check_finite(x, 'the DDPM sample')
 
-def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None, clip:bool=False, callback=None):
+
+def ddim(
+    model, x_i, i, schedule, steps: int = 100, eta: float = 0.0, generator=None, clip: bool = False, callback=None
+):
     "DDIM from step `i` on `steps` evenly spaced integer steps down to 0: `steps` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
     grid = step_grid(i, steps)
@@ -306,148 +439,203 @@ def ddim(model, x_i, i, schedule, steps:int=100, eta:float=0.0, generator=None, 
     return check_finite(x, 'the DDIM sample')
 
 # %% ../nbs/03_sampler.ipynb #9f9f0089
-def prior_sample(x_delta_hat, schedule, generator=None, standard:bool=False):
+def prior_sample(x_delta_hat, schedule, generator=None, standard: bool = False):
     """`x_T ~ N(sqrt(x_delta_hat) x0_hat, 1 - x_delta_hat)`, `x0_hat = -log(x_delta_hat)/gamma`; `standard=True`: N(0,
     I)."""
-    if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    if not isinstance(schedule, PixelSchedule):
+        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     check_scale(x_delta_hat, x_delta_hat)
     z = torch.randn(x_delta_hat.shape, generator=generator, dtype=x_delta_hat.dtype, device=x_delta_hat.device)
-    if standard: return z
+    if standard:
+        return z
     xd = x_delta_hat.double()
-    return (xd.sqrt()*(-xd.log()/schedule.gamma) + (1 - xd).sqrt()*z).to(x_delta_hat.dtype)
+    return (xd.sqrt() * (-xd.log() / schedule.gamma) + (1 - xd).sqrt() * z).to(x_delta_hat.dtype)
 
 # %% ../nbs/03_sampler.ipynb #195e6b65
-def to_images(x0_hat, eps:float=EPS):
+def to_images(x0_hat, eps: float = EPS):
     "Map a sampler's model-space output to images in `[0, 1]`, clamping only here."
     return from_model(x0_hat, eps).clamp(0, 1)
 
 # %% ../nbs/03_sampler.ipynb #26071cda
 @torch.no_grad()
-def trajectory_oracle(x0, schedule:PixelSchedule, generator=None, kind:str='eps_tilde'):
+def trajectory_oracle(x0, schedule: PixelSchedule, generator=None, kind: str = 'eps_tilde'):
     """Forward chain from `x0` and the heads `Z` (B, T, ...) an oracle gives: `'eps_tilde'` (training targets) or
     `'per_step'` (retraces the chain)."""
-    if kind not in ('eps_tilde', 'per_step'): raise ValueError(f"kind must be 'eps_tilde' or 'per_step', got {kind!r}")
+    if kind not in ('eps_tilde', 'per_step'):
+        raise ValueError(f"kind must be 'eps_tilde' or 'per_step', got {kind!r}")
     T = schedule.T
     noise = torch.randn((T, *x0.shape), generator=generator, dtype=torch.float64, device=x0.device)
-    traj = schedule.trajectory(x0.double(), noise=noise)                    # (T+1, B, ...)
-    j = torch.arange(1, T + 1, device=x0.device).reshape(T, *([1]*x0.ndim))
+    traj = schedule.trajectory(x0.double(), noise=noise)  # (T+1, B, ...)
+    j = torch.arange(1, T + 1, device=x0.device).reshape(T, *([1] * x0.ndim))
     ab = schedule.alpha_bar(x0.double(), j)
-    if kind == 'eps_tilde': Z = (traj[1:] - ab.sqrt()*x0.double())/(1 - ab).sqrt()
-    else: Z = noise*((1 - ab)/(1 - schedule.alpha(x0.double()))).sqrt()
+    if kind == 'eps_tilde':
+        Z = (traj[1:] - ab.sqrt() * x0.double()) / (1 - ab).sqrt()
+    else:
+        Z = noise * ((1 - ab) / (1 - schedule.alpha(x0.double()))).sqrt()
     return traj[-1].to(x0.dtype), Z.transpose(0, 1).contiguous().to(x0.dtype), traj
 
 # %% ../nbs/03_sampler.ipynb #cbd44128
-def plot_reconstructions(x0, outs:dict, n:int=6):
+def plot_reconstructions(x0, outs: dict, n: int = 6):
     """Grid: the clean images, then each sampler's output (clamped to [0, 1] for display only), with its RMS error in
     the row title."""
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1 + len(outs), n, figsize=(1.3*n, 1.45*(1 + len(outs))), squeeze=False)
+
+    fig, axes = plt.subplots(1 + len(outs), n, figsize=(1.3 * n, 1.45 * (1 + len(outs))), squeeze=False)
     rows = [('clean x0', x0)] + list(outs.items())
     for r, (name, x) in enumerate(rows):
         rms = (x - x0).double().pow(2).mean().sqrt().item()
         for c in range(n):
-            ax = axes[r, c]; ax.imshow(to_images(x[c]).permute(1, 2, 0).float().cpu().numpy()); ax.set_axis_off()
-        axes[r, 0].text(0, 1.06, name if r == 0 else f'{name} (RMS error {rms:.3g})', transform=axes[r, 0].transAxes, fontsize=8, va='bottom')
+            ax = axes[r, c]
+            ax.imshow(to_images(x[c]).permute(1, 2, 0).float().cpu().numpy())
+            ax.set_axis_off()
+        axes[r, 0].text(
+            0,
+            1.06,
+            name if r == 0 else f'{name} (RMS error {rms:.3g})',
+            transform=axes[r, 0].transAxes,
+            fontsize=8,
+            va='bottom',
+        )
     fig.subplots_adjust(left=0.02, right=0.98, top=0.95, bottom=0.02, hspace=0.3, wspace=0.05)
     return fig
 
 # %% ../nbs/03_sampler.ipynb #d0f0c968
 ODE_SOLVERS, ODE_GRIDS = ('ddim', 'dpmpp2m'), ('uniform', 'logsnr', 'edm')
 
-def exp_integrate(data, coefs, x, n:int, solver:str='dpmpp2m', callback=None):
+
+def exp_integrate(data, coefs, x, n: int, solver: str = 'dpmpp2m', callback=None):
     """`n` steps of DDIM or DPM-Solver++(2M) through grid points `0..n`: `coefs(k) -> (alpha, sigma, lambda)` there (per
     pixel or scalar), `data(x, k)` the data prediction."""
     prev, (a_s, s_s, l_s) = None, coefs(0)
     for k in range(n):
         a_t, s_t, l_t = coefs(k + 1)
         d, h = data(x, k), l_t - l_s
-        D = d if solver == 'ddim' or prev is None else (1 + h/(2*prev[1]))*d - h/(2*prev[1])*prev[0]   # 1/(2r) = h/(2 h_prev)
-        x = (s_t/s_s)*x - a_t*torch.expm1(-h)*D
+        D = (
+            d if solver == 'ddim' or prev is None else (1 + h / (2 * prev[1])) * d - h / (2 * prev[1]) * prev[0]
+        )  # 1/(2r) = h/(2 h_prev)
+        x = (s_t / s_s) * x - a_t * torch.expm1(-h) * D
         prev, (a_s, s_s, l_s) = (d, h), (a_t, s_t, l_t)
         _report(callback, k, k + 1, x, d)
     return x
 
-def alpha_sigma_lambda(log_alpha_bar:torch.Tensor) -> tuple:
+
+def alpha_sigma_lambda(log_alpha_bar: torch.Tensor) -> tuple:
     """`(alpha, sigma, lambda)` from `log alpha_bar`: alpha^2 = alpha_bar, sigma^2 = 1 - alpha_bar, lambda =
     log(alpha/sigma)."""
-    s2 = -torch.expm1(log_alpha_bar)                        # 1 - alpha_bar, exact near alpha_bar = 1
-    return (log_alpha_bar/2).exp(), s2.sqrt(), (log_alpha_bar - s2.log())/2
+    s2 = -torch.expm1(log_alpha_bar)  # 1 - alpha_bar, exact near alpha_bar = 1
+    return (log_alpha_bar / 2).exp(), s2.sqrt(), (log_alpha_bar - s2.log()) / 2
 
-def pixel_alpha_sigma(log_xd:torch.Tensor, t) -> tuple:
+
+def pixel_alpha_sigma(log_xd: torch.Tensor, t) -> tuple:
     """Per pixel at continuous time `t` from `log x_delta` (float64): `(alpha_t, sigma_t, lambda_t)` with alpha^2 =
     x_delta^t."""
-    return alpha_sigma_lambda(log_xd*t)
+    return alpha_sigma_lambda(log_xd * t)
 
-def ode_grid(steps:int, grid:str, gamma:float, t_min:float, t_max:float=1.0, rho:float=7.0) -> torch.Tensor:
+# %% ../nbs/03_sampler.ipynb #61289ac7
+def ode_grid(steps: int, grid: str, gamma: float, t_min: float, t_max: float = 1.0, rho: float = 7.0) -> torch.Tensor:
     """`steps + 1` decreasing times from `t_max` to `t_min` (float64): uniform in `t`, uniform in the half-logSNR of the
     mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`."""
-    if grid == 'uniform': return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
-    lx = torch.tensor(-gamma*0.5, dtype=torch.float64)      # log x_delta of the reference pixel
+    if grid == 'uniform':
+        return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
+    lx = torch.tensor(-gamma * 0.5, dtype=torch.float64)  # log x_delta of the reference pixel
     l0, l1 = (pixel_alpha_sigma(lx, torch.tensor(t, dtype=torch.float64))[2] for t in (t_max, t_min))
-    k = torch.arange(steps + 1, dtype=torch.float64)/steps
-    if grid == 'logsnr': lam = l0 + k*(l1 - l0)
-    else: lam = -rho*torch.log(torch.exp(-l0/rho) + k*(torch.exp(-l1/rho) - torch.exp(-l0/rho)))   # sigma/alpha = exp(-lambda)
-    t = F.logsigmoid(2*lam)/lx                              # x^t = sigmoid(2 lambda)
+    k = torch.arange(steps + 1, dtype=torch.float64) / steps
+    if grid == 'logsnr':
+        lam = l0 + k * (l1 - l0)
+    else:
+        lam = -rho * torch.log(
+            torch.exp(-l0 / rho) + k * (torch.exp(-l1 / rho) - torch.exp(-l0 / rho))
+        )  # sigma/alpha = exp(-lambda)
+    t = F.logsigmoid(2 * lam) / lx  # x^t = sigmoid(2 lambda)
     t[0], t[-1] = t_max, t_min
     return t
 
 # %% ../nbs/03_sampler.ipynb #375d7096
 @torch.no_grad()
-def ode_sample(eps_model,                 # eps_model(x, t): the noise of x at continuous time t, a float tensor (B,)
-               x_T, x_delta_hat, schedule, steps:int, solver:str='dpmpp2m',
-               grid='logsnr',             # 'uniform', 'logsnr', 'edm', or a tensor of steps + 1 decreasing times in (0, 1]
-               t_min:float=None,          # where the integration stops; default the first training step 1/T
-               denoise:bool=True,         # one more pass at t_min, returning its data prediction
-               callback=None):            # called after every pass with {'i', 'j' (grid index), 'x', 'denoised'}
+def ode_sample(
+    eps_model,  # eps_model(x, t): the noise of x at continuous time t, a float tensor (B,)
+    x_T,
+    x_delta_hat,
+    schedule,
+    steps: int,
+    solver: str = 'dpmpp2m',
+    grid='logsnr',  # 'uniform', 'logsnr', 'edm', or a tensor of steps + 1 decreasing times in (0, 1]
+    t_min: float = None,  # where the integration stops; default the first training step 1/T
+    denoise: bool = True,  # one more pass at t_min, returning its data prediction
+    callback=None,  # called after every pass with {'i', 'j' (grid index), 'x', 'denoised'}
+):
     """Integrate the per-pixel probability-flow ODE from `t = 1` to `t_min` in `steps` network passes, with DDIM (first
     order) or DPM-Solver++(2M) (second order), every pixel on its own logSNR."""
-    if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    if solver not in ODE_SOLVERS: raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
-    t_min = 1/schedule.T if t_min is None else t_min
-    if not 0 < t_min < 1: raise ValueError(f"t_min must lie in (0, 1), got {t_min}")
+    if not isinstance(schedule, PixelSchedule):
+        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if solver not in ODE_SOLVERS:
+        raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
+    t_min = 1 / schedule.T if t_min is None else t_min
+    if not 0 < t_min < 1:
+        raise ValueError(f"t_min must lie in (0, 1), got {t_min}")
     if isinstance(grid, str):
-        if grid not in ODE_GRIDS: raise ValueError(f"grid must be one of {ODE_GRIDS} or a tensor of times, got {grid!r}")
+        if grid not in ODE_GRIDS:
+            raise ValueError(f"grid must be one of {ODE_GRIDS} or a tensor of times, got {grid!r}")
         ts = ode_grid(steps, grid, schedule.gamma, t_min)
     else:
         ts = torch.as_tensor(grid, dtype=torch.float64)
         if ts.shape != (steps + 1,) or not (ts[1:] < ts[:-1]).all() or ts[-1] <= 0 or ts[0] > 1:
-            raise ValueError(f"a grid tensor must hold steps + 1 = {steps + 1} decreasing times in (0, 1], got {ts.tolist()}")
-    check_finite(x_T, 'x_T'); check_scale(x_delta_hat, x_T)
-    lx = x_delta_hat.double().log().clamp(max=-1e-12)       # x_delta_hat = 1 (never noised) stays finite
+            raise ValueError(
+                f"a grid tensor must hold steps + 1 = {steps + 1} decreasing times in (0, 1], got {ts.tolist()}"
+            )
+    check_finite(x_T, 'x_T')
+    check_scale(x_delta_hat, x_T)
+    lx = x_delta_hat.double().log().clamp(max=-1e-12)  # x_delta_hat = 1 (never noised) stays finite
     B, dt = x_T.shape[0], x_T.dtype
-    cs = [pixel_alpha_sigma(lx, t) for t in ts]             # each grid point's coefficients, computed once
-    tl = ts.tolist()                                        # the times as Python floats: no tensor read per step
-    def data(x, k):                                         # the data prediction (x - sigma eps)/alpha
+    cs = [pixel_alpha_sigma(lx, t) for t in ts]  # each grid point's coefficients, computed once
+    tl = ts.tolist()  # the times as Python floats: no tensor read per step
+
+    def data(x, k):  # the data prediction (x - sigma eps)/alpha
         a, s, _ = cs[k]
-        return (x - s*eps_model(x.to(dt), torch.full((B,), tl[k], device=x.device, dtype=dt)).double())/a
+        return (x - s * eps_model(x.to(dt), torch.full((B,), tl[k], device=x.device, dtype=dt)).double()) / a
+
     with inside_loop():
         x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver, callback)
         out = data(x, steps) if denoise else x
-        if denoise: _report(callback, steps, steps, out, out)
+        if denoise:
+            _report(callback, steps, steps, out, out)
     return check_finite(out.to(dt), 'the ODE solution')
 
 # %% ../nbs/03_sampler.ipynb #15a075c9
 @torch.no_grad()
-def linear_ode_sample(eps_model, x_T, schedule, steps:int, solver:str='dpmpp2m', denoise:bool=True, grid=None, callback=None):
+def linear_ode_sample(
+    eps_model, x_T, schedule, steps: int, solver: str = 'dpmpp2m', denoise: bool = True, grid=None, callback=None
+):
     """DDIM or DPM-Solver++(2M) on a scalar schedule (the baseline's `LinearSchedule`) with `eps_model(x, j)` at integer
     steps: `steps` solver passes on diffusers' `linspace` grid (or the decreasing steps `grid`), then the data
     prediction (`denoise`)."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    if solver not in ODE_SOLVERS: raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if solver not in ODE_SOLVERS:
+        raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
     T = schedule.T
-    if grid is None: grid = torch.linspace(0, T - 1, steps + 2, dtype=torch.float64).round().flip(0)[:-1] + 1   # diffusers' timesteps + 1
+    if grid is None:
+        grid = (
+            torch.linspace(0, T - 1, steps + 2, dtype=torch.float64).round().flip(0)[:-1] + 1
+        )  # diffusers' timesteps + 1
     grid = torch.as_tensor(grid).long()
     if grid.shape != (steps + 1,) or not (grid[1:] < grid[:-1]).all() or grid[-1] < 1 or grid[0] > T:
-        raise ValueError(f"the grid must hold steps + 1 = {steps + 1} decreasing steps in [1, {T}], got {grid.tolist()}")
+        raise ValueError(
+            f"the grid must hold steps + 1 = {steps + 1} decreasing steps in [1, {T}], got {grid.tolist()}"
+        )
     check_finite(x_T, 'x_T')
     cs = [alpha_sigma_lambda(la) for la in schedule.log_alpha_bars.to(x_T.device)[grid]]
-    gl = grid.tolist()                                      # the steps as Python ints: no tensor read per step
+    gl = grid.tolist()  # the steps as Python ints: no tensor read per step
+
     def data(x, k):
         a, s, _ = cs[k]
-        return (x - s*_eps(eps_model, x.to(x_T.dtype), gl[k]).double())/a
+        return (x - s * _eps(eps_model, x.to(x_T.dtype), gl[k]).double()) / a
+
     with inside_loop():
         x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver, callback)
         out = data(x, steps) if denoise else x
-        if denoise: _report(callback, steps, steps, out, out)
+        if denoise:
+            _report(callback, steps, steps, out, out)
     return check_finite(out.to(x_T.dtype), 'the ODE solution')

@@ -13,56 +13,85 @@ from fastcore.basics import patch
 from .checks import check_finite, check_range
 
 # %% ../nbs/02_schedule.ipynb #db94ad42
-def as_steps(i, T:int, x0:torch.Tensor, lo:int=0, name:str='i') -> torch.Tensor:
+def as_steps(i, T: int, x0: torch.Tensor, lo: int = 0, name: str = 'i') -> torch.Tensor:
     """Validate step(s) `i` in `[lo, T]` and shape them to broadcast against `x0` (a `(B,)` tensor indexes the first
     axis)."""
-    if isinstance(i, (bool, float)) or (isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)):
-        raise ValueError(f"{name} must be an int or an integer tensor, got {type(i).__name__}"
-                         + (f" of dtype {i.dtype}" if isinstance(i, torch.Tensor) else ''))
-    if isinstance(i, np.integer): i = int(i)
+    if isinstance(i, (bool, float)) or (
+        isinstance(i, torch.Tensor) and (i.is_floating_point() or i.dtype == torch.bool)
+    ):
+        raise ValueError(
+            f"{name} must be an int or an integer tensor, got {type(i).__name__}"
+            + (f" of dtype {i.dtype}" if isinstance(i, torch.Tensor) else '')
+        )
+    if isinstance(i, np.integer):
+        i = int(i)
     it = torch.as_tensor(i, dtype=torch.int64, device=x0.device)
     if it.numel() and (int(it.min()) < lo or int(it.max()) > T):
-        raise ValueError(f"{name} must lie in [{lo}, {T}] (T = {T}); got values from {int(it.min())} to {int(it.max())}")
+        raise ValueError(
+            f"{name} must lie in [{lo}, {T}] (T = {T}); got values from {int(it.min())} to {int(it.max())}"
+        )
     if it.ndim == 1 and x0.ndim > 1:
         if len(it) != x0.shape[0]:
-            raise ValueError(f"{name} has {len(it)} entries but x0 has a batch of {x0.shape[0]}: give one step per sample or an int")
-        it = it.reshape(-1, *([1]*(x0.ndim - 1)))
-    try: torch.broadcast_shapes(it.shape, x0.shape)
-    except RuntimeError: raise ValueError(f"{name} of shape {tuple(it.shape)} does not broadcast against x0 of shape {tuple(x0.shape)}") from None
+            raise ValueError(
+                f"{name} has {len(it)} entries but x0 has a batch of {x0.shape[0]}: give one step per sample or an int"
+            )
+        it = it.reshape(-1, *([1] * (x0.ndim - 1)))
+    try:
+        torch.broadcast_shapes(it.shape, x0.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"{name} of shape {tuple(it.shape)} does not broadcast against x0 of shape {tuple(x0.shape)}"
+        ) from None
     return it
 
 # %% ../nbs/02_schedule.ipynb #093d4a43
-def _one_minus_exp(log_a):                             # 1 - a, exact for a near 1 (tensors or Python floats)
+def _one_minus_exp(log_a):  # 1 - a, exact for a near 1 (tensors or Python floats)
     return -math.expm1(log_a) if isinstance(log_a, float) else -torch.expm1(log_a)
 
-def _exp(v): return math.exp(v) if isinstance(v, float) else v.exp()
+
+def _exp(v):
+    return math.exp(v) if isinstance(v, float) else v.exp()
+
 
 def posterior_terms(log_a, log_ab, log_ab1) -> tuple:
     """`(c_x0, c_xj, variance)` of `q(x_{j-1} | x_j, x0) = N(c_x0 x0 + c_xj x_j, variance)` from `log alpha_j`, `log
     alpha_bar_j`, `log alpha_bar_{j-1}`: per-pixel tensors or Python floats (a scalar schedule's, no device read).
     Every sampler's posterior step comes from here."""
     den, one_m_ab1, one_m_a = _one_minus_exp(log_ab), _one_minus_exp(log_ab1), _one_minus_exp(log_a)
-    return _exp(log_ab1/2)*one_m_a/den, _exp(log_a/2)*one_m_ab1/den, one_m_ab1/den*one_m_a
+    return _exp(log_ab1 / 2) * one_m_a / den, _exp(log_a / 2) * one_m_ab1 / den, one_m_ab1 / den * one_m_a
+
 
 def _check_T(T):
-    if isinstance(T, bool) or not float(T).is_integer() or T < 1: raise ValueError(f"T must be an integer >= 1, got {T}")
+    if isinstance(T, bool) or not float(T).is_integer() or T < 1:
+        raise ValueError(f"T must be an integer >= 1, got {T}")
     return int(T)
 
+# %% ../nbs/02_schedule.ipynb #7c5799b9
 class Schedule:
     """Forward diffusion with per-step factors `alpha_i` (per pixel or scalar), in float64 log space; subclasses define
     `_log_alpha` and `_log_alpha_bar`."""
+
     T: int
-    def _check_x0(self, x0, forward:bool): return check_finite(x0, 'x0')
-    def _log_alpha(self, x0, i): raise NotImplementedError        # log alpha_i, i >= 1, float64
-    def _log_alpha_bar(self, x0, i): raise NotImplementedError    # log alpha_bar_i, i >= 0, float64
+
+    def _check_x0(self, x0, forward: bool):
+        return check_finite(x0, 'x0')
+
+    def _log_alpha(self, x0, i):
+        raise NotImplementedError  # log alpha_i, i >= 1, float64
+
+    def _log_alpha_bar(self, x0, i):
+        raise NotImplementedError  # log alpha_bar_i, i >= 0, float64
 
     def _prep(self, x0, i=None, lo=0, name='i', forward=False):
-        if not isinstance(x0, torch.Tensor): x0 = torch.as_tensor(x0, dtype=torch.float32)
-        if not x0.is_floating_point(): raise ValueError(f"x0 must be a floating-point tensor, got dtype {x0.dtype}")
+        if not isinstance(x0, torch.Tensor):
+            x0 = torch.as_tensor(x0, dtype=torch.float32)
+        if not x0.is_floating_point():
+            raise ValueError(f"x0 must be a floating-point tensor, got dtype {x0.dtype}")
         self._check_x0(x0, forward)
         return x0.double(), (None if i is None else as_steps(i, self.T, x0, lo, name))
 
-    def _out(self, v, like): return v.broadcast_to(torch.broadcast_shapes(v.shape, like.shape)).to(like.dtype)
+    def _out(self, v, like):
+        return v.broadcast_to(torch.broadcast_shapes(v.shape, like.shape)).to(like.dtype)
 
     def alpha(self, x0, i=1):
         "Per-step factor `alpha_i = 1 - beta_i` (the pixel schedule's is the same at every step)."
@@ -74,119 +103,174 @@ class Schedule:
         x, it = self._prep(x0, i)
         return self._out(self._log_alpha_bar(x, it).exp(), x0)
 
-    def beta_tilde(self, x0, i):
-        "Posterior variance `(1 - alpha_bar_{i-1}) / (1 - alpha_bar_i) * (1 - alpha_i)`, for `i >= 1`."
-        x, it = self._prep(x0, i, lo=1)
-        bt = _one_minus_exp(self._log_alpha_bar(x, it - 1))/_one_minus_exp(self._log_alpha_bar(x, it))*_one_minus_exp(self._log_alpha(x, it))
-        return self._out(bt, x0)
+# %% ../nbs/02_schedule.ipynb #fe4449fa
+@patch
+def beta_tilde(self: Schedule, x0, i):
+    "Posterior variance `(1 - alpha_bar_{i-1}) / (1 - alpha_bar_i) * (1 - alpha_i)`, for `i >= 1`."
+    x, it = self._prep(x0, i, lo=1)
+    bt = (
+        _one_minus_exp(self._log_alpha_bar(x, it - 1))
+        / _one_minus_exp(self._log_alpha_bar(x, it))
+        * _one_minus_exp(self._log_alpha(x, it))
+    )
+    return self._out(bt, x0)
 
-    def q_sample(self, x0, i, noise=None, generator=None):
-        "`x_i = sqrt(alpha_bar_i) x0 + sqrt(1 - alpha_bar_i) noise`, drawing `noise` from `generator` if not given."
-        x, it = self._prep(x0, i, forward=True)
-        if noise is None: noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
-        if noise.shape != x0.shape: raise ValueError(f"noise has shape {tuple(noise.shape)} but x0 has shape {tuple(x0.shape)}")
-        check_finite(noise, 'noise')
-        lab = self._log_alpha_bar(x, it)
-        return self._out((lab/2).exp()*x + _one_minus_exp(lab).sqrt()*noise.double(), x0)
 
-    def q_posterior(self, x0, x_j, j):
-        "Mean and variance of `q(x_{j-1} | x_j, x0)` (001 Eq 4 with vector coefficients), for `j >= 1`."
-        x, jt = self._prep(x0, j, lo=1, name='j', forward=True)
-        if not isinstance(x_j, torch.Tensor) or x_j.shape != x0.shape:
-            raise ValueError(f"x_j must be a tensor of the shape of x0 {tuple(x0.shape)}, got {tuple(getattr(x_j, 'shape', ()))}")
-        check_finite(x_j, 'x_j')
-        c0, cj, var = posterior_terms(self._log_alpha(x, jt), self._log_alpha_bar(x, jt), self._log_alpha_bar(x, jt - 1))
-        return self._out(c0*x + cj*x_j.double(), x0), self._out(var, x0)
+@patch
+def q_sample(self: Schedule, x0, i, noise=None, generator=None):
+    "`x_i = sqrt(alpha_bar_i) x0 + sqrt(1 - alpha_bar_i) noise`, drawing `noise` from `generator` if not given."
+    x, it = self._prep(x0, i, forward=True)
+    if noise is None:
+        noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
+    if noise.shape != x0.shape:
+        raise ValueError(f"noise has shape {tuple(noise.shape)} but x0 has shape {tuple(x0.shape)}")
+    check_finite(noise, 'noise')
+    lab = self._log_alpha_bar(x, it)
+    return self._out((lab / 2).exp() * x + _one_minus_exp(lab).sqrt() * noise.double(), x0)
+
+
+@patch
+def q_posterior(self: Schedule, x0, x_j, j):
+    "Mean and variance of `q(x_{j-1} | x_j, x0)` (001 Eq 4 with vector coefficients), for `j >= 1`."
+    x, jt = self._prep(x0, j, lo=1, name='j', forward=True)
+    if not isinstance(x_j, torch.Tensor) or x_j.shape != x0.shape:
+        raise ValueError(
+            f"x_j must be a tensor of the shape of x0 {tuple(x0.shape)}, got {tuple(getattr(x_j, 'shape', ()))}"
+        )
+    check_finite(x_j, 'x_j')
+    c0, cj, var = posterior_terms(self._log_alpha(x, jt), self._log_alpha_bar(x, jt), self._log_alpha_bar(x, jt - 1))
+    return self._out(c0 * x + cj * x_j.double(), x0), self._out(var, x0)
 
 # %% ../nbs/02_schedule.ipynb #55f2d999
 @patch
 @torch.no_grad()
-def trajectory(self:Schedule,
-               x0,                # clean images, any shape
-               generator=None,    # torch.Generator for the T draws
-               noise=None):       # optional (T, *x0.shape) tensor of the eps_k, replacing the draws
+def trajectory(
+    self: Schedule,
+    x0,  # clean images, any shape
+    generator=None,  # torch.Generator for the T draws
+    noise=None,  # optional (T, *x0.shape) tensor of the eps_k, replacing the draws
+):
     "The forward chain `x_0..x_T` as a tensor of shape `(T + 1, *x0.shape)`, with `out[0] = x0`."
     x, _ = self._prep(x0, forward=True)
     T = self.T
-    if noise is None: noise = torch.randn((T, *x0.shape), generator=generator, dtype=x0.dtype, device=x0.device)
-    if noise.shape != (T, *x0.shape): raise ValueError(f"noise must have shape (T, *x0.shape) = {(T, *x0.shape)}, got {tuple(noise.shape)}")
+    if noise is None:
+        noise = torch.randn((T, *x0.shape), generator=generator, dtype=x0.dtype, device=x0.device)
+    if noise.shape != (T, *x0.shape):
+        raise ValueError(f"noise must have shape (T, *x0.shape) = {(T, *x0.shape)}, got {tuple(noise.shape)}")
     check_finite(noise, 'noise')
-    ks = torch.arange(1, T + 1, device=x0.device).reshape(T, *([1]*x0.ndim))
-    lab = self._log_alpha_bar(x, ks)                                     # (T, ...) log alpha_bar_k
-    if float(-lab.min())/2 > 700:
-        raise ValueError(f"alpha_bar_T = exp({float(lab.min()):.4g}) is too small for float64 trajectories: lower gamma (or the schedule's final beta)")
-    w = (_one_minus_exp(self._log_alpha(x, ks))/lab.exp()).sqrt()       # sqrt((1 - alpha_k) / alpha_bar_k)
-    acc = torch.cumsum(w*noise.double(), 0).add_(x)                      # x0 + sum_{k<=j} ...
+    ks = torch.arange(1, T + 1, device=x0.device).reshape(T, *([1] * x0.ndim))
+    lab = self._log_alpha_bar(x, ks)  # (T, ...) log alpha_bar_k
+    if float(-lab.min()) / 2 > 700:
+        raise ValueError(
+            f"alpha_bar_T = exp({float(lab.min()):.4g}) is too small for float64 trajectories: lower gamma (or the "
+            "schedule's final beta)"
+        )
+    w = (_one_minus_exp(self._log_alpha(x, ks)) / lab.exp()).sqrt()  # sqrt((1 - alpha_k) / alpha_bar_k)
+    acc = torch.cumsum(w * noise.double(), 0).add_(x)  # x0 + sum_{k<=j} ...
     out = torch.empty((T + 1, *x0.shape), dtype=x0.dtype, device=x0.device)
     out[0] = x0
-    out[1:] = (lab/2).exp()*acc
+    out[1:] = (lab / 2).exp() * acc
     return out
 
 # %% ../nbs/02_schedule.ipynb #b30e2624
 class PixelSchedule(Schedule):
     "Pixel-aware schedule `alpha = exp(-gamma x0 / T)` per pixel (001 Eqs 7 to 9)."
-    def __init__(self,
-                 gamma:float=20.0,  # rate of the exponential scale x_delta = exp(-gamma x0); CIFAR-10 20, CelebA 50
-                 T:int=200,         # number of forward steps; CIFAR-10 200, CelebA 500
-                 eps:float=4e-3):   # smallest pixel value: pixels in [0, 1] map to [eps, 1]
-        if not (math.isfinite(gamma) and gamma > 0): raise ValueError(f"gamma must be a finite number > 0, got {gamma}")
-        if not (0 < eps < 1): raise ValueError(f"eps must lie in (0, 1), got {eps}")
+
+    def __init__(
+        self,
+        gamma: float = 20.0,  # rate of the exponential scale x_delta = exp(-gamma x0); CIFAR-10 20, CelebA 50
+        T: int = 200,  # number of forward steps; CIFAR-10 200, CelebA 500
+        eps: float = 4e-3,  # smallest pixel value: pixels in [0, 1] map to [eps, 1]
+    ):
+        if not (math.isfinite(gamma) and gamma > 0):
+            raise ValueError(f"gamma must be a finite number > 0, got {gamma}")
+        if not (0 < eps < 1):
+            raise ValueError(f"eps must lie in (0, 1), got {eps}")
         self.gamma, self.T, self.eps = float(gamma), _check_T(T), float(eps)
         if self.gamma >= self.T:
-            warnings.warn(f"gamma = {self.gamma:g} >= T = {self.T}: a white pixel's per-step variance is 1 - exp(-gamma/T) = "
-                          f"{-math.expm1(-self.gamma/self.T):.3f}, too large for Gaussian reverse steps (001 Sec 5); use gamma << T (the papers use T = 10 gamma)")
+            warnings.warn(
+                f"gamma = {self.gamma:g} >= T = {self.T}: a white pixel's per-step variance is 1 - exp(-gamma/T) = "
+                f"{-math.expm1(-self.gamma / self.T):.3f}, too large for Gaussian reverse steps (001 Sec 5); use "
+                "gamma << T (the papers use T = 10 gamma)"
+            )
 
-    def __repr__(self): return f"PixelSchedule(gamma={self.gamma:g}, T={self.T}, eps={self.eps:g})"
+    def __repr__(self):
+        return f"PixelSchedule(gamma={self.gamma:g}, T={self.T}, eps={self.eps:g})"
 
     def _check_x0(self, x0, forward):
-        if forward: return check_range(x0, self.eps, 1.0, 'x0', "Map pixels u in [0, 1] to eps + (1 - eps) u (pixeldiff_nb.data.to_model).")
+        if forward:
+            return check_range(
+                x0, self.eps, 1.0, 'x0', "Map pixels u in [0, 1] to eps + (1 - eps) u (pixeldiff_nb.data.to_model)."
+            )
         return check_range(x0, 0.0, 1.0, 'x0', "The pixel schedule needs x0 > 0 (001 Sec 3.2.1).", lo_open=True)
 
-    def _log_alpha(self, x0, i): return -self.gamma*x0/self.T
-    def _log_alpha_bar(self, x0, i): return -self.gamma*x0*i/self.T
+    def _log_alpha(self, x0, i):
+        return -self.gamma * x0 / self.T
 
-    def x_delta(self, x0):
-        "Image scale `x_delta = exp(-gamma x0)` (001 Eq 7)."
-        x, _ = self._prep(x0)
-        return (-self.gamma*x).exp().to(x0.dtype)
+    def _log_alpha_bar(self, x0, i):
+        return -self.gamma * x0 * i / self.T
 
     def alpha(self, x0, i=1):
         "Per-step factor `alpha = x_delta ** (1/T)` (001 Eq 8), the same for every step `i`."
         return super().alpha(x0, i)
 
-    def x0_from_x_delta(self, x_delta):
-        "Invert the scale: `x0 = -log(x_delta) / gamma`, for `x_delta` in `(0, 1]`."
-        check_range(x_delta, 0.0, 1.0, 'x_delta', "x_delta = exp(-gamma x0) lies in (0, 1].", lo_open=True)
-        return (-x_delta.double().log()/self.gamma).to(x_delta.dtype)
+# %% ../nbs/02_schedule.ipynb #a13b4b65
+@patch
+def x_delta(self: PixelSchedule, x0):
+    "Image scale `x_delta = exp(-gamma x0)` (001 Eq 7)."
+    x, _ = self._prep(x0)
+    return (-self.gamma * x).exp().to(x0.dtype)
+
+
+@patch
+def x0_from_x_delta(self: PixelSchedule, x_delta):
+    "Invert the scale: `x0 = -log(x_delta) / gamma`, for `x_delta` in `(0, 1]`."
+    check_range(x_delta, 0.0, 1.0, 'x_delta', "x_delta = exp(-gamma x0) lies in (0, 1].", lo_open=True)
+    return (-x_delta.double().log() / self.gamma).to(x_delta.dtype)
 
 # %% ../nbs/02_schedule.ipynb #01c54b8d
 class _ScalarSchedule(Schedule):
     "A schedule with one `beta_i` per step for every pixel (index 0 of the tables is step 0)."
-    def __init__(self, betas:torch.Tensor):
+
+    def __init__(self, betas: torch.Tensor):
         betas = betas.double()
-        if not ((betas > 0) & (betas < 1)).all(): raise ValueError("every beta_i must lie in (0, 1)")
+        if not ((betas > 0) & (betas < 1)).all():
+            raise ValueError("every beta_i must lie in (0, 1)")
         self.T = len(betas)
         self.betas = torch.cat([torch.zeros(1, dtype=torch.float64), betas])
-        self.log_alphas = torch.log1p(-self.betas)                  # log alpha_0 = 0
+        self.log_alphas = torch.log1p(-self.betas)  # log alpha_0 = 0
         self.log_alpha_bars = torch.cumsum(self.log_alphas, 0)
-    def _log_alpha(self, x0, i): return self.log_alphas.to(x0.device)[i]
-    def _log_alpha_bar(self, x0, i): return self.log_alpha_bars.to(x0.device)[i]
+
+    def _log_alpha(self, x0, i):
+        return self.log_alphas.to(x0.device)[i]
+
+    def _log_alpha_bar(self, x0, i):
+        return self.log_alpha_bars.to(x0.device)[i]
+
 
 class LinearSchedule(_ScalarSchedule):
     "DDPM's linear schedule: `beta_i` from `beta_start` to `beta_end` over `T` steps (Ho et al. 2020)."
-    def __init__(self, T:int=1000, beta_start:float=1e-4, beta_end:float=0.02):
+
+    def __init__(self, T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02):
         T = _check_T(T)
-        if not (0 < beta_start <= beta_end < 1): raise ValueError(f"need 0 < beta_start <= beta_end < 1, got {beta_start}, {beta_end}")
+        if not (0 < beta_start <= beta_end < 1):
+            raise ValueError(f"need 0 < beta_start <= beta_end < 1, got {beta_start}, {beta_end}")
         super().__init__(torch.linspace(beta_start, beta_end, T, dtype=torch.float64))
         self.beta_start, self.beta_end = beta_start, beta_end
-    def __repr__(self): return f"LinearSchedule(T={self.T}, beta_start={self.beta_start:g}, beta_end={self.beta_end:g})"
 
+    def __repr__(self):
+        return f"LinearSchedule(T={self.T}, beta_start={self.beta_start:g}, beta_end={self.beta_end:g})"
+
+# %% ../nbs/02_schedule.ipynb #a271dff4
 class CosineSchedule(_ScalarSchedule):
     "Cosine schedule of Nichol & Dhariwal (2021), `beta_i` clipped at `max_beta`."
-    def __init__(self, T:int=1000, s:float=0.008, max_beta:float=0.999):
+
+    def __init__(self, T: int = 1000, s: float = 0.008, max_beta: float = 0.999):
         T = _check_T(T)
-        f = lambda t: torch.cos((t/T + s)/(1 + s)*math.pi/2)**2
+        f = lambda t: torch.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
         t = torch.arange(T + 1, dtype=torch.float64)
-        super().__init__((1 - f(t[1:])/f(t[:-1])).clamp(max=max_beta))
+        super().__init__((1 - f(t[1:]) / f(t[:-1])).clamp(max=max_beta))
         self.s = s
-    def __repr__(self): return f"CosineSchedule(T={self.T}, s={self.s:g})"
+
+    def __repr__(self):
+        return f"CosineSchedule(T={self.T}, s={self.s:g})"

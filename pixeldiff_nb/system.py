@@ -25,93 +25,138 @@ from . import sampler as S
 class Sampler:
     """A registered sampler: its name, the systems it applies to, the options it reads, its network passes, and its
     batch function."""
+
     name: str
-    kinds: tuple      # system kinds it applies to: 'pixel', 'pixel-eps', 'ddpm'
-    run: callable     # run(system, b, generator, start=None, callback=None, **options) -> b images, [0, 1] scale, unclamped
+    kinds: tuple  # system kinds it applies to: 'pixel', 'pixel-eps', 'ddpm'
+    run: (
+        callable  # run(system, b, generator, start=None, callback=None, **options) -> b images, [0, 1] scale, unclamped
+    )
     passes: callable  # passes(T, **options) -> network passes per image
-    options: dict     # the options it reads, with their defaults
+    options: dict  # the options it reads, with their defaults
     doc: str = ''
+
 
 SAMPLERS = {}
 
-def register(name:str, kinds, passes, **options):
+
+def register(name: str, kinds, passes, **options):
     "Decorator: register `fn(system, b, generator, **options)` as the sampler `name` for the system `kinds`."
+
     def deco(fn):
         SAMPLERS[name] = Sampler(name, tuple(kinds), fn, passes, options, (fn.__doc__ or '').strip())
         return fn
+
     return deco
 
-def get_sampler(name:str, kind:str) -> Sampler:
+
+def get_sampler(name: str, kind: str) -> Sampler:
     "The registered sampler `name`, checked to apply to a `kind` system."
     fits = [n for n, s in SAMPLERS.items() if kind in s.kinds]
     if name not in SAMPLERS or kind not in SAMPLERS[name].kinds:
         raise ValueError(f"sampler {name!r} does not apply to a {kind} system; choose one of {', '.join(fits)}")
     return SAMPLERS[name]
 
-def sampler_options(name:str, kind:str, **given) -> dict:
+
+def sampler_options(name: str, kind: str, **given) -> dict:
     """The options of sampler `name` with `given` applied; None means the default, an option it does not read is an
     error."""
     s = get_sampler(name, kind)
     given = {k: v for k, v in given.items() if v is not None}
     unknown = sorted(set(given) - set(s.options))
-    if unknown: raise ValueError(f"sampler {name!r} does not take {unknown}; it takes {sorted(s.options) or 'no options'}")
+    if unknown:
+        raise ValueError(f"sampler {name!r} does not take {unknown}; it takes {sorted(s.options) or 'no options'}")
     return s.options | given
 
 # %% ../nbs/09_system.ipynb #ef77a0a4
-def _pixel_start(system, b:int, g, standard_prior:bool=False, start=None) -> tuple:
+def _pixel_start(system, b: int, g, standard_prior: bool = False, start=None) -> tuple:
     """`(x_delta_hat, x_i, i)`: the given `start = (x_i, i, x_delta_hat)`, or from scratch the scale VAE's decoder for
     `b` images and the pixel-schedule prior (or N(0, I)) at `i = T`."""
-    if start is not None: return start[2], start[0], start[1]
+    if start is not None:
+        return start[2], start[0], start[1]
     xd = system.vae.generate(b, generator=g).float()
     return xd, S.prior_sample(xd, system.schedule, g, standard=standard_prior), system.schedule.T
 
-def _ops(system, clip:bool):
+
+def _ops(system, clip: bool):
     "The module whose samplers run: the fused Triton kernels on a GPU (they do not clip), else `sampler`."
-    if clip or system.device.type != 'cuda': return S
+    if clip or system.device.type != 'cuda':
+        return S
     from pixeldiff_nb import cuda
+
     return cuda
 
-def _clip(clip:bool) -> dict: return {'clip': True} if clip else {}
+
+def _clip(clip: bool) -> dict:
+    return {'clip': True} if clip else {}
+
 
 _one = lambda T, **o: 1
 
-def _one_pass(name:str, doc:str):
+
+def _one_pass(name: str, doc: str):
     "The batch function of a one-pass sampler: all heads from `x_i` in one U-Net pass, then the recursion `name`."
+
     def run(system, b, g, clip, standard_prior, start=None, callback=None):
         xd, x, i = _pixel_start(system, b, g, standard_prior, start)
         s = system.schedule
         Z = system.model()(x, xd, i)
         x0 = getattr(_ops(system, clip), name)(Z, x, i, xd, s, generator=g, **_clip(clip))
-        if callback is not None: callback(dict(i=0, j=0, x=x0, denoised=x0))
+        if callback is not None:
+            callback(dict(i=0, j=0, x=x0, denoised=x0))
         return from_model(x0)
+
     run.__doc__ = doc
     return run
 
+
 _algorithm1 = register('algorithm1', ('pixel',), _one, clip=False, standard_prior=False)(
-    _one_pass('algorithm1', "001 Algorithm 1 as printed: one pass, noise injected at every step."))
+    _one_pass('algorithm1', "001 Algorithm 1 as printed: one pass, noise injected at every step.")
+)
+
+# %% ../nbs/09_system.ipynb #f8edcc5e
 _parallel_deterministic = register('parallel_deterministic', ('pixel',), _one, clip=False, standard_prior=False)(
-    _one_pass('parallel_deterministic', "Algorithm 1 without the injected noise: one pass, one weighted sum."))
+    _one_pass('parallel_deterministic', "Algorithm 1 without the injected noise: one pass, one weighted sum.")
+)
 
 # %% ../nbs/09_system.ipynb #b2c62ab6
-@register('block_sequential', ('pixel',), lambda T, K=10, **o: math.ceil(T/K), K=10, clip=False, standard_prior=False)
+@register('block_sequential', ('pixel',), lambda T, K=10, **o: math.ceil(T / K), K=10, clip=False, standard_prior=False)
 def _block_sequential(system, b, g, K, clip, standard_prior, start=None, callback=None):
     "The heads re-run every `K` steps: `ceil(T/K)` passes."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
     run = _ops(system, clip).block_sequential
-    return from_model(run(system.model(), x, i, xd, system.schedule, K=K, generator=g, callback=callback, **_clip(clip)))
+    return from_model(
+        run(system.model(), x, i, xd, system.schedule, K=K, generator=g, callback=callback, **_clip(clip))
+    )
+
 
 @register('ddpm_pixel', ('pixel',), lambda T, **o: T, clip=False, standard_prior=False)
 def _ddpm_pixel(system, b, g, clip, standard_prior, start=None, callback=None):
     "Closed-loop ancestral sampling on the pixel schedule: one pass per step."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
-    return from_model(S.ddpm_pixel(system.model(), x, i, xd, system.schedule, generator=g, clip=clip, callback=callback))
+    return from_model(
+        S.ddpm_pixel(system.model(), x, i, xd, system.schedule, generator=g, clip=clip, callback=callback)
+    )
+
 
 @register('s2n', ('pixel',), lambda T, steps=10, **o: steps, steps=10, gamma_s2n=1.0, rho=1.0, standard_prior=False)
 def _s2n(system, b, g, steps, gamma_s2n, rho, standard_prior, start=None, callback=None):
     "003 Corollary 1 on the pixel schedule; `rho = 0`, `gamma_s2n = 0` is the pixel DDIM."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
-    return from_model(S.s2n(system.model(), x, i, xd, system.schedule, steps=steps, gamma_s2n=gamma_s2n, rho=rho, generator=g,
-                            callback=callback))
+    return from_model(
+        S.s2n(
+            system.model(),
+            x,
+            i,
+            xd,
+            system.schedule,
+            steps=steps,
+            gamma_s2n=gamma_s2n,
+            rho=rho,
+            generator=g,
+            callback=callback,
+        )
+    )
+
 
 @register('vae_only', ('pixel', 'pixel-eps'), lambda T, **o: 0)
 def _vae_only(system, b, g, start=None, callback=None):
@@ -120,91 +165,136 @@ def _vae_only(system, b, g, start=None, callback=None):
     return from_model(system.schedule.x0_from_x_delta(xd))
 
 # %% ../nbs/09_system.ipynb #6709df53
-def _ode_passes(T, steps=10, denoise=True, **o): return steps + bool(denoise)
+def _ode_passes(T, steps=10, denoise=True, **o):
+    return steps + bool(denoise)
+
 
 def _ode(solver):
     def run(system, b, g, steps, grid, denoise, callback=None):
         if system.kind == 'ddpm':
-            if grid not in (None, 'linspace'): raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {grid!r}")
+            if grid not in (None, 'linspace'):
+                raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {grid!r}")
             net = system.net
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
-            x = S.linear_ode_sample(system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise=denoise, callback=callback)
-            return from_model((x + 1)/2)
+            x = S.linear_ode_sample(
+                system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise=denoise, callback=callback
+            )
+            return from_model((x + 1) / 2)
         xd, x_T, _ = _pixel_start(system, b, g)
-        x = S.ode_sample(system.model(xd), x_T, xd, system.schedule, steps, solver, grid or 'logsnr', denoise=denoise, callback=callback)
+        x = S.ode_sample(
+            system.model(xd),
+            x_T,
+            xd,
+            system.schedule,
+            steps,
+            solver,
+            grid or 'logsnr',
+            denoise=denoise,
+            callback=callback,
+        )
         return from_model(x)
-    run.__doc__ = (f"The probability-flow ODE with {'DPM-Solver++(2M)' if solver == 'dpmpp2m' else 'DDIM (first order)'}: "
-                   "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace.")
+
+    run.__doc__ = (
+        f"The probability-flow ODE with {'DPM-Solver++(2M)' if solver == 'dpmpp2m' else 'DDIM (first order)'}: "
+        "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace."
+    )
     return run
+
 
 _dpmpp2m = register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('dpmpp2m'))
 _ode_ddim = register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('ddim'))
 
+# %% ../nbs/09_system.ipynb #623e004d
 @register('ddpm', ('ddpm',), lambda T, **o: T, clip=False)
 def _ddpm(system, b, g, clip, callback=None):
     "Ho et al.'s ancestral sampler: `T` passes; `clip` clamps x0 to the image range (their released sampler does)."
     net = system.net
     x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
-    return from_model((S.ddpm(system.model(), x_T, net.T, LinearSchedule(net.T), generator=g, clip=clip, callback=callback) + 1)/2)
+    return from_model(
+        (S.ddpm(system.model(), x_T, net.T, LinearSchedule(net.T), generator=g, clip=clip, callback=callback) + 1) / 2
+    )
+
 
 @register('ddim', ('ddpm',), lambda T, steps=10, **o: steps, steps=10, clip=False)
 def _ddim(system, b, g, steps, clip, callback=None):
     "Song et al.'s DDIM on evenly spaced integer steps: `steps` passes."
     net = system.net
     x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
-    return from_model((S.ddim(system.model(), x_T, net.T, LinearSchedule(net.T), steps=steps, clip=clip, callback=callback) + 1)/2)
+    return from_model(
+        (S.ddim(system.model(), x_T, net.T, LinearSchedule(net.T), steps=steps, clip=clip, callback=callback) + 1) / 2
+    )
 
 # %% ../nbs/09_system.ipynb #4992f0bf
 SYSTEMS = {'pixel': ('vae', 'parallel'), 'pixel-eps': ('vae', 'pixel-eps'), 'ddpm': ('eps',)}
 DEFAULT_SAMPLER = {'pixel': 'block_sequential', 'pixel-eps': 'dpmpp2m', 'ddpm': 'ddim'}
 _CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'pixel-eps': PixelEpsUNet, 'eps': EpsUNet}
 
+# %% ../nbs/09_system.ipynb #77fcd5f4
 @dataclasses.dataclass
 class System:
     """A trained system: its kind, its networks (frozen, in eval mode), their training settings and steps, and the run
     folder it came from."""
-    kind: str                 # 'pixel' (scale VAE + parallel U-Net), 'pixel-eps' (scale VAE + PixelEpsUNet) or 'ddpm'
-    nets: dict                # name -> network, names as in SYSTEMS[kind]
-    configs: dict = None      # name -> the TrainConfig fields it was trained with
-    steps: dict = None        # name -> optimizer steps it was trained for
-    cond: str = 'vae'         # what the scale-conditioned network saw: the VAE's estimate, or ('oracle') the true scale
+
+    kind: str  # 'pixel' (scale VAE + parallel U-Net), 'pixel-eps' (scale VAE + PixelEpsUNet) or 'ddpm'
+    nets: dict  # name -> network, names as in SYSTEMS[kind]
+    configs: dict = None  # name -> the TrainConfig fields it was trained with
+    steps: dict = None  # name -> optimizer steps it was trained for
+    cond: str = 'vae'  # what the scale-conditioned network saw: the VAE's estimate, or ('oracle') the true scale
     run: str = None
 
     def __post_init__(self):
-        if self.kind not in SYSTEMS: raise ValueError(f"kind must be one of {tuple(SYSTEMS)}, got {self.kind!r}")
+        if self.kind not in SYSTEMS:
+            raise ValueError(f"kind must be one of {tuple(SYSTEMS)}, got {self.kind!r}")
         if set(self.nets) != set(SYSTEMS[self.kind]):
             raise ValueError(f"a {self.kind} system has the networks {SYSTEMS[self.kind]}, got {tuple(self.nets)}")
         self.configs, self.steps = self.configs or {}, self.steps or {}
 
     @property
-    def net(self): return self.nets[SYSTEMS[self.kind][-1]]           # the network every sampler pass runs
-    @property
-    def vae(self): return self.nets.get('vae')
-    @property
-    def device(self) -> torch.device: return next(self.net.parameters()).device
-    @property
-    def schedule(self): return self.net.schedule() if self.kind != 'ddpm' else LinearSchedule(self.net.T)
-    @property
-    def data(self) -> str: return self.configs.get(SYSTEMS[self.kind][0], {}).get('data', 'shapes')
-    @property
-    def samplers(self) -> tuple: return tuple(n for n, s in SAMPLERS.items() if self.kind in s.kinds)
+    def net(self):
+        return self.nets[SYSTEMS[self.kind][-1]]  # the network every sampler pass runs
 
-    def model(self, x_delta_hat=None):
-        """The network as the samplers call it, conditioned as it was trained: on the scale VAE's estimate at every
-        pass, or (oracle) on the scale passed."""
-        net = self.net
-        if self.kind == 'ddpm': return lambda x, j: net(x, j).float()
-        vae = self.vae if self.cond == 'vae' else None
-        if self.kind == 'pixel': return net.sampler_model(vae)
-        return net.ode_model(vae) if vae is not None else net.ode_model(x_delta_hat=x_delta_hat)
+    @property
+    def vae(self):
+        return self.nets.get('vae')
 
-    def passes(self, sampler:str=None, i:int=None, **options) -> int:
-        "Network passes per image of `sampler` with `options`, from step `i` (default: `T`, sampling from scratch)."
-        name = sampler or DEFAULT_SAMPLER[self.kind]
-        return SAMPLERS[name].passes(i or self.net.T, **sampler_options(name, self.kind, **options))
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    @property
+    def schedule(self):
+        return self.net.schedule() if self.kind != 'ddpm' else LinearSchedule(self.net.T)
+
+    @property
+    def data(self) -> str:
+        return self.configs.get(SYSTEMS[self.kind][0], {}).get('data', 'shapes')
+
+    @property
+    def samplers(self) -> tuple:
+        return tuple(n for n, s in SAMPLERS.items() if self.kind in s.kinds)
+
+# %% ../nbs/09_system.ipynb #30dac9e6
+@patch
+def model(self: System, x_delta_hat=None):
+    """The network as the samplers call it, conditioned as it was trained: on the scale VAE's estimate at every
+    pass, or (oracle) on the scale passed."""
+    net = self.net
+    if self.kind == 'ddpm':
+        return lambda x, j: net(x, j).float()
+    vae = self.vae if self.cond == 'vae' else None
+    if self.kind == 'pixel':
+        return net.sampler_model(vae)
+    return net.ode_model(vae) if vae is not None else net.ode_model(x_delta_hat=x_delta_hat)
+
+
+@patch
+def passes(self: System, sampler: str = None, i: int = None, **options) -> int:
+    "Network passes per image of `sampler` with `options`, from step `i` (default: `T`, sampling from scratch)."
+    name = sampler or DEFAULT_SAMPLER[self.kind]
+    return SAMPLERS[name].passes(i or self.net.T, **sampler_options(name, self.kind, **options))
 
 # %% ../nbs/09_system.ipynb #ca2e245d
-def random_systems(config:str='tiny', device='cpu', seed:int=0) -> tuple:
+def random_systems(config: str = 'tiny', device='cpu', seed: int = 0) -> tuple:
     "`(pixel system, ddpm system)` of the `config` networks with random weights (timing does not depend on them)."
     torch.manual_seed(seed)
     vae, net = ScaleVAE.from_config(config), ParallelUNet.from_config(config)
@@ -215,38 +305,59 @@ def random_systems(config:str='tiny', device='cpu', seed:int=0) -> tuple:
 # %% ../nbs/09_system.ipynb #e27fcc6e
 @patch
 @torch.no_grad()
-def sample(self:System, n:int=16, sampler:str=None, seed:int=0, batch_size:int=64, progress:bool=True, callback=None,
-           **options) -> tuple:
+def sample(
+    self: System,
+    n: int = 16,
+    sampler: str = None,
+    seed: int = 0,
+    batch_size: int = 64,
+    progress: bool = True,
+    callback=None,
+    **options,
+) -> tuple:
     """`(images (n, C, H, W) in [0, 1], fraction of pixels clamped)` from `sampler` (default `DEFAULT_SAMPLER[kind]`)
     with its `options`, one seeded generator for all batches."""
     from tqdm.auto import tqdm
+
     name = sampler or DEFAULT_SAMPLER[self.kind]
     run, opts = get_sampler(name, self.kind).run, sampler_options(name, self.kind, **options)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
     g = torch.Generator(self.device).manual_seed(seed)
-    passes, batches = self.passes(name, **opts), math.ceil(n/batch_size)
-    bar = tqdm(total=batches*max(passes, 1), disable=not progress, desc=f'{name}, {batches} batch(es) of {passes} passes')
-    def step(d):                                        # one network pass done: the bar moves (no value is read)
+    passes, batches = self.passes(name, **opts), math.ceil(n / batch_size)
+    bar = tqdm(
+        total=batches * max(passes, 1), disable=not progress, desc=f'{name}, {batches} batch(es) of {passes} passes'
+    )
+
+    def step(d):  # one network pass done: the bar moves (no value is read)
         bar.update(1)
-        if callback is not None: callback(d)
+        if callback is not None:
+            callback(d)
+
     out, clamped = [], 0
     for k in range(0, n, batch_size):
         u = run(self, min(batch_size, n - k), g, callback=step, **opts)
-        if passes == 0: bar.update(1)
+        if passes == 0:
+            bar.update(1)
         u = torch.nan_to_num(u.float(), nan=0.5, posinf=2.0, neginf=-1.0)
         clamped += int(((u < 0) | (u > 1)).sum())
         out.append(u.clamp(0, 1).cpu())
     bar.close()
     x = torch.cat(out)
-    return x, clamped/x.numel()
+    return x, clamped / x.numel()
 
 # %% ../nbs/09_system.ipynb #3628618f
 @patch
 @torch.no_grad()
-def reconstruct(self:System, x_i:torch.Tensor, i:int, sampler:str=None, generator=None, x_delta_hat=None, **options) -> torch.Tensor:
+def reconstruct(
+    self: System, x_i: torch.Tensor, i: int, sampler: str = None, generator=None, x_delta_hat=None, **options
+) -> torch.Tensor:
     """Images on the [0, 1] scale, unclamped: `sampler` run from the noisy `x_i` at step `i`, with the scale VAE's
     `G(x_i, i)` unless `x_delta_hat` is given."""
-    if self.kind != 'pixel': raise ValueError(f"reconstruct runs the pixel system's samplers from a noisy image; this is a {self.kind} system")
+    if self.kind != 'pixel':
+        raise ValueError(
+            f"reconstruct runs the pixel system's samplers from a noisy image; this is a {self.kind} system"
+        )
     name = sampler or DEFAULT_SAMPLER[self.kind]
     run, opts = get_sampler(name, self.kind).run, sampler_options(name, self.kind, **options)
     xd = self.vae.estimate(x_i, i).float() if x_delta_hat is None else x_delta_hat
@@ -255,109 +366,176 @@ def reconstruct(self:System, x_i:torch.Tensor, i:int, sampler:str=None, generato
 # %% ../nbs/09_system.ipynb #9f84cd5b
 _HOST_READS = ('__bool__', 'item', '__int__', '__float__', '__index__', 'tolist', 'numpy', 'cpu')
 
+
 @contextlib.contextmanager
 def count_host_reads():
     """Count the reads of tensor values on the host made inside (a list holding one int): on a GPU each one is a
     synchronisation."""
     n, saved = [0], {k: getattr(torch.Tensor, k) for k in _HOST_READS}
+
     def counted(f):
         def g(*a, **kw):
             n[0] += 1
             return f(*a, **kw)
+
         return g
-    for k, f in saved.items(): setattr(torch.Tensor, k, counted(f))
-    try: yield n
+
+    for k, f in saved.items():
+        setattr(torch.Tensor, k, counted(f))
+    try:
+        yield n
     finally:
-        for k, f in saved.items(): setattr(torch.Tensor, k, f)
+        for k, f in saved.items():
+            setattr(torch.Tensor, k, f)
 
 # %% ../nbs/09_system.ipynb #41aabd0c
-_RESUMED = ('data', 'config', 'gamma', 'T', 'data_path', 'n_data', 'batch_size', 'lr', 'ema_decay', 'ema_warmup', 'grad_clip', 'kl_weight', 'seed')
+_RESUMED = (
+    'data',
+    'config',
+    'gamma',
+    'T',
+    'data_path',
+    'n_data',
+    'batch_size',
+    'lr',
+    'ema_decay',
+    'ema_warmup',
+    'grad_clip',
+    'kl_weight',
+    'seed',
+)
 
-def _saved_config(path:pathlib.Path) -> dict:
+
+def _saved_config(path: pathlib.Path) -> dict:
     return torch.load(path, map_location='cpu', weights_only=False)['train_config']
 
-def _check_run_folder(out:pathlib.Path, model:str, resume:bool) -> list:
+
+def _check_run_folder(out: pathlib.Path, model: str, resume: bool) -> list:
     "The networks of `model` already in `out`, after checking that `out` holds no other system and that `resume` fits."
     names = SYSTEMS[model]
-    existing = [n for n in names if (out/n/'last.pt').exists()]
-    other = [k for k, ns in SYSTEMS.items() if k != model and any(n not in names and (out/n/'last.pt').exists() for n in ns)]
-    if other: raise ValueError(f"{out} holds a {other[0]} run, not a {model} one; choose another --out")
-    if existing and not resume: raise ValueError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
-    if resume and not existing: raise ValueError(f"nothing to resume in {out} (no {names[0]}/last.pt); drop --resume to start a run there")
+    existing = [n for n in names if (out / n / 'last.pt').exists()]
+    other = [
+        k
+        for k, ns in SYSTEMS.items()
+        if k != model and any(n not in names and (out / n / 'last.pt').exists() for n in ns)
+    ]
+    if other:
+        raise ValueError(f"{out} holds a {other[0]} run, not a {model} one; choose another --out")
+    if existing and not resume:
+        raise ValueError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
+    if resume and not existing:
+        raise ValueError(f"nothing to resume in {out} (no {names[0]}/last.pt); drop --resume to start a run there")
     return existing
 
-def _resumed_settings(out:pathlib.Path, names:tuple, existing:list, settings:dict) -> dict:
+# %% ../nbs/09_system.ipynb #e0726e60
+def _resumed_settings(out: pathlib.Path, names: tuple, existing: list, settings: dict) -> dict:
     "The saved settings of the run in `out`, overridden by those the caller set explicitly."
-    saved = _saved_config(out/existing[0]/'last.pt')
+    saved = _saved_config(out / existing[0] / 'last.pt')
     done = {k: saved.get(k) for k in _RESUMED}
-    if len(names) > 1 and (out/names[1]/'last.pt').exists(): done['cond'] = _saved_config(out/names[1]/'last.pt').get('cond', 'oracle')
-    if 'vae' in names: done['vae_target'] = saved.get('vae_target', 'x_delta')
+    if len(names) > 1 and (out / names[1] / 'last.pt').exists():
+        done['cond'] = _saved_config(out / names[1] / 'last.pt').get('cond', 'oracle')
+    if 'vae' in names:
+        done['vae_target'] = saved.get('vae_target', 'x_delta')
     return done | settings
 
 # %% ../nbs/09_system.ipynb #40d521f0
-def train_system(out, model:str='pixel',        # 'pixel' (scale VAE + parallel U-Net), 'pixel-eps' (scale VAE + PixelEpsUNet) or 'ddpm' (the baseline)
-                 steps:int=1000,                # optimizer steps of the U-Net (the parallel one, the pixel-eps one or the baseline)
-                 vae_steps:int=None,            # steps of the scale VAE (default: `steps`)
-                 resume:bool=False,             # continue the run in `out` (its saved settings are used)
-                 progress:bool=True, device=None, time_limit:float=None,
-                 **settings) -> dict:           # TrainConfig fields: data, config, batch_size, lr, seed, n_data, data_path, ...
+def train_system(
+    out,
+    model: str = 'pixel',  # 'pixel' (scale VAE + ParallelUNet), 'pixel-eps' (+ PixelEpsUNet) or 'ddpm' (the baseline)
+    steps: int = 1000,  # optimizer steps of the U-Net (the parallel one, the pixel-eps one or the baseline)
+    vae_steps: int = None,  # steps of the scale VAE (default: `steps`)
+    resume: bool = False,  # continue the run in `out` (its saved settings are used)
+    progress: bool = True,
+    device=None,
+    time_limit: float = None,
+    **settings,  # TrainConfig fields: data, config, batch_size, lr, seed, n_data, data_path, ...
+) -> dict:
     "Train a whole system into the run folder `out`, the scale VAE first; returns `{network: checkpoint path}`."
-    if model not in SYSTEMS: raise ValueError(f"model must be one of {tuple(SYSTEMS)}, got {model!r}")
+    if model not in SYSTEMS:
+        raise ValueError(f"model must be one of {tuple(SYSTEMS)}, got {model!r}")
     out, names = pathlib.Path(out), SYSTEMS[model]
     existing = _check_run_folder(out, model, resume)
-    settings = {k: v for k, v in settings.items() if v is not None}      # None: not set by the caller
+    settings = {k: v for k, v in settings.items() if v is not None}  # None: not set by the caller
     if model == 'ddpm' and {'cond', 'vae_target'} & set(settings):
         raise ValueError("cond and vae_target set the pixel systems' networks; leave them unset for a ddpm run")
-    if resume: settings = _resumed_settings(out, names, existing, settings)
+    if resume:
+        settings = _resumed_settings(out, names, existing, settings)
     data = settings.get('data', 'shapes')
-    if data not in DATASETS: raise ValueError(f"unknown data set {data!r}: choose one of {', '.join(DATASETS)}")
-    images = load_images(data, 'train', path=settings.get('data_path'), n=settings.get('n_data'), seed=settings.get('seed', 0),
-                         size=image_size(settings.get('config', 'tiny')))[0]
+    if data not in DATASETS:
+        raise ValueError(f"unknown data set {data!r}: choose one of {', '.join(DATASETS)}")
+    images = load_images(
+        data,
+        'train',
+        path=settings.get('data_path'),
+        n=settings.get('n_data'),
+        seed=settings.get('seed', 0),
+        size=image_size(settings.get('config', 'tiny')),
+    )[0]
     paths = {}
     for name in names:
-        mine = {k: v for k, v in settings.items() if k not in ('cond', 'vae_target') or k == ('vae_target' if name == 'vae' else 'cond')}
-        if name != 'vae' and 'vae' in names and mine.get('cond', 'vae') == 'vae': mine['vae_ckpt'] = str(out/'vae'/'last.pt')
+        mine = {
+            k: v
+            for k, v in settings.items()
+            if k not in ('cond', 'vae_target') or k == ('vae_target' if name == 'vae' else 'cond')
+        }
+        if name != 'vae' and 'vae' in names and mine.get('cond', 'vae') == 'vae':
+            mine['vae_ckpt'] = str(out / 'vae' / 'last.pt')
         n_steps = vae_steps or steps if name == 'vae' else steps
-        cfg = TrainConfig(model=name, steps=n_steps, out_dir=str(out/name), **{'ckpt_every': max(1, min(500, n_steps)), **mine})
+        cfg = TrainConfig(
+            model=name, steps=n_steps, out_dir=str(out / name), **{'ckpt_every': max(1, min(500, n_steps)), **mine}
+        )
         train(cfg, images, device=device, progress=progress, time_limit=time_limit)
-        paths[name] = out/name/'last.pt'
+        paths[name] = out / name / 'last.pt'
     return paths
 
 # %% ../nbs/09_system.ipynb #611bf650
-def _check_pair(run:pathlib.Path, name:str, cks:dict) -> str:
+def _check_pair(run: pathlib.Path, name: str, cks: dict) -> str:
     """The conditioning ('vae' or 'oracle') of the scale-conditioned network `name`, after checking that the run's scale
     VAE is the one it was trained on."""
     vae, net = cks['vae'], cks[name]
     (gv, tv), (gn, tn) = ((c['model_config']['gamma'], c['model_config']['T']) for c in (vae, net))
     if (gv, tv) != (gn, tn):
-        raise ValueError(f"{run}: the scale VAE (gamma {gv}, T {tv}) and the {name} U-Net (gamma {gn}, T {tn}) "
-                         "were trained on different schedules; retrain one of them")
-    cond = net['train_config'].get('cond', 'oracle')           # runs from before the VAE conditioning saw the true scale
-    if cond == 'oracle': return cond
-    rec, path = net.get('cond_vae'), run/name/'last.pt'
-    if not rec: raise ValueError(f"{path} was trained on a scale VAE but does not say which; retrain it with `pixeldiff train`")
+        raise ValueError(
+            f"{run}: the scale VAE (gamma {gv}, T {tv}) and the {name} U-Net (gamma {gn}, T {tn}) "
+            "were trained on different schedules; retrain one of them"
+        )
+    cond = net['train_config'].get('cond', 'oracle')  # runs from before the VAE conditioning saw the true scale
+    if cond == 'oracle':
+        return cond
+    rec, path = net.get('cond_vae'), run / name / 'last.pt'
+    if not rec:
+        raise ValueError(f"{path} was trained on a scale VAE but does not say which; retrain it with `pixeldiff train`")
     have = weights_sha256(vae[rec['weights']])
     if have != rec['sha256']:
-        raise ValueError(f"{path} was trained on the scale VAE {rec['sha256'][:12]} (step {rec['step']}), but {run/'vae'/'last.pt'} "
-                         f"holds {have[:12]} (step {vae['step']}): the pair does not belong together. Put back that VAE, "
-                         "or continue the U-Net on this one with `pixeldiff train --resume`")
+        raise ValueError(
+            f"{path} was trained on the scale VAE {rec['sha256'][:12]} (step {rec['step']}), but "
+            f"{run / 'vae' / 'last.pt'} "
+            f"holds {have[:12]} (step {vae['step']}): the pair does not belong together. Put back that VAE, "
+            "or continue the U-Net on this one with `pixeldiff train --resume`"
+        )
     return cond
 
-def _run_kind(run:pathlib.Path) -> str:
-    "The kind of system the run folder `run` holds."
-    if not run.is_dir(): raise FileNotFoundError(f"no run folder at {run}; train one with `pixeldiff train --out {run}`")
-    for kind, names in SYSTEMS.items():
-        if all((run/n/'last.pt').is_file() for n in names): return kind
-    raise FileNotFoundError(f"{run} holds no complete run (expected vae/ with parallel/ or pixel-eps/, or eps/, each with last.pt); "
-                            f"train one with `pixeldiff train --out {run}`")
 
-def load_system(run, device='cpu', ema:bool=True) -> System:
+def _run_kind(run: pathlib.Path) -> str:
+    "The kind of system the run folder `run` holds."
+    if not run.is_dir():
+        raise FileNotFoundError(f"no run folder at {run}; train one with `pixeldiff train --out {run}`")
+    for kind, names in SYSTEMS.items():
+        if all((run / n / 'last.pt').is_file() for n in names):
+            return kind
+    raise FileNotFoundError(
+        f"{run} holds no complete run (expected vae/ with parallel/ or pixel-eps/, or eps/, each with last.pt); "
+        f"train one with `pixeldiff train --out {run}`"
+    )
+
+# %% ../nbs/09_system.ipynb #f106558f
+def load_system(run, device='cpu', ema: bool = True) -> System:
     """The system in the run folder `run`: EMA weights (raw ones with `ema=False`; a conditioning VAE always with the
     weights its U-Net saw)."""
     run = pathlib.Path(run)
     kind = _run_kind(run)
     names = SYSTEMS[kind]
-    cks = {n: torch.load(run/n/'last.pt', map_location='cpu', weights_only=False) for n in names}
+    cks = {n: torch.load(run / n / 'last.pt', map_location='cpu', weights_only=False) for n in names}
     cond = _check_pair(run, names[1], cks) if kind != 'ddpm' else None
     nets = {}
     for n, ck in cks.items():
@@ -365,16 +543,35 @@ def load_system(run, device='cpu', ema:bool=True) -> System:
         net = _CLASSES[n](**ck['model_config'])
         net.load_state_dict(ck[weights])
         nets[n] = net.to(device).eval().requires_grad_(False)
-    return System(kind, nets, {n: ck['train_config'] for n, ck in cks.items()}, {n: ck['step'] for n, ck in cks.items()}, cond, str(run))
+    return System(
+        kind,
+        nets,
+        {n: ck['train_config'] for n, ck in cks.items()},
+        {n: ck['step'] for n, ck in cks.items()},
+        cond,
+        str(run),
+    )
 
 # %% ../nbs/09_system.ipynb #763a9527
 @patch
-def evaluate(self:System, n:int=1000, sampler:str=None, seed:int=0, reference:str=None, split:str='test',
-             batch_size:int=64, progress:bool=True, return_images:bool=False, **options) -> dict:
+def evaluate(
+    self: System,
+    n: int = 1000,
+    sampler: str = None,
+    seed: int = 0,
+    reference: str = None,
+    split: str = 'test',
+    batch_size: int = 64,
+    progress: bool = True,
+    return_images: bool = False,
+    **options,
+) -> dict:
     """Sample `n` images and measure FD (with its floor) and KID against a reference split (default: the training data's
     test split), with the seconds sampling took."""
     from pixeldiff_nb.metrics import quality
-    if n < 4: raise ValueError(f"n must be at least 4 to estimate KID, got {n}")
+
+    if n < 4:
+        raise ValueError(f"n must be at least 4 to estimate KID, got {n}")
     name = sampler or DEFAULT_SAMPLER[self.kind]
     opts = sampler_options(name, self.kind, **options)
     _sync(self.device)
@@ -385,54 +582,75 @@ def evaluate(self:System, n:int=1000, sampler:str=None, seed:int=0, reference:st
     data = reference or self.data
     path = self.configs[SYSTEMS[self.kind][0]].get('data_path') if data == self.data else None
     q = quality(x, data, split, path=path, progress=progress)
-    return dict(q, sampler=name + (' (clipped)' if opts.get('clip') else ''), options=opts, passes=self.passes(name, **opts),
-                seed=seed, clamped=clamped, sample_seconds=seconds, **({'images': x} if return_images else {}))
+    return dict(
+        q,
+        sampler=name + (' (clipped)' if opts.get('clip') else ''),
+        options=opts,
+        passes=self.passes(name, **opts),
+        seed=seed,
+        clamped=clamped,
+        sample_seconds=seconds,
+        **({'images': x} if return_images else {}),
+    )
+
 
 def _sync(device):
-    if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize(device)
 
 # %% ../nbs/09_system.ipynb #53b1ac0f
-PRETRAINED = {   # name -> SHA-256 of pixeldiff_nb/assets/pretrained_<name>.pt (bench/make_pretrained.py prints it)
+PRETRAINED = {  # name -> SHA-256 of pixeldiff_nb/assets/pretrained_<name>.pt (bench/make_pretrained.py prints it)
     'shapes-pixel': '4fcf6288268b9374b68ef18b6ffa50b4994e3aabe9c9935c868545319f96b03a',
-    'shapes-ddpm': '278dd993ae99577cab3b35481a65799fa63a4bad47158b0579bf826193eed05f'}
+    'shapes-ddpm': '278dd993ae99577cab3b35481a65799fa63a4bad47158b0579bf826193eed05f',
+}
 
-def load_pretrained(name:str, device='cpu') -> System:
+
+def load_pretrained(name: str, device='cpu') -> System:
     """A pretrained system that ships with the package, checked against its pinned SHA-256, unpacked once into the cache
     as a run folder."""
     import hashlib
     from pixeldiff_nb.data import cache_dir
-    if name not in PRETRAINED: raise ValueError(f"no pretrained system {name!r}; the package has {', '.join(PRETRAINED)}")
+
+    if name not in PRETRAINED:
+        raise ValueError(f"no pretrained system {name!r}; the package has {', '.join(PRETRAINED)}")
     import pixeldiff_nb
-    f = pathlib.Path(pixeldiff_nb.__file__).parent/'assets'/f'pretrained_{name}.pt'
-    if not f.is_file(): raise FileNotFoundError(f"{f} is missing; reinstall pixeldiff_nb")
+
+    f = pathlib.Path(pixeldiff_nb.__file__).parent / 'assets' / f'pretrained_{name}.pt'
+    if not f.is_file():
+        raise FileNotFoundError(f"{f} is missing; reinstall pixeldiff_nb")
     digest = hashlib.sha256(f.read_bytes()).hexdigest()
     if digest != PRETRAINED[name]:
-        raise ValueError(f"{f} has SHA-256 {digest[:12]}, not the pinned {PRETRAINED[name][:12]}: the file changed. Reinstall "
-                         "pixeldiff_nb, or update system.PRETRAINED deliberately (bench/make_pretrained.py prints the digest)")
-    run = cache_dir()/'pretrained'/f'{name}-{digest[:12]}'
+        raise ValueError(
+            f"{f} has SHA-256 {digest[:12]}, not the pinned {PRETRAINED[name][:12]}: the file changed. Reinstall "
+            "pixeldiff_nb, or update system.PRETRAINED deliberately (bench/make_pretrained.py prints the digest)"
+        )
+    run = cache_dir() / 'pretrained' / f'{name}-{digest[:12]}'
     if not run.is_dir():
         tmp = run.with_name(run.name + '.tmp')
         for net, ck in torch.load(f, map_location='cpu', weights_only=False).items():
-            (tmp/net).mkdir(parents=True, exist_ok=True)
-            torch.save(ck, tmp/net/'last.pt')
+            (tmp / net).mkdir(parents=True, exist_ok=True)
+            torch.save(ck, tmp / net / 'last.pt')
         tmp.replace(run)
     return load_system(run, device)
 
 # %% ../nbs/09_system.ipynb #c845a8b8
-def save_grid(images:torch.Tensor, path, nrow:int=None) -> pathlib.Path:
+def save_grid(images: torch.Tensor, path, nrow: int = None) -> pathlib.Path:
     "Write images `(N, 3, H, W)` in [0, 1] as one PNG grid."
     import torchvision
+
     path = pathlib.Path(path)
-    if path.suffix.lower() != '.png': raise ValueError(f"the grid is written as PNG; give a path ending in .png, got {path}")
+    if path.suffix.lower() != '.png':
+        raise ValueError(f"the grid is written as PNG; give a path ending in .png, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    torchvision.utils.save_image(images, path, nrow=nrow or math.ceil(len(images)**0.5), padding=2, pad_value=1.0)
+    torchvision.utils.save_image(images, path, nrow=nrow or math.ceil(len(images) ** 0.5), padding=2, pad_value=1.0)
     return path
 
-def save_npz(images:torch.Tensor, path, **meta) -> pathlib.Path:
+
+def save_npz(images: torch.Tensor, path, **meta) -> pathlib.Path:
     "Write images as uint8 `(N, H, W, 3)` under `images` in an `.npz`, with `meta` beside them."
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    arr = (images.permute(0, 2, 3, 1)*255).round().clamp(0, 255).to(torch.uint8).numpy()
+    arr = (images.permute(0, 2, 3, 1) * 255).round().clamp(0, 255).to(torch.uint8).numpy()
     np.savez_compressed(path, images=arr, **{k: np.asarray(v) for k, v in meta.items()})
     return path
 
@@ -440,10 +658,13 @@ def save_npz(images:torch.Tensor, path, **meta) -> pathlib.Path:
 def machine(device=None) -> str:
     "The machine a figure was measured on: the GPU's name, or the CPU with its cores and threads; with torch's version."
     d = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    if d.type == 'cuda': return f"{torch.cuda.get_device_name(d)}, torch {torch.__version__}"
-    return f"CPU {platform.machine()} ({os.cpu_count()} cores, {torch.get_num_threads()} threads), torch {torch.__version__}"
+    if d.type == 'cuda':
+        return f"{torch.cuda.get_device_name(d)}, torch {torch.__version__}"
+    cores = f"{os.cpu_count()} cores, {torch.get_num_threads()} threads"
+    return f"CPU {platform.machine()} ({cores}), torch {torch.__version__}"
 
-def timeit(fn, device, reps:int=3) -> float:
+
+def timeit(fn, device, reps: int = 3) -> float:
     "Median seconds of `fn()` over `reps` calls after one warm-up call, synchronising a GPU around each."
     fn()
     _sync(device)
@@ -456,31 +677,51 @@ def timeit(fn, device, reps:int=3) -> float:
     return float(np.median(ts))
 
 # %% ../nbs/09_system.ipynb #8c048ef5
-BENCH_CASES = (('DDPM, {T} steps (baseline)', 'ddpm', {}), ('DDIM, 10 steps', 'ddim', dict(steps=10)),
-               ('one pass: parallel_deterministic', 'parallel_deterministic', {}), ('one pass: algorithm1', 'algorithm1', {}),
-               ('block_sequential, K=10', 'block_sequential', dict(K=10)))
+BENCH_CASES = (
+    ('DDPM, {T} steps (baseline)', 'ddpm', {}),
+    ('DDIM, 10 steps', 'ddim', dict(steps=10)),
+    ('one pass: parallel_deterministic', 'parallel_deterministic', {}),
+    ('one pass: algorithm1', 'algorithm1', {}),
+    ('block_sequential, K=10', 'block_sequential', dict(K=10)),
+)
+
 
 @torch.no_grad()
-def bench_system(config:str='tiny', batch:int=8, device=None, reps:int=3, seed:int=0, progress:bool=True) -> list:
+def bench_system(
+    config: str = 'tiny', batch: int = 8, device=None, reps: int = 3, seed: int = 0, progress: bool = True
+) -> list:
     """Rows `(what, network passes, seconds, DDPM time / this time)` for generating `batch` images with the registered
     samplers (the code `sample` runs), and for the reverse recursion alone."""
     from tqdm.auto import tqdm
+
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     pix, base = random_systems(config, device, seed)
     amp = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == 'cuda')
+
     def case(system, name, opts):
         def fn():
-            with amp: SAMPLERS[name].run(system, batch, torch.Generator(device).manual_seed(seed), **sampler_options(name, system.kind, **opts))
+            with amp:
+                SAMPLERS[name].run(
+                    system,
+                    batch,
+                    torch.Generator(device).manual_seed(seed),
+                    **sampler_options(name, system.kind, **opts),
+                )
+
         return fn
+
     rows = []
     for label, name, opts in tqdm(BENCH_CASES, disable=not progress, desc='bench'):
         system = base if 'ddpm' in SAMPLERS[name].kinds else pix
-        rows.append((label.format(T=system.net.T), system.passes(name, **opts), timeit(case(system, name, opts), device, reps)))
+        rows.append(
+            (label.format(T=system.net.T), system.passes(name, **opts), timeit(case(system, name, opts), device, reps))
+        )
     rows += _recursion_rows(pix, batch, device, reps, seed)
     ref, naive = rows[0][2], rows[-2][2]
-    return [(w, p, t, (naive if w.startswith('recursion') else ref)/t) for w, p, t in rows]
+    return [(w, p, t, (naive if w.startswith('recursion') else ref) / t) for w, p, t in rows]
 
-def _recursion_rows(pix:System, batch:int, device, reps:int, seed:int) -> list:
+# %% ../nbs/09_system.ipynb #8d7cfaf9
+def _recursion_rows(pix: System, batch: int, device, reps: int, seed: int) -> list:
     """The reverse recursion alone from given heads: the naive loop, and the fused kernel (GPU) or the collapsed sum
     (CPU)."""
     s, net = pix.schedule, pix.net
@@ -489,26 +730,49 @@ def _recursion_rows(pix:System, batch:int, device, reps:int, seed:int) -> list:
     x_T = torch.randn(batch, 3, net.size, net.size, device=device, generator=g())
     xd = pix.vae.generate(batch, generator=g()).float()
     ops = _ops(pix, clip=False)
-    fast = (lambda: ops.parallel_deterministic(Z, x_T, s.T, xd, s)) if ops is not S else (lambda: S.parallel_deterministic(Z, x_T, s.T, xd, s, collapsed=True))
-    return [(f'recursion alone, naive loop over {s.T} steps', 0, timeit(lambda: S.algorithm1(Z, x_T, s.T, xd, s, generator=g()), device, reps)),
-            ('recursion alone, ' + ('fused Triton kernel' if ops is not S else 'collapsed weighted sum'), 0, timeit(fast, device, reps))]
+    fast = (
+        (lambda: ops.parallel_deterministic(Z, x_T, s.T, xd, s))
+        if ops is not S
+        else (lambda: S.parallel_deterministic(Z, x_T, s.T, xd, s, collapsed=True))
+    )
+    return [
+        (
+            f'recursion alone, naive loop over {s.T} steps',
+            0,
+            timeit(lambda: S.algorithm1(Z, x_T, s.T, xd, s, generator=g()), device, reps),
+        ),
+        (
+            'recursion alone, ' + ('fused Triton kernel' if ops is not S else 'collapsed weighted sum'),
+            0,
+            timeit(fast, device, reps),
+        ),
+    ]
 
 # %% ../nbs/09_system.ipynb #7b1b480f
-DEMO_RUNS = (    # (pretrained system, sampler, options): the registered samplers a 2-core CPU runs in seconds
-    ('shapes-ddpm', 'ddim', dict(steps=50, clip=True)), ('shapes-ddpm', 'ddim', dict(steps=10, clip=True)),
-    ('shapes-ddpm', 'dpmpp2m', dict(steps=9)), ('shapes-ddpm', 'ode_ddim', dict(steps=9)),
-    ('shapes-pixel', 'vae_only', {}), ('shapes-pixel', 'parallel_deterministic', dict(clip=True)),
-    ('shapes-pixel', 'algorithm1', dict(clip=True)), ('shapes-pixel', 'block_sequential', dict(clip=True)),
-    ('shapes-pixel', 's2n', dict(steps=10, gamma_s2n=0.0, rho=0.0)))
+DEMO_RUNS = (  # (pretrained system, sampler, options): the registered samplers a 2-core CPU runs in seconds
+    ('shapes-ddpm', 'ddim', dict(steps=50, clip=True)),
+    ('shapes-ddpm', 'ddim', dict(steps=10, clip=True)),
+    ('shapes-ddpm', 'dpmpp2m', dict(steps=9)),
+    ('shapes-ddpm', 'ode_ddim', dict(steps=9)),
+    ('shapes-pixel', 'vae_only', {}),
+    ('shapes-pixel', 'parallel_deterministic', dict(clip=True)),
+    ('shapes-pixel', 'algorithm1', dict(clip=True)),
+    ('shapes-pixel', 'block_sequential', dict(clip=True)),
+    ('shapes-pixel', 's2n', dict(steps=10, gamma_s2n=0.0, rho=0.0)),
+)
 DEMO_SKIPPED = (('shapes-ddpm', 'ddpm', dict(clip=True)), ('shapes-pixel', 'ddpm_pixel', dict(clip=True)))
 
-def _label(system:str, sampler:str, opts:dict) -> str: return f"{system}: {sampler}" + (' +clip' if opts.get('clip') else '')
 
-def demo_samplers(n:int=64, seed:int=0, device='cpu', progress:bool=True) -> list:
+def _label(system: str, sampler: str, opts: dict) -> str:
+    return f"{system}: {sampler}" + (' +clip' if opts.get('clip') else '')
+
+
+def demo_samplers(n: int = 64, seed: int = 0, device='cpu', progress: bool = True) -> list:
     """Rows of the pretrained systems' samplers (`DEMO_RUNS`) from one seed, best FD first: label, passes, seconds, FD
     and its floor, KID, images."""
     from tqdm.auto import tqdm
     from pixeldiff_nb.metrics import quality
+
     systems = {name: load_pretrained(name, device) for name in PRETRAINED}
     rows = []
     for name, sampler, opts in tqdm(DEMO_RUNS, desc='pretrained samplers', disable=not progress):
@@ -517,66 +781,112 @@ def demo_samplers(n:int=64, seed:int=0, device='cpu', progress:bool=True) -> lis
         x, clamped = sy.sample(n, sampler, seed, progress=False, **opts)
         seconds = time.perf_counter() - t
         q = quality(x, sy.data, 'test')
-        rows.append(dict(label=_label(name, sampler, opts), passes=sy.passes(sampler, **opts), seconds=seconds, clamped=clamped,
-                         images=x, **{k: q[k] for k in ('fd', 'fd_floor', 'kid', 'kid_se', 'n')}))
+        rows.append(
+            dict(
+                label=_label(name, sampler, opts),
+                passes=sy.passes(sampler, **opts),
+                seconds=seconds,
+                clamped=clamped,
+                images=x,
+                **{k: q[k] for k in ('fd', 'fd_floor', 'kid', 'kid_se', 'n')},
+            )
+        )
     return sorted(rows, key=lambda r: r['fd'])
 
 # %% ../nbs/09_system.ipynb #c69b3844
-def demo_figure(rows:list, show:int=16, ncols:int=4):
+def demo_figure(rows: list, show: int = 16, ncols: int = 4):
     """The first `show` images of each row's sampler side by side, in the rows' order, with passes, seconds, FD (floor)
     and KID under each."""
     import matplotlib.pyplot as plt, torchvision
-    nr = math.ceil(len(rows)/ncols)
-    fig, axs = plt.subplots(nr, ncols, figsize=(2.6*ncols, 3.1*nr), squeeze=False)
-    for ax in axs.flat: ax.axis('off')
+
+    nr = math.ceil(len(rows) / ncols)
+    fig, axs = plt.subplots(nr, ncols, figsize=(2.6 * ncols, 3.1 * nr), squeeze=False)
+    for ax in axs.flat:
+        ax.axis('off')
     for ax, r in zip(axs.flat, rows):
         g = torchvision.utils.make_grid(r['images'][:show], nrow=int(show**0.5), padding=1, pad_value=1.0)
         ax.imshow(g.permute(1, 2, 0).numpy(), interpolation='nearest')
-        ax.set_title(f"{r['label']}\n{r['passes']} passes, {r['seconds']:.1f} s\nFD {r['fd']:.2f} (floor {r['fd_floor']:.2f}), "
-                     f"KID {r['kid']:.3f}", fontsize=7.5)
+        ax.set_title(
+            f"{r['label']}\n{r['passes']} passes, {r['seconds']:.1f} s\nFD {r['fd']:.2f} (floor {r['fd_floor']:.2f}), "
+            f"KID {r['kid']:.3f}",
+            fontsize=7.5,
+        )
     fig.tight_layout()
     return fig
 
-# %% ../nbs/09_system.ipynb #d1964ad5
-def demo(out='pixeldiff-demo', n:int=64, seed:int=0, train_steps:int=20, device=None, progress:bool=True, log=print) -> dict:
+# %% ../nbs/09_system.ipynb #bf0e9359
+def _demo_samplers_part(out: pathlib.Path, n: int, seed: int, device, progress: bool, log):
+    "Part 2 of the demo: every demo sampler of the pretrained systems, one figure and a JSON file of the rows."
+    import matplotlib.pyplot as plt
+
+    rows = demo_samplers(n, seed, device, progress)
+    fig = demo_figure(rows)
+    fig.savefig(out / 'samplers.png', dpi=110)
+    plt.close(fig)
+    keep = [{k: v for k, v in r.items() if k != 'images'} for r in rows]
+    meta = dict(machine=machine(device), n=n, seed=seed, rows=keep)
+    (out / 'samplers.json').write_text(json.dumps(meta, indent=1) + '\n')
+    log(
+        f"  2. {len(rows)} samplers of the pretrained systems, {n} images each from seed {seed}, best first -> "
+        "samplers.png"
+    )
+    for r in rows:
+        fd = f"FD {r['fd']:6.2f} (real images: {r['fd_floor']:.2f})"
+        log(
+            f"     {r['label']:38s} {r['passes']:4d} passes {r['seconds']:6.1f} s   {fd}   KID {r['kid']:.3f} ± "
+            f"{r['kid_se']:.3f}"
+        )
+    for name, sampler, opts in DEMO_SKIPPED:
+        flags = ''.join(f' --{k}' if v is True else f' --{k} {v}' for k, v in opts.items())
+        passes = SAMPLERS[sampler].passes(1000 if sampler == 'ddpm' else 200)
+        log(f"     not run here ({passes} passes): pixeldiff sample --pretrained {name} --sampler {sampler}{flags}")
+
+
+def _demo_training(out: pathlib.Path, seed: int, train_steps: int, device, progress: bool, log):
+    "Part 3 of the demo: a 16x16 baseline trained half its steps, stopped, and resumed to `train_steps`."
+    half = max(1, train_steps // 2)
+    kw = dict(data='shapes', config='tiny16', n_data=2000, batch_size=16, seed=seed, sample_every=0)
+    train_system(out / 'run', 'ddpm', steps=half, progress=progress, device=device, **kw)
+    train_system(out / 'run', 'ddpm', steps=train_steps, resume=True, progress=progress, device=device, **kw)
+    hist = torch.load(out / 'run' / 'eps' / 'last.pt', weights_only=False)['history']
+    loss = f"loss {hist[0][1]:.3f} at step {hist[0][0]} -> {hist[-1][1]:.3f} at step {hist[-1][0]}"
+    log(
+        f"  3. trained a 16x16 DDPM baseline {half} steps, stopped, resumed to {train_steps} (exactly as a straight "
+        f"run would): {loss}; checkpoints in {out / 'run'}"
+    )
+
+# %% ../nbs/09_system.ipynb #a6c8af4b
+def demo(
+    out='pixeldiff-demo',
+    n: int = 64,
+    seed: int = 0,
+    train_steps: int = 20,
+    device=None,
+    progress: bool = True,
+    log=print,
+) -> dict:
     """The forward process drawn; the pretrained systems' samplers side by side; a short training run stopped and
     resumed. Returns seconds per part."""
     from pixeldiff_nb.figures import forward_figures
+
     out, device = pathlib.Path(out), device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    if (out/'run').exists(): raise ValueError(f"{out} already holds a demo run; remove it or pass another --out")
+    if (out / 'run').exists():
+        raise ValueError(f"{out} already holds a demo run; remove it or pass another --out")
     times, t0 = {}, time.perf_counter()
     log(f"pixeldiff demo: writing into {out}/ ({machine(device)})")
     figs = forward_figures(out, 'shapes', seed=seed)
     times['forward process'] = time.perf_counter() - t0
     log(f"  1. the forward process, pixel-aware (gamma 20, T 200) against DDPM: {figs[0].name}, {figs[1].name}")
     t = time.perf_counter()
-    rows = demo_samplers(n, seed, device, progress)
-    fig = demo_figure(rows)
-    fig.savefig(out/'samplers.png', dpi=110)
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    keep = [{k: v for k, v in r.items() if k != 'images'} for r in rows]
-    (out/'samplers.json').write_text(json.dumps(dict(machine=machine(device), n=n, seed=seed, rows=keep), indent=1) + '\n')
+    _demo_samplers_part(out, n, seed, device, progress, log)
     times['pretrained samplers'] = time.perf_counter() - t
-    log(f"  2. {len(rows)} samplers of the pretrained systems, {n} images each from seed {seed}, best first -> samplers.png")
-    for r in rows:
-        log(f"     {r['label']:38s} {r['passes']:4d} passes {r['seconds']:6.1f} s   FD {r['fd']:6.2f} (real images: {r['fd_floor']:.2f})"
-            f"   KID {r['kid']:.3f} ± {r['kid_se']:.3f}")
-    for name, sampler, opts in DEMO_SKIPPED:
-        flags = ''.join(f' --{k}' if v is True else f' --{k} {v}' for k, v in opts.items())
-        log(f"     not run here ({SAMPLERS[sampler].passes(1000 if sampler == 'ddpm' else 200)} passes): "
-            f"pixeldiff sample --pretrained {name} --sampler {sampler}{flags}")
     t = time.perf_counter()
-    half = max(1, train_steps//2)
-    kw = dict(data='shapes', config='tiny16', n_data=2000, batch_size=16, seed=seed, sample_every=0, progress=progress, device=device)
-    train_system(out/'run', 'ddpm', steps=half, **kw)
-    train_system(out/'run', 'ddpm', steps=train_steps, resume=True, **kw)
-    hist = torch.load(out/'run'/'eps'/'last.pt', weights_only=False)['history']
+    _demo_training(out, seed, train_steps, device, progress, log)
     times['training'] = time.perf_counter() - t
-    log(f"  3. trained a 16x16 DDPM baseline {half} steps, stopped, resumed to {train_steps} (exactly as a straight run would): "
-        f"loss {hist[0][1]:.3f} at step {hist[0][0]} -> {hist[-1][1]:.3f} at step {hist[-1][0]}; checkpoints in {out/'run'}")
     times['total'] = time.perf_counter() - t0
     log("time per part: " + ', '.join(f"{k} {v:.1f} s" for k, v in times.items()))
-    log(f"look at {out/'samplers.png'} first; `pixeldiff sample --pretrained shapes-ddpm` samples more, `pixeldiff train` trains your own, "
-        "and nbs/11_experiments says what the pixel system does and does not do")
+    log(
+        f"look at {out / 'samplers.png'} first; `pixeldiff sample --pretrained shapes-ddpm` samples more, "
+        "`pixeldiff train` trains your own, and nbs/11_experiments says what the pixel system does and does not do"
+    )
     return times

@@ -15,8 +15,8 @@ import sympy as sp
 
 # %% ../nbs/00_theory.ipynb #7a43e0f0
 x0, t, gamma, T = sp.symbols('x_0 t gamma T', positive=True)
-alpha_bar_t = sp.exp(-gamma*x0*t)  # continuous alpha_bar(t) = exp(-gamma x0 t), t = i/T
-snr_expr = sp.simplify(alpha_bar_t*x0**2/(1 - alpha_bar_t))
+alpha_bar_t = sp.exp(-gamma * x0 * t)  # continuous alpha_bar(t) = exp(-gamma x0 t), t = i/T
+snr_expr = sp.simplify(alpha_bar_t * x0**2 / (1 - alpha_bar_t))
 snr_expr
 
 # %% ../nbs/00_theory.ipynb #d06e186d
@@ -27,9 +27,11 @@ snr_rate_expr
 _pixel_snr = sp.lambdify((x0, t, gamma), snr_expr, 'numpy')
 _pixel_snr_rate = sp.lambdify((x0, t, gamma), snr_rate_expr, 'numpy')
 
+
 def pixel_snr(x0, t, gamma):
     "Pixel SNR `x0**2 / (exp(gamma t x0) - 1)` (001 Eq 11), element-wise."
     return _pixel_snr(np.asarray(x0, dtype=np.float64), np.asarray(t, dtype=np.float64), float(gamma))
+
 
 def pixel_snr_rate(x0, t, gamma):
     "Time derivative of `pixel_snr` (the corrected 001 Eq 17), element-wise."
@@ -38,15 +40,16 @@ def pixel_snr_rate(x0, t, gamma):
 # %% ../nbs/00_theory.ipynb #b192741b
 SNR_RATE_CROSSOVER = 2.5756789099203  # u* = gamma t x0 where |d SNR/dt| stops growing with x0; root of 3/u = coth(u/2)
 
+
 def prop1_t_delta(x_bright, gamma):
     """Largest `t_delta` such that every pixel darker than `x_bright` loses SNR more slowly on `(0, t_delta]` (corrected
     Prop 1)."""
-    return SNR_RATE_CROSSOVER/(float(gamma)*np.asarray(x_bright, dtype=np.float64))
+    return SNR_RATE_CROSSOVER / (float(gamma) * np.asarray(x_bright, dtype=np.float64))
 
 # %% ../nbs/00_theory.ipynb #66651c7d
-s2n_alpha_expr = sp.exp(-gamma*x0*t/2)
-s2n_sigma_expr = sp.sqrt(1 - sp.exp(-gamma*x0*t))
-s2n_lambda_expr = -sp.log(sp.exp(gamma*x0*t) - 1)   # log(alpha^2/sigma^2), simplified (checked below)
+s2n_alpha_expr = sp.exp(-gamma * x0 * t / 2)
+s2n_sigma_expr = sp.sqrt(1 - sp.exp(-gamma * x0 * t))
+s2n_lambda_expr = -sp.log(sp.exp(gamma * x0 * t) - 1)  # log(alpha^2/sigma^2), simplified (checked below)
 s2n_alpha = sp.lambdify((x0, t, gamma), s2n_alpha_expr, 'numpy')
 s2n_sigma = sp.lambdify((x0, t, gamma), s2n_sigma_expr, 'numpy')
 s2n_lambda = sp.lambdify((x0, t, gamma), s2n_lambda_expr, 'numpy')
@@ -56,51 +59,56 @@ def s2n_step_coefficients(x0, t, s, gamma, gamma_s2n=1.0, delta=1.0, rho=1.0):
     """Coefficients `(c_z, c_eps, c_noise)` of 003 Corollary 1 on the pixel schedule, sign corrected: `z_s = c_z z_t +
     c_eps eps_hat + c_noise noise`."""
     x0, t, s = (np.asarray(v, dtype=np.float64) for v in (x0, t, s))
-    a_t, a_s = np.exp(-gamma*x0*t/2), np.exp(-gamma*x0*s/2)
-    e_t, e_s = np.expm1(gamma*x0*t), np.expm1(gamma*x0*s)   # exp(-lambda) = exp(gamma x0 t) - 1
-    with np.errstate(divide='ignore'): l_t, l_s = -np.log(e_t), -np.log(e_s)   # s = 0 gives lambda(s) = inf, a zero term
+    a_t, a_s = np.exp(-gamma * x0 * t / 2), np.exp(-gamma * x0 * s / 2)
+    e_t, e_s = np.expm1(gamma * x0 * t), np.expm1(gamma * x0 * s)  # exp(-lambda) = exp(gamma x0 t) - 1
+    with np.errstate(divide='ignore'):
+        l_t, l_s = -np.log(e_t), -np.log(e_s)  # s = 0 gives lambda(s) = inf, a zero term
     g1 = 1 + gamma_s2n
-    c_eps = -(1 + rho**2)/g1*a_s*(np.exp(-g1*l_t/2) - np.exp(-g1*l_s/2))*np.exp(gamma_s2n*l_t/2)
-    sig_t, sig_s = np.sqrt(-np.expm1(-gamma*x0*t)), np.sqrt(-np.expm1(-gamma*x0*s))
-    c_noise = rho*a_t*np.sqrt(e_t - e_s)*(a_s/a_t)**(1 - delta)*(sig_s/sig_t)**delta
-    return a_s/a_t, c_eps, c_noise
+    c_eps = -(1 + rho**2) / g1 * a_s * (np.exp(-g1 * l_t / 2) - np.exp(-g1 * l_s / 2)) * np.exp(gamma_s2n * l_t / 2)
+    sig_t, sig_s = np.sqrt(-np.expm1(-gamma * x0 * t)), np.sqrt(-np.expm1(-gamma * x0 * s))
+    c_noise = rho * a_t * np.sqrt(e_t - e_s) * (a_s / a_t) ** (1 - delta) * (sig_s / sig_t) ** delta
+    return a_s / a_t, c_eps, c_noise
 
 # %% ../nbs/00_theory.ipynb #8df5b622
 def _chain(x0, gamma, T):
     x0 = np.asarray(x0, dtype=np.float64)[..., None]
     j = np.arange(1, int(T) + 1, dtype=np.float64)
-    one_m_a = -np.expm1(-gamma*x0/T)                  # 1 - alpha
-    one_m_ab = -np.expm1(-gamma*x0*j/T)               # 1 - alpha_bar_j
-    one_m_ab1 = -np.expm1(-gamma*x0*(j - 1)/T)        # 1 - alpha_bar_{j-1}
+    one_m_a = -np.expm1(-gamma * x0 / T)  # 1 - alpha
+    one_m_ab = -np.expm1(-gamma * x0 * j / T)  # 1 - alpha_bar_j
+    one_m_ab1 = -np.expm1(-gamma * x0 * (j - 1) / T)  # 1 - alpha_bar_{j-1}
     return x0, j, one_m_a, one_m_ab, one_m_ab1
+
 
 def z_error_gain(x0, j, gamma, T):
     "Factor by which an error in `Z^j` reaches `x0_hat` in Algorithm 1: `(1-alpha)/sqrt(alpha_bar_j (1-alpha_bar_j))`."
     x0, j = np.asarray(x0, dtype=np.float64), np.asarray(j, dtype=np.float64)
-    return -np.expm1(-gamma*x0/T)/np.sqrt(np.exp(-gamma*x0*j/T)*-np.expm1(-gamma*x0*j/T))
+    return -np.expm1(-gamma * x0 / T) / np.sqrt(np.exp(-gamma * x0 * j / T) * -np.expm1(-gamma * x0 * j / T))
+
 
 def open_loop_variance(x0, i, gamma, T):
     """`S_i = sum_{j<=i} beta_tilde_j / alpha_bar_{j-1}`: variance in `x0_hat` of Algorithm 1's injected noise, and of
     its error with oracle `eps_tilde`."""
     x0, i = np.broadcast_arrays(np.asarray(x0, dtype=np.float64), np.asarray(i))
     x0c, j, one_m_a, one_m_ab, one_m_ab1 = _chain(x0, gamma, T)
-    terms = one_m_ab1/one_m_ab*one_m_a*np.exp(gamma*x0c*(j - 1)/T)
+    terms = one_m_ab1 / one_m_ab * one_m_a * np.exp(gamma * x0c * (j - 1) / T)
     S = np.concatenate([np.zeros_like(terms[..., :1]), np.cumsum(terms, axis=-1)], -1)  # S[..., i] = S_i
     return np.take_along_axis(S, i[..., None].astype(np.int64), -1)[..., 0]
 
+
 def block_amplification(x0, K, gamma, T):
     "Gain `1/sqrt(alpha_bar_K) = exp(gamma x0 K / (2T))` of errors over a block of `K` open-loop steps."
-    return np.exp(float(gamma)*np.asarray(x0, dtype=np.float64)*K/(2*T))
+    return np.exp(float(gamma) * np.asarray(x0, dtype=np.float64) * K / (2 * T))
+
 
 def terminal_alpha_bar(x0, gamma):
     "`alpha_bar_T = x_delta = exp(-gamma x0)`: the signal a pixel keeps at the end of the forward chain."
-    return np.exp(-float(gamma)*np.asarray(x0, dtype=np.float64))
+    return np.exp(-float(gamma) * np.asarray(x0, dtype=np.float64))
 
 # %% ../nbs/00_theory.ipynb #3389e2d3
 abk, abj = sp.symbols('alpha_bar_k alpha_bar_j', positive=True)
-rho_expr = sp.sqrt(abj*(1 - abk)/(abk*(1 - abj)))   # corr(eps_tilde_k, eps_tilde_j), k <= j: derived below
+rho_expr = sp.sqrt(abj * (1 - abk) / (abk * (1 - abj)))  # corr(eps_tilde_k, eps_tilde_j), k <= j: derived below
 
 # %% ../nbs/00_theory.ipynb #d97d3dee
 k_sym, j_sym = sp.symbols('k j', positive=True)
-eps_tilde_correlation_expr = rho_expr.subs({abk: sp.exp(-gamma*x0*k_sym/T), abj: sp.exp(-gamma*x0*j_sym/T)})
+eps_tilde_correlation_expr = rho_expr.subs({abk: sp.exp(-gamma * x0 * k_sym / T), abj: sp.exp(-gamma * x0 * j_sym / T)})
 eps_tilde_correlation = sp.lambdify((x0, k_sym, j_sym, gamma, T), eps_tilde_correlation_expr, 'numpy')

@@ -22,120 +22,166 @@ from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, PARALLEL_CONFIGS, paralle
 MODELS = ('vae', 'parallel', 'eps', 'pixel-eps')
 PAPER_LR = {'tiny': 1e-4, 'tiny16': 2e-4, 'cifar10': 1e-4, 'celeba128': 2e-4}
 CONDS = ('vae', 'oracle')
-COND_MODELS = ('parallel', 'pixel-eps')   # the networks conditioned on a scale map
+COND_MODELS = ('parallel', 'pixel-eps')  # the networks conditioned on a scale map
 VAE_TARGETS = ('x_delta', 'x0')
 
+# %% ../nbs/07_train.ipynb #44bacfc3
 @dataclasses.dataclass
 class TrainConfig:
-    model:str = 'parallel'        # 'vae' (ScaleVAE), 'parallel' (ParallelUNet), 'eps' (EpsUNet, the DDPM baseline) or 'pixel-eps' (PixelEpsUNet)
-    config:str = 'tiny'           # network size: 'tiny' (32x32), 'tiny16' (16x16), 'cifar10' or 'celeba128'
-    cond:str = 'vae'              # parallel U-Net's scale input: 'vae' (the frozen VAE's G(x_i, i), the papers') or 'oracle' (the true scale: sees x0; an ablation)
-    vae_ckpt:str = None           # parallel with cond='vae': the trained scale VAE's checkpoint (its EMA weights are used, frozen)
-    vae_target:str = 'x_delta'    # the VAE's reconstruction loss: on 'x_delta' (the papers') or on 'x0' = -log(x_delta)/gamma (unbiased image)
-    gamma:float = None            # pixel schedule's gamma (vae, parallel); None: the config's
-    T:int = None                  # number of steps (vae and parallel: the pixel schedule's; eps: the linear one's); None: the config's
-    data:str = 'shapes'           # 'shapes', 'cifar10' or 'folder'
-    data_path:str = None          # folder for 'folder' (and optionally 'cifar10')
-    n_data:int = None             # use only the first n training images
-    batch_size:int = 64           # global batch (split across processes)
-    steps:int = 1000              # total optimizer steps
-    lr:float = None               # None: the papers' learning rate for `config`
-    ema_decay:float = 0.999
-    ema_warmup:bool = True        # decay min(ema_decay, (1 + k)/(10 + k)) at update k, as diffusers' EMAModel: a short run's EMA is not its initialisation
-    grad_clip:float = 1.0
-    kl_weight:float = 1e-4        # the VAE's KL weight
-    seed:int = 0
-    amp:bool = None               # bf16 autocast; None: on CUDA only
-    out_dir:str = 'runs/default'
-    ckpt_every:int = 500
-    sample_every:int = 500        # 0: no sample grids
-    log_every:int = 10
+    model: str = 'parallel'  # 'vae' (ScaleVAE), 'parallel' (ParallelUNet), 'eps' (EpsUNet, the baseline), 'pixel-eps'
+    config: str = 'tiny'  # network size: 'tiny' (32x32), 'tiny16' (16x16), 'cifar10' or 'celeba128'
+    cond: str = 'vae'  # scale input: 'vae' (the frozen VAE's G(x_i, i), the papers'), 'oracle' (true scale: ablation)
+    vae_ckpt: str = (
+        None  # parallel with cond='vae': the trained scale VAE's checkpoint (its EMA weights are used, frozen)
+    )
+    vae_target: str = 'x_delta'  # the VAE's loss: on 'x_delta' (the papers') or 'x0' = -log(x_delta)/gamma (unbiased)
+    gamma: float = None  # pixel schedule's gamma (vae, parallel); None: the config's
+    T: int = None  # number of steps (vae and parallel: the pixel schedule's; eps: the linear one's); None: the config's
+    data: str = 'shapes'  # 'shapes', 'cifar10' or 'folder'
+    data_path: str = None  # folder for 'folder' (and optionally 'cifar10')
+    n_data: int = None  # use only the first n training images
+    batch_size: int = 64  # global batch (split across processes)
+    steps: int = 1000  # total optimizer steps
+    lr: float = None  # None: the papers' learning rate for `config`
+    ema_decay: float = 0.999
+    ema_warmup: bool = True  # decay min(ema_decay, (1 + k)/(10 + k)) at update k, as diffusers' EMAModel does
+    grad_clip: float = 1.0
+    kl_weight: float = 1e-4  # the VAE's KL weight
+    seed: int = 0
+    amp: bool = None  # bf16 autocast; None: on CUDA only
+    out_dir: str = 'runs/default'
+    ckpt_every: int = 500
+    sample_every: int = 500  # 0: no sample grids
+    log_every: int = 10
 
     def __post_init__(self):
-        if self.model not in MODELS: raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
-        if self.config not in PAPER_LR: raise ValueError(f"config must be one of {tuple(PAPER_LR)}, got {self.config!r}")
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        if self.config not in PAPER_LR:
+            raise ValueError(f"config must be one of {tuple(PAPER_LR)}, got {self.config!r}")
         for k in ('batch_size', 'steps', 'ckpt_every', 'log_every'):
-            if not isinstance(getattr(self, k), int) or getattr(self, k) < 1: raise ValueError(f"{k} must be an int >= 1, got {getattr(self, k)!r}")
-        if not 0 <= self.ema_decay < 1: raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay}")
-        if self.lr is None: self.lr = PAPER_LR[self.config]
-        if not (self.lr > 0 and math.isfinite(self.lr)): raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
-        if self.gamma is not None and self.model == 'eps': raise ValueError("gamma sets the pixel schedule; the eps baseline uses the linear schedule (leave gamma unset)")
-        if self.gamma is not None and not (math.isfinite(self.gamma) and self.gamma > 0): raise ValueError(f"gamma must be a finite number > 0, got {self.gamma}")
-        if self.T is not None and (isinstance(self.T, bool) or not isinstance(self.T, int) or self.T < 1): raise ValueError(f"T must be an int >= 1, got {self.T!r}")
-        if self.cond not in CONDS: raise ValueError(f"cond must be one of {CONDS}, got {self.cond!r}")
-        if self.vae_target not in VAE_TARGETS: raise ValueError(f"vae_target must be one of {VAE_TARGETS}, got {self.vae_target!r}")
-        if self.vae_ckpt is not None and (self.model not in COND_MODELS or self.cond != 'vae'): raise ValueError("vae_ckpt is the conditioning VAE of a parallel or pixel-eps U-Net (cond='vae'); leave it unset otherwise")
+            if not isinstance(getattr(self, k), int) or getattr(self, k) < 1:
+                raise ValueError(f"{k} must be an int >= 1, got {getattr(self, k)!r}")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay}")
+        if self.lr is None:
+            self.lr = PAPER_LR[self.config]
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
+        if self.gamma is not None and self.model == 'eps':
+            raise ValueError(
+                "gamma sets the pixel schedule; the eps baseline uses the linear schedule (leave gamma unset)"
+            )
+        if self.gamma is not None and not (math.isfinite(self.gamma) and self.gamma > 0):
+            raise ValueError(f"gamma must be a finite number > 0, got {self.gamma}")
+        if self.T is not None and (isinstance(self.T, bool) or not isinstance(self.T, int) or self.T < 1):
+            raise ValueError(f"T must be an int >= 1, got {self.T!r}")
+        if self.cond not in CONDS:
+            raise ValueError(f"cond must be one of {CONDS}, got {self.cond!r}")
+        if self.vae_target not in VAE_TARGETS:
+            raise ValueError(f"vae_target must be one of {VAE_TARGETS}, got {self.vae_target!r}")
+        if self.vae_ckpt is not None and (self.model not in COND_MODELS or self.cond != 'vae'):
+            raise ValueError(
+                "vae_ckpt is the conditioning VAE of a parallel or pixel-eps U-Net (cond='vae'); leave it unset "
+                "otherwise"
+            )
 
 # %% ../nbs/07_train.ipynb #4b303c58
 @functools.lru_cache(maxsize=4)
-def _linear(T:int) -> LinearSchedule: return LinearSchedule(T)     # built once, not at every step
+def _linear(T: int) -> LinearSchedule:
+    return LinearSchedule(T)  # built once, not at every step
 
-def build(cfg:TrainConfig) -> torch.nn.Module:
+
+def build(cfg: TrainConfig) -> torch.nn.Module:
     """The network `cfg` trains (`cfg.gamma` and `cfg.T` override the configuration's; the scale VAE gets the parallel
     U-Net's)."""
-    if cfg.model == 'eps': return EpsUNet.from_config(cfg.config, **({'T': cfg.T} if cfg.T else {}))
+    if cfg.model == 'eps':
+        return EpsUNet.from_config(cfg.config, **({'T': cfg.T} if cfg.T else {}))
     p = PARALLEL_CONFIGS[cfg.config]
-    sched = dict(gamma=cfg.gamma or p['gamma'], T=cfg.T or p['T'])       # the two networks of a system share one schedule
-    return {'vae': ScaleVAE, 'parallel': ParallelUNet, 'pixel-eps': PixelEpsUNet}[cfg.model].from_config(cfg.config, **sched)
+    sched = dict(gamma=cfg.gamma or p['gamma'], T=cfg.T or p['T'])  # the two networks of a system share one schedule
+    return {'vae': ScaleVAE, 'parallel': ParallelUNet, 'pixel-eps': PixelEpsUNet}[cfg.model].from_config(
+        cfg.config, **sched
+    )
 
-def image_size(config:str) -> int:
+
+def image_size(config: str) -> int:
     "The image side of a network configuration."
     return PARALLEL_CONFIGS[config]['size']
 
-def scale_input(cond:str, x0:torch.Tensor, x_i:torch.Tensor, i:torch.Tensor, gamma:float, vae=None) -> torch.Tensor:
+
+def scale_input(
+    cond: str, x0: torch.Tensor, x_i: torch.Tensor, i: torch.Tensor, gamma: float, vae=None
+) -> torch.Tensor:
     """The scale map the parallel U-Net is conditioned on in training: the frozen VAE's mean estimate `G(x_i, i)`
     (`cond='vae'`), or the true scale (`'oracle'`)."""
-    if cond == 'oracle': return torch.exp(-gamma*x0)                       # reveals x0: an ablation, never the default
-    if vae is None: raise ValueError("the parallel U-Net is conditioned on the scale VAE's estimate (cond='vae'): pass the frozen VAE, or use cond='oracle' for the ablation")
-    with torch.no_grad(): return vae.estimate(x_i, i).to(x_i.dtype)
+    if cond == 'oracle':
+        return torch.exp(-gamma * x0)  # reveals x0: an ablation, never the default
+    if vae is None:
+        raise ValueError(
+            "the parallel U-Net is conditioned on the scale VAE's estimate (cond='vae'): pass the frozen VAE, or "
+            "use cond='oracle' for the ablation"
+        )
+    with torch.no_grad():
+        return vae.estimate(x_i, i).to(x_i.dtype)
 
-def batch_loss(model, cfg:TrainConfig, x0:torch.Tensor, generator, rows:slice=slice(None), vae=None) -> torch.Tensor:
+# %% ../nbs/07_train.ipynb #897aedb9
+def batch_loss(
+    model, cfg: TrainConfig, x0: torch.Tensor, generator, rows: slice = slice(None), vae=None
+) -> torch.Tensor:
     """The training loss of `model` on the rows `rows` of a global batch `x0`, whose random draws all come from
     `generator` (`vae`: the parallel U-Net's frozen scale VAE)."""
     B, dev = x0.shape[0], x0.device
-    m = getattr(model, 'module', model)                     # unwrap DDP
+    m = getattr(model, 'module', model)  # unwrap DDP
     if cfg.model == 'parallel':
         s = m.schedule()
         i = torch.randint(1, s.T + 1, (B,), generator=generator, device=dev)
         noise = torch.randn((B, s.T, *x0.shape[1:]), generator=generator, device=dev)
         x_i, eps_tilde, mask = parallel_targets(x0[rows], i[rows], s, noise=noise[rows])
-        return parallel_loss(model(x_i, scale_input(cfg.cond, x0[rows], x_i, i[rows], s.gamma, vae), i[rows]), eps_tilde, mask)
-    if cfg.model == 'pixel-eps':                            # continuous t ~ U[1/T, 1]: the ODE solvers evaluate between grid points
+        return parallel_loss(
+            model(x_i, scale_input(cfg.cond, x0[rows], x_i, i[rows], s.gamma, vae), i[rows]), eps_tilde, mask
+        )
+    if cfg.model == 'pixel-eps':  # continuous t ~ U[1/T, 1]: the ODE solvers evaluate between grid points
         T, x = m.T, x0[rows]
-        t = (1/T + (1 - 1/T)*torch.rand(B, generator=generator, device=dev))[rows]
+        t = (1 / T + (1 - 1 / T) * torch.rand(B, generator=generator, device=dev))[rows]
         noise = torch.randn(x0.shape, generator=generator, device=dev)[rows]
-        a, s, _ = pixel_alpha_sigma(-m.gamma*x, t.view(-1, 1, 1, 1))    # alpha_t^2 = x_delta^t, 03_sampler
-        x_t = a*x + s*noise
-        i = (t*T).round().clamp(1, T).long()                # the VAE's nearest training step
+        a, s, _ = pixel_alpha_sigma(-m.gamma * x, t.view(-1, 1, 1, 1))  # alpha_t^2 = x_delta^t, 03_sampler
+        x_t = a * x + s * noise
+        i = (t * T).round().clamp(1, T).long()  # the VAE's nearest training step
         return F.mse_loss(model(x_t, scale_input(cfg.cond, x, x_t, i, m.gamma, vae), t).float(), noise)
     if cfg.model == 'eps':
         lin = _linear(m.T)
         i = torch.randint(1, m.T + 1, (B,), generator=generator, device=dev)
         noise = torch.randn(x0.shape, generator=generator, device=dev)
-        x_i = lin.q_sample(2*x0[rows] - 1, i[rows], noise[rows])
+        x_i = lin.q_sample(2 * x0[rows] - 1, i[rows], noise[rows])
         return F.mse_loss(model(x_i, i[rows]).float(), noise[rows])
     s = PixelSchedule(m.gamma, m.T)
     i = torch.randint(1, s.T + 1, (B,), generator=generator, device=dev)
     noise = torch.randn(x0.shape, generator=generator, device=dev)
     u = torch.randn((B, m.latent), generator=generator, device=dev)
     x_i = s.q_sample(x0[rows], i[rows], noise[rows])
-    xd_hat, mean, logvar = model(x_i, i[rows], noise=u[rows])        # through forward, so DDP synchronises the gradients
+    xd_hat, mean, logvar = model(x_i, i[rows], noise=u[rows])  # through forward, so DDP synchronises the gradients
     return vae_loss(xd_hat, mean, logvar, x0[rows], m.gamma, cfg.kl_weight, target=cfg.vae_target)[0]
 
 # %% ../nbs/07_train.ipynb #53db3de1
 class Batches:
     "The global batch of any step, from a seeded permutation per epoch (drop_last)."
-    def __init__(self, images:np.ndarray, batch_size:int, seed:int=0):
-        if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.dtype != np.uint8: raise ValueError(f"images must be uint8 (N, H, W, C), got {images.dtype} {images.shape}")
-        if len(images) < batch_size: raise ValueError(f"the data set has {len(images)} images, fewer than one batch of {batch_size}")
+
+    def __init__(self, images: np.ndarray, batch_size: int, seed: int = 0):
+        if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.dtype != np.uint8:
+            raise ValueError(f"images must be uint8 (N, H, W, C), got {images.dtype} {images.shape}")
+        if len(images) < batch_size:
+            raise ValueError(f"the data set has {len(images)} images, fewer than one batch of {batch_size}")
         self.images, self.batch_size, self.seed = images, batch_size, seed
-        self.per_epoch = len(images)//batch_size
+        self.per_epoch = len(images) // batch_size
         self._perm = (None, None)
-    def indices(self, step:int) -> np.ndarray:
+
+    def indices(self, step: int) -> np.ndarray:
         e, k = divmod(step, self.per_epoch)
-        if self._perm[0] != e: self._perm = (e, np.random.default_rng(self.seed + e).permutation(len(self.images)))
-        return self._perm[1][k*self.batch_size:(k + 1)*self.batch_size]
-    def __call__(self, step:int, device='cpu') -> torch.Tensor:
+        if self._perm[0] != e:
+            self._perm = (e, np.random.default_rng(self.seed + e).permutation(len(self.images)))
+        return self._perm[1][k * self.batch_size : (k + 1) * self.batch_size]
+
+    def __call__(self, step: int, device='cpu') -> torch.Tensor:
         "Model-space images `(B, C, H, W)` of step `step`."
         x = torch.from_numpy(self.images[np.sort(self.indices(step))]).to(device).permute(0, 3, 1, 2)
         return to_model(x)
@@ -143,74 +189,114 @@ class Batches:
 # %% ../nbs/07_train.ipynb #145bd631
 def save_checkpoint(path, **state):
     "`torch.save` to `path` atomically: a temporary file in the same folder, then a rename."
-    path = pathlib.Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     torch.save(state, tmp)
     os.replace(tmp, path)
     return path
 
-def check_same_config(saved:dict, model, what:str='checkpoint'):
-    "Raise a `ValueError` naming the settings where `saved` differs from `model.config`."
-    diff = {k: (saved.get(k), model.config.get(k)) for k in set(saved) | set(model.config) if saved.get(k) != model.config.get(k)}
-    if diff: raise ValueError(f"the {what} is for another configuration: " + ', '.join(f"{k}: {a!r} (saved) vs {b!r} (model)" for k, (a, b) in sorted(diff.items())))
 
-def load_weights(path, model, ema:bool=True, map_location='cpu'):
+def check_same_config(saved: dict, model, what: str = 'checkpoint'):
+    "Raise a `ValueError` naming the settings where `saved` differs from `model.config`."
+    diff = {
+        k: (saved.get(k), model.config.get(k))
+        for k in set(saved) | set(model.config)
+        if saved.get(k) != model.config.get(k)
+    }
+    if diff:
+        raise ValueError(
+            f"the {what} is for another configuration: "
+            + ', '.join(f"{k}: {a!r} (saved) vs {b!r} (model)" for k, (a, b) in sorted(diff.items()))
+        )
+
+
+def load_weights(path, model, ema: bool = True, map_location='cpu'):
     "Load a checkpoint's (EMA) weights into `model`, refusing one from another configuration."
     path = pathlib.Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no checkpoint at {path}")
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
     ck = torch.load(path, map_location=map_location, weights_only=False)
     check_same_config(ck['model_config'], model)
     model.load_state_dict(ck['ema'] if ema else ck['model'])
     return model
 
 # %% ../nbs/07_train.ipynb #e29086f4
-def weights_sha256(state:dict) -> str:
+def weights_sha256(state: dict) -> str:
     "SHA-256 of a state dict's names and tensor bytes (independent of the file it was saved in)."
     h = hashlib.sha256()
     for k in sorted(state):
-        h.update(k.encode()); h.update(state[k].detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        h.update(k.encode())
+        h.update(state[k].detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
-def load_scale_vae(path, gamma:float, T:int, device='cpu') -> tuple:
+
+def load_scale_vae(path, gamma: float, T: int, device='cpu') -> tuple:
     """`(vae, record)`: the scale VAE of checkpoint `path` (EMA weights, frozen, eval mode) for the schedule `(gamma,
     T)`, and the record a U-Net keeps of it."""
     path = pathlib.Path(path or '')
-    if not path.is_file(): raise FileNotFoundError(f"no scale VAE checkpoint at {path}; train the VAE first (the parallel U-Net is conditioned on its estimate), or use cond='oracle'")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no scale VAE checkpoint at {path}; train the VAE first (the parallel U-Net is conditioned on its "
+            "estimate), or use cond='oracle'"
+        )
     ck = torch.load(path, map_location='cpu', weights_only=False)
-    if ck['train_config']['model'] != 'vae': raise ValueError(f"{path} holds a {ck['train_config']['model']!r} network, not a scale VAE")
+    if ck['train_config']['model'] != 'vae':
+        raise ValueError(f"{path} holds a {ck['train_config']['model']!r} network, not a scale VAE")
     vae = ScaleVAE(**ck['model_config'])
     if (vae.gamma, vae.T) != (float(gamma), int(T)):
-        raise ValueError(f"{path} is a scale VAE for gamma {vae.gamma}, T {vae.T}, but the U-Net's schedule is gamma {gamma}, T {T}; train a VAE on that schedule")
+        raise ValueError(
+            f"{path} is a scale VAE for gamma {vae.gamma}, T {vae.T}, but the U-Net's schedule is gamma {gamma}, T "
+            f"{T}; train a VAE on that schedule"
+        )
     vae.load_state_dict(ck['ema'])
-    record = dict(sha256=weights_sha256(ck['ema']), step=ck['step'], path=str(path), weights='ema', target=ck['train_config'].get('vae_target', 'x_delta'))
+    record = dict(
+        sha256=weights_sha256(ck['ema']),
+        step=ck['step'],
+        path=str(path),
+        weights='ema',
+        target=ck['train_config'].get('vae_target', 'x_delta'),
+    )
     return vae.to(device).eval().requires_grad_(False), record
 
 # %% ../nbs/07_train.ipynb #d2ecc978
-def ema_decay_at(k:int, cfg:TrainConfig) -> float:
+def ema_decay_at(k: int, cfg: TrainConfig) -> float:
     "The EMA decay of update `k` (0-based)."
-    return min(cfg.ema_decay, (1 + k)/(10 + k)) if cfg.ema_warmup else cfg.ema_decay
+    return min(cfg.ema_decay, (1 + k) / (10 + k)) if cfg.ema_warmup else cfg.ema_decay
 
 # %% ../nbs/07_train.ipynb #bdee5e20
 def _rng_state(gen):
-    return dict(gen=gen.get_state(), torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+    return dict(
+        gen=gen.get_state(),
+        torch=torch.get_rng_state(),
+        cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    )
+
 
 def _set_rng_state(gen, st):
-    gen.set_state(st['gen']); torch.set_rng_state(st['torch'])
-    if st.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
+    gen.set_state(st['gen'])
+    torch.set_rng_state(st['torch'])
+    if st.get('cuda') is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(st['cuda'])
+
 
 def _dist():
     "(rank, world size), initialising the process group under torchrun."
-    if 'WORLD_SIZE' not in os.environ or int(os.environ['WORLD_SIZE']) == 1: return 0, 1
+    if 'WORLD_SIZE' not in os.environ or int(os.environ['WORLD_SIZE']) == 1:
+        return 0, 1
     import torch.distributed as dist
+
     if not dist.is_initialized():
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
-        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     return dist.get_rank(), dist.get_world_size()
 
 # %% ../nbs/07_train.ipynb #804669b4
 @dataclasses.dataclass
 class _Run:
     "What one training process holds: the settings, where it runs, the data order, the networks, and where it stands."
+
     cfg: TrainConfig
     rank: int
     world: int
@@ -220,51 +306,73 @@ class _Run:
     ema: torch.nn.Module
     opt: torch.optim.Optimizer
     gen: torch.Generator
-    vae: torch.nn.Module = None      # the frozen scale VAE a conditioned U-Net sees
-    cond_vae: dict = None            # the record of that VAE kept in the checkpoint
+    vae: torch.nn.Module = None  # the frozen scale VAE a conditioned U-Net sees
+    cond_vae: dict = None  # the record of that VAE kept in the checkpoint
     step: int = 0
     history: list = dataclasses.field(default_factory=list)
 
     @property
-    def last(self) -> pathlib.Path: return pathlib.Path(self.cfg.out_dir)/'last.pt'
+    def last(self) -> pathlib.Path:
+        return pathlib.Path(self.cfg.out_dir) / 'last.pt'
 
-def _train_images(cfg:TrainConfig, images) -> np.ndarray:
+
+def _train_images(cfg: TrainConfig, images) -> np.ndarray:
     "The training images of `cfg` (loaded unless given), checked to fit its networks."
     size = image_size(cfg.config)
-    if images is None: images = load_images(cfg.data, 'train', path=cfg.data_path, n=cfg.n_data, seed=cfg.seed, size=size)[0]
+    if images is None:
+        images = load_images(cfg.data, 'train', path=cfg.data_path, n=cfg.n_data, seed=cfg.seed, size=size)[0]
     if images.shape[1:3] != (size, size):
-        raise ValueError(f"the {cfg.config!r} networks take {size}x{size} images, got {images.shape[1]}x{images.shape[2]}")
+        raise ValueError(
+            f"the {cfg.config!r} networks take {size}x{size} images, got {images.shape[1]}x{images.shape[2]}"
+        )
     return images
 
-def _start(cfg:TrainConfig, images, device) -> _Run:
+# %% ../nbs/07_train.ipynb #2c5218de
+def _start(cfg: TrainConfig, images, device) -> _Run:
     """Set up a run: processes, device, data order, the network and its EMA copy, optimizer, conditioning VAE; resumed
     if `last.pt` exists."""
     rank, world = _dist()
     device = torch.device(device or (f"cuda:{torch.cuda.current_device()}" if torch.cuda.is_available() else 'cpu'))
-    if cfg.batch_size % world: raise ValueError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
-    if rank == 0: pathlib.Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
+    if cfg.batch_size % world:
+        raise ValueError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
+    if rank == 0:
+        pathlib.Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
     batches = Batches(_train_images(cfg, images), cfg.batch_size, cfg.seed)
     torch.manual_seed(cfg.seed)
     model = build(cfg).to(device)
     vae, cond_vae = (None, None)
-    if cfg.model in COND_MODELS and cfg.cond == 'vae': vae, cond_vae = load_scale_vae(cfg.vae_ckpt, model.gamma, model.T, device)
+    if cfg.model in COND_MODELS and cfg.cond == 'vae':
+        vae, cond_vae = load_scale_vae(cfg.vae_ckpt, model.gamma, model.T, device)
     ema = build(cfg).to(device).eval()
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    run = _Run(cfg, rank, world, device, batches, model, ema, opt, torch.Generator(device).manual_seed(cfg.seed), vae, cond_vae)
-    if run.last.exists(): _resume(run)
+    run = _Run(
+        cfg, rank, world, device, batches, model, ema, opt, torch.Generator(device).manual_seed(cfg.seed), vae, cond_vae
+    )
+    if run.last.exists():
+        _resume(run)
     return run
 
 # %% ../nbs/07_train.ipynb #7dc96c2e
-_NOT_COMPARED = ('steps', 'out_dir', 'ckpt_every', 'sample_every', 'log_every', 'vae_ckpt')   # the VAE is checked by its weights
+_NOT_COMPARED = (
+    'steps',
+    'out_dir',
+    'ckpt_every',
+    'sample_every',
+    'log_every',
+    'vae_ckpt',
+)  # the VAE is checked by its weights
 
-def _resume(run:_Run):
+
+def _resume(run: _Run):
     "Load `last.pt` into the run, after checking that it was written by the same configuration."
     ck = torch.load(run.last, map_location=run.device, weights_only=False)
     if 'opt' not in ck:
-        raise ValueError(f"{run.last} holds EMA weights only ({ck.get('slim', 'no optimizer state')}); it can be sampled from, "
-                         "not resumed: train into another out_dir")
+        raise ValueError(
+            f"{run.last} holds EMA weights only ({ck.get('slim', 'no optimizer state')}); it can be sampled from, "
+            "not resumed: train into another out_dir"
+        )
     saved = {k: v for k, v in ck['train_config'].items() if k not in _NOT_COMPARED}
     now = {k: v for k, v in dataclasses.asdict(run.cfg).items() if k in saved}
     if saved != now:
@@ -277,22 +385,34 @@ def _resume(run:_Run):
     run.step, run.history = ck['step'], ck['history']
     _set_rng_state(run.gen, ck['rng'][run.rank] if isinstance(ck['rng'], list) else ck['rng'])
 
-def _checkpoint(run:_Run):
+# %% ../nbs/07_train.ipynb #1479b937
+def _checkpoint(run: _Run):
     "Write `last.pt` (atomically) and `loss.csv`; every process's random state is gathered into it."
     states = _rng_state(run.gen)
     if run.world > 1:
         import torch.distributed as dist
-        states = [None]*run.world
+
+        states = [None] * run.world
         dist.all_gather_object(states, _rng_state(run.gen))
-    if run.rank: return
-    save_checkpoint(run.last, model=run.model.state_dict(), ema=run.ema.state_dict(), opt=run.opt.state_dict(), step=run.step,
-                    history=run.history, rng=states, train_config=dataclasses.asdict(run.cfg), model_config=run.model.config,
-                    cond_vae=run.cond_vae)
+    if run.rank:
+        return
+    save_checkpoint(
+        run.last,
+        model=run.model.state_dict(),
+        ema=run.ema.state_dict(),
+        opt=run.opt.state_dict(),
+        step=run.step,
+        history=run.history,
+        rng=states,
+        train_config=dataclasses.asdict(run.cfg),
+        model_config=run.model.config,
+        cond_vae=run.cond_vae,
+    )
     rows = ''.join(f'{s},{l:.6g}\n' for s, l in run.history)
-    (run.last.parent/'loss.csv').write_text('step,loss\n' + rows)
+    (run.last.parent / 'loss.csv').write_text('step,loss\n' + rows)
 
 # %% ../nbs/07_train.ipynb #c2a97d94
-def _update(run:_Run, net, rows:slice, amp:bool, params:tuple) -> torch.Tensor:
+def _update(run: _Run, net, rows: slice, amp: bool, params: tuple) -> torch.Tensor:
     """One optimizer step and one EMA update on the batch of `run.step`; returns the global batch's loss, and stops
     before updating on a NaN."""
     cfg = run.cfg
@@ -300,68 +420,108 @@ def _update(run:_Run, net, rows:slice, amp:bool, params:tuple) -> torch.Tensor:
     with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=amp):
         loss = batch_loss(net, cfg, x0, run.gen, rows, vae=run.vae)
     lv = loss.detach().float()
-    if run.world > 1:                                    # the global batch's loss, on every process (a NaN anywhere stops all)
+    if run.world > 1:  # the global batch's loss, on every process (a NaN anywhere stops all)
         import torch.distributed as dist
+
         lv = lv.clone()
         dist.all_reduce(lv)
         lv /= run.world
     if not torch.isfinite(lv):
-        kept = f" (step {torch.load(run.last, weights_only=False)['step']})" if run.last.exists() else " (none written yet)"
-        raise FloatingPointError(f"the loss is {lv.item()} at step {run.step + 1}; stopped before updating the weights. "
-                                 f"The last good checkpoint is {run.last}{kept}")
+        kept = (
+            f" (step {torch.load(run.last, weights_only=False)['step']})"
+            if run.last.exists()
+            else " (none written yet)"
+        )
+        raise FloatingPointError(
+            f"the loss is {lv.item()} at step {run.step + 1}; stopped before updating the weights. "
+            f"The last good checkpoint is {run.last}{kept}"
+        )
     run.opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(run.model.parameters(), cfg.grad_clip)
     run.opt.step()
     with torch.no_grad():
-        torch._foreach_lerp_(params[0], params[1], 1 - ema_decay_at(run.step, cfg))     # one fused update, not a loop over tensors
-        for be, bm in zip(run.ema.buffers(), run.model.buffers()): be.copy_(bm)
+        torch._foreach_lerp_(
+            params[0], params[1], 1 - ema_decay_at(run.step, cfg)
+        )  # one fused update, not a loop over tensors
+        for be, bm in zip(run.ema.buffers(), run.model.buffers()):
+            be.copy_(bm)
     return lv
 
-def _time_up(run:_Run, t_start:float, time_limit:float) -> bool:
+# %% ../nbs/07_train.ipynb #d0fb4a73
+def _time_up(run: _Run, t_start: float, time_limit: float) -> bool:
     "Whether the time budget is spent (every process agrees, so all stop at the same step)."
-    if time_limit is None: return False
+    if time_limit is None:
+        return False
     stop = torch.tensor(float(time.time() - t_start > time_limit))
     if run.world > 1:
         import torch.distributed as dist
+
         dist.all_reduce(stop, op=dist.ReduceOp.MAX)
     return bool(stop)
 
+
 @contextlib.contextmanager
 def _stop_between_steps():
-    """Inside, Ctrl-C (SIGINT) and SIGTERM (what a cluster scheduler sends before it stops a job) are noted, and the loop
-    raises KeyboardInterrupt after the step it is in, so the checkpoint holds a consistent state; a second signal raises at once."""
+    """Inside, Ctrl-C (SIGINT) and SIGTERM (what a cluster scheduler sends before it stops a job) are noted, and the
+    loop raises KeyboardInterrupt after the step it is in, so the checkpoint holds a consistent state; a second signal
+    raises at once."""
     noted = {}
     if threading.current_thread() is not threading.main_thread():
         yield noted
         return
+
     def handler(signum, frame):
-        if noted: raise KeyboardInterrupt(noted['signal'])
+        if noted:
+            raise KeyboardInterrupt(noted['signal'])
         noted['signal'] = signal.Signals(signum).name
+
     before = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try: yield noted
+    try:
+        yield noted
     finally:
-        for s, h in before.items(): signal.signal(s, h)
+        for s, h in before.items():
+            signal.signal(s, h)
 
 # %% ../nbs/07_train.ipynb #addb489d
 class _Progress:
     """The bar a run shows: steps done of `cfg.steps`, or, under a time budget, seconds spent of the budget (with the
     step count beside)."""
-    def __init__(self, run:_Run, show:bool, time_limit:float=None):
+
+    def __init__(self, run: _Run, show: bool, time_limit: float = None):
         from tqdm.auto import tqdm
+
         self.t0, self.timed = time.time(), time_limit is not None
         total, initial = (round(time_limit), 0) if self.timed else (run.cfg.steps, run.step)
-        self.bar = tqdm(total=total, initial=initial, unit='s' if self.timed else 'it', disable=not show or run.rank != 0,
-                        desc=f'{run.cfg.model}/{run.cfg.config}' + (' (time budget)' if self.timed else ''))
-    def __call__(self, run:_Run, logged:bool):
-        if logged: self.bar.set_postfix(loss=f'{run.history[-1][1]:.4f}', step=run.step)
-        if not self.timed: return self.bar.update(1)
-        now = min(int(time.time() - self.t0), self.bar.total)
-        if now > self.bar.n: self.bar.update(now - self.bar.n)
-    def close(self): self.bar.close()
+        self.bar = tqdm(
+            total=total,
+            initial=initial,
+            unit='s' if self.timed else 'it',
+            disable=not show or run.rank != 0,
+            desc=f'{run.cfg.model}/{run.cfg.config}' + (' (time budget)' if self.timed else ''),
+        )
 
-def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=True, sample_fn=None,
-          time_limit:float=None):   # seconds: stop early (with a checkpoint) after this long; resuming continues
+    def __call__(self, run: _Run, logged: bool):
+        if logged:
+            self.bar.set_postfix(loss=f'{run.history[-1][1]:.4f}', step=run.step)
+        if not self.timed:
+            return self.bar.update(1)
+        now = min(int(time.time() - self.t0), self.bar.total)
+        if now > self.bar.n:
+            self.bar.update(now - self.bar.n)
+
+    def close(self):
+        self.bar.close()
+
+# %% ../nbs/07_train.ipynb #e3af2a50
+def train(
+    cfg: TrainConfig,
+    images: np.ndarray = None,
+    device=None,
+    progress: bool = True,
+    sample_fn=None,
+    time_limit: float = None,  # seconds: stop early (with a checkpoint) after this long; resuming continues
+):
     """Train `cfg.model` for `cfg.steps` steps (resuming from `cfg.out_dir/last.pt` if present); returns the EMA model.
     Ctrl-C or SIGTERM saves a checkpoint first (single process), so the same call resumes exactly."""
     t_start = time.time()
@@ -369,9 +529,10 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
     net = run.model
     if run.world > 1:
         from torch.nn.parallel import DistributedDataParallel
+
         net = DistributedDataParallel(run.model, device_ids=[run.device.index] if run.device.type == 'cuda' else None)
     amp = cfg.amp if cfg.amp is not None else run.device.type == 'cuda'
-    rows = slice(run.rank*cfg.batch_size//run.world, (run.rank + 1)*cfg.batch_size//run.world)
+    rows = slice(run.rank * cfg.batch_size // run.world, (run.rank + 1) * cfg.batch_size // run.world)
     params = list(run.ema.parameters()), list(run.model.parameters())
     bar = _Progress(run, progress, time_limit)
     draw = sample_fn or functools.partial(sample_grid, vae=run.vae)
@@ -385,55 +546,66 @@ def train(cfg:TrainConfig, images:np.ndarray=None, device=None, progress:bool=Tr
                 lv = _update(run, net, rows, amp, params)
                 run.step += 1
                 logged = run.step % cfg.log_every == 0 or run.step == cfg.steps
-                if logged: run.history.append((run.step, lv.item()))
+                if logged:
+                    run.history.append((run.step, lv.item()))
                 bar(run, logged)
-                if run.step % cfg.ckpt_every == 0 or run.step == cfg.steps: _checkpoint(run)
+                if run.step % cfg.ckpt_every == 0 or run.step == cfg.steps:
+                    _checkpoint(run)
                 if run.rank == 0 and cfg.sample_every and (run.step % cfg.sample_every == 0 or run.step == cfg.steps):
-                    draw(run.ema, cfg, run.batches(0, run.device)[:8], run.last.parent/f'samples_{run.step:07d}.png')
-                if stop: raise KeyboardInterrupt(stop['signal'])
+                    draw(run.ema, cfg, run.batches(0, run.device)[:8], run.last.parent / f'samples_{run.step:07d}.png')
+                if stop:
+                    raise KeyboardInterrupt(stop['signal'])
     except KeyboardInterrupt:
-        if run.world == 1 and run.step: _checkpoint(run)                      # nothing lost: resume from here
-        bar.close()                                                           # so that the caller's message is the last line
+        if run.world == 1 and run.step:
+            _checkpoint(run)  # nothing lost: resume from here
+        bar.close()  # so that the caller's message is the last line
         raise
     bar.close()
     return run.ema
 
-# %% ../nbs/07_train.ipynb #92cc8c35
-@torch.no_grad()
-def sample_grid(model, cfg:TrainConfig, x0:torch.Tensor, path, seed:int=0, vae=None):
-    "Save a PNG grid showing what `model` does on `x0` (see above); returns the path."
-    import matplotlib; import matplotlib.pyplot as plt
+# %% ../nbs/07_train.ipynb #67972b8d
+def _grid_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> dict:
+    "The rows `sample_grid` draws, by name: images in [0, 1] (model scale for `x_delta`)."
     from pixeldiff_nb import sampler as S
     from pixeldiff_nb.data import from_model
-    g = torch.Generator(x0.device).manual_seed(seed)
-    was_training = model.training; model.eval()
+
+    if cfg.model == 'eps':
+        z = torch.randn(x0.shape, generator=g, device=x0.device)
+        x = S.ddim(lambda x, j: model(x, j).float(), z, model.T, LinearSchedule(model.T), steps=50)
+        return {'DDIM-50 samples': ((x + 1) / 2).clamp(0, 1)}
+    s = PixelSchedule(model.gamma, model.T) if cfg.model == 'vae' else model.schedule()
+    i = s.T // 2
+    x_i = s.q_sample(x0, i, torch.randn(x0.shape, generator=g, device=x0.device))
     if cfg.model == 'vae':
-        s = PixelSchedule(model.gamma, model.T)
-        x_i = s.q_sample(x0, s.T//2, torch.randn(x0.shape, generator=g, device=x0.device))
-        rows = {'x_delta': s.x_delta(x0), f'estimate at i={s.T//2}': model.estimate(x_i, s.T//2)}
-    elif cfg.model == 'parallel':
-        s = model.schedule()
-        x_i = s.q_sample(x0, s.T//2, torch.randn(x0.shape, generator=g, device=x0.device))
-        xd = s.x_delta(x0) if vae is None else vae.estimate(x_i, s.T//2)      # what the U-Net was trained on
-        rec = S.block_sequential(model.sampler_model(vae), x_i, s.T//2, xd, s, K=10, generator=g)
-        rows = {'x0': from_model(x0).clamp(0, 1), f'x_{s.T//2}': from_model(x_i).clamp(0, 1),
-                f"block_sequential K=10 ({'oracle: true scale' if vae is None else 'scale VAE'})": S.to_images(rec)}
-    elif cfg.model == 'pixel-eps':
-        s = model.schedule()
-        x_t = s.q_sample(x0, s.T//2, torch.randn(x0.shape, generator=g, device=x0.device))
-        xd = s.x_delta(x0) if vae is None else vae.estimate(x_t, s.T//2)
-        rec = S.ode_sample(model.ode_model(vae, None if vae else xd), x_t, xd, s, 10, t_min=1/s.T, grid=S.ode_grid(10, 'logsnr', s.gamma, 1/s.T, 0.5))
-        rows = {'x0': from_model(x0).clamp(0, 1), f'x_{s.T//2}': from_model(x_t).clamp(0, 1),
-                f"DPM-Solver++(2M), 10 passes from t = 0.5 ({'oracle: true scale' if vae is None else 'scale VAE'})": S.to_images(rec)}
+        return {'x_delta': s.x_delta(x0), f'estimate at i={i}': model.estimate(x_i, i)}
+    xd = s.x_delta(x0) if vae is None else vae.estimate(x_i, i)  # what the U-Net was trained on
+    cond = 'oracle: true scale' if vae is None else 'scale VAE'
+    if cfg.model == 'parallel':
+        name = f"block_sequential K=10 ({cond})"
+        rec = S.block_sequential(model.sampler_model(vae), x_i, i, xd, s, K=10, generator=g)
     else:
-        lin = LinearSchedule(model.T)
-        x = S.ddim(lambda x, j: model(x, j).float(), torch.randn(x0.shape, generator=g, device=x0.device), model.T, lin, steps=50)
-        rows = {'DDIM-50 samples': ((x + 1)/2).clamp(0, 1)}
-    fig, ax = plt.subplots(len(rows), x0.shape[0], figsize=(1.2*x0.shape[0], 1.3*len(rows)), squeeze=False)
+        name = f"DPM-Solver++(2M), 10 passes from t = 0.5 ({cond})"
+        grid = S.ode_grid(10, 'logsnr', s.gamma, 1 / s.T, 0.5)
+        rec = S.ode_sample(model.ode_model(vae, None if vae else xd), x_i, xd, s, 10, t_min=1 / s.T, grid=grid)
+    return {'x0': from_model(x0).clamp(0, 1), f'x_{i}': from_model(x_i).clamp(0, 1), name: S.to_images(rec)}
+
+# %% ../nbs/07_train.ipynb #09042ac5
+@torch.no_grad()
+def sample_grid(model, cfg: TrainConfig, x0: torch.Tensor, path, seed: int = 0, vae=None):
+    "Save a PNG grid showing what `model` does on `x0` (see above); returns the path."
+    import matplotlib.pyplot as plt
+
+    g = torch.Generator(x0.device).manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    rows = _grid_rows(model, cfg, x0, g, vae)
+    fig, ax = plt.subplots(len(rows), x0.shape[0], figsize=(1.2 * x0.shape[0], 1.3 * len(rows)), squeeze=False)
     for r, (name, v) in enumerate(rows.items()):
         for c in range(x0.shape[0]):
-            ax[r, c].imshow(v[c].float().permute(1, 2, 0).clamp(0, 1).cpu().numpy()); ax[r, c].set_axis_off()
+            ax[r, c].imshow(v[c].float().permute(1, 2, 0).clamp(0, 1).cpu().numpy())
+            ax[r, c].set_axis_off()
         ax[r, 0].set_title(name, loc='left', fontsize=8)
-    fig.savefig(path, dpi=80, bbox_inches='tight'); plt.close(fig)
+    fig.savefig(path, dpi=80, bbox_inches='tight')
+    plt.close(fig)
     model.train(was_training)
     return path

@@ -10,6 +10,7 @@ __all__ = ['BACKBONES', 'PAPER_PARAMS', 'PARALLEL_CONFIGS', 'ResBlock', 'Attenti
 import math
 import torch
 from torch import nn
+from fastcore.basics import patch
 import torch.nn.functional as F
 from .checks import check_finite, check_range, checking
 from .schedule import PixelSchedule
@@ -18,33 +19,54 @@ from .layers import timestep_embedding, norm, as_step_tensor, count_params, para
 # %% ../nbs/06_unet.ipynb #099c5b43
 class ResBlock(nn.Module):
     "DDPM residual block: GN, SiLU, conv; + step embedding; GN, SiLU, dropout, conv; 1x1 skip when widths differ."
+
     def __init__(self, c_in, c_out, temb, dropout=0.1):
         super().__init__()
         self.n1, self.c1, self.t = norm(c_in), nn.Conv2d(c_in, c_out, 3, padding=1), nn.Linear(temb, c_out)
         self.n2, self.drop, self.c2 = norm(c_out), nn.Dropout(dropout), nn.Conv2d(c_out, c_out, 3, padding=1)
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
+
     def forward(self, x, t):
         h = self.c1(F.silu(self.n1(x))) + self.t(t)[:, :, None, None]
         return self.skip(x) + self.c2(self.drop(F.silu(self.n2(h))))
 
+
 class Attention(nn.Module):
     "Single-head self-attention over the pixels of a feature map, with a residual connection."
+
     def __init__(self, c):
         super().__init__()
-        self.n, self.qkv, self.proj = norm(c), nn.Conv2d(c, 3*c, 1), nn.Conv2d(c, c, 1)
+        self.n, self.qkv, self.proj = norm(c), nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
+
     def forward(self, x):
         B, C, H, W = x.shape
-        q, k, v = self.qkv(self.n(x)).reshape(B, 3, C, H*W).transpose(-1, -2).unbind(1)
-        h = F.scaled_dot_product_attention(q.contiguous()[:, None], k.contiguous()[:, None], v.contiguous()[:, None])[:, 0]
+        q, k, v = self.qkv(self.n(x)).reshape(B, 3, C, H * W).transpose(-1, -2).unbind(1)
+        h = F.scaled_dot_product_attention(q.contiguous()[:, None], k.contiguous()[:, None], v.contiguous()[:, None])[
+            :, 0
+        ]
         return x + self.proj(h.transpose(-1, -2).reshape(B, C, H, W))
 
+# %% ../nbs/06_unet.ipynb #e1f7b034
 class UNetBackbone(nn.Module):
     """DDPM's U-Net; with `cond_ch > 0`, the step embedding and a map of a conditioning image are added at every level's
     input (001 Sec 3.3)."""
-    def __init__(self, size=32, in_ch=3, out_ch=3, ch=128, ch_mult=(1, 2, 2, 2), num_res_blocks=2, attn_res=(16,), dropout=0.1, cond_ch=0, T=1000):
+
+    def __init__(
+        self,
+        size=32,
+        in_ch=3,
+        out_ch=3,
+        ch=128,
+        ch_mult=(1, 2, 2, 2),
+        num_res_blocks=2,
+        attn_res=(16,),
+        dropout=0.1,
+        cond_ch=0,
+        T=1000,
+    ):
         super().__init__()
         self.size, self.in_ch, self.ch, self.T, self.cond_ch = size, in_ch, ch, T, cond_ch
-        temb = 4*ch
+        temb = 4 * ch
         self.temb = nn.Sequential(nn.Linear(ch, temb), nn.SiLU(), nn.Linear(temb, temb))
         self.conv_in = nn.Conv2d(in_ch, ch, 3, padding=1)
         chans, res, c = [ch], size, ch
@@ -53,11 +75,15 @@ class UNetBackbone(nn.Module):
             blocks = nn.ModuleList()
             self.level_in.append((c, res))
             for _ in range(num_res_blocks):
-                blocks.append(ResBlock(c, ch*m, temb, dropout)); c = ch*m
-                if res in attn_res: blocks.append(Attention(c))
+                blocks.append(ResBlock(c, ch * m, temb, dropout))
+                c = ch * m
+                if res in attn_res:
+                    blocks.append(Attention(c))
                 chans.append(c)
             if l != len(ch_mult) - 1:
-                blocks.append(nn.Conv2d(c, c, 3, stride=2, padding=1)); res //= 2; chans.append(c)
+                blocks.append(nn.Conv2d(c, c, 3, stride=2, padding=1))
+                res //= 2
+                chans.append(c)
             self.down.append(blocks)
         self.mid = nn.ModuleList([ResBlock(c, c, temb, dropout), Attention(c), ResBlock(c, c, temb, dropout)])
         self.up = nn.ModuleList()
@@ -65,59 +91,78 @@ class UNetBackbone(nn.Module):
             blocks = nn.ModuleList()
             self.level_in.append((c, res))
             for _ in range(num_res_blocks + 1):
-                blocks.append(ResBlock(c + chans.pop(), ch*m, temb, dropout)); c = ch*m
-                if res in attn_res: blocks.append(Attention(c))
+                blocks.append(ResBlock(c + chans.pop(), ch * m, temb, dropout))
+                c = ch * m
+                if res in attn_res:
+                    blocks.append(Attention(c))
             if l != 0:
-                blocks.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, c, 3, padding=1))); res *= 2
+                blocks.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, c, 3, padding=1)))
+                res *= 2
             self.up.append(blocks)
         self.out = nn.Sequential(norm(c), nn.SiLU(), nn.Conv2d(c, out_ch, 3, padding=1))
-        if cond_ch:   # P_k(i) and H_k(x_delta_hat) at the input of every encoder and decoder level
+        if cond_ch:  # P_k(i) and H_k(x_delta_hat) at the input of every encoder and decoder level
             self.P = nn.ModuleList([nn.Linear(temb, c_l) for c_l, _ in self.level_in])
             self.H = nn.ModuleList([nn.Conv2d(cond_ch, c_l, 3, padding=1) for c_l, _ in self.level_in])
 
-    def _level_input(self, h, k, t, cond):
-        if not self.cond_ch: return h
-        c = cond if cond.shape[-1] == h.shape[-1] else F.adaptive_avg_pool2d(cond, h.shape[-2:])
-        return h + self.P[k](t)[:, :, None, None] + self.H[k](c)
+# %% ../nbs/06_unet.ipynb #f1f643c0
+@patch
+def _level_input(self: UNetBackbone, h, k, t, cond):
+    if not self.cond_ch:
+        return h
+    c = cond if cond.shape[-1] == h.shape[-1] else F.adaptive_avg_pool2d(cond, h.shape[-2:])
+    return h + self.P[k](t)[:, :, None, None] + self.H[k](c)
 
-    def forward(self, x, i, cond=None):
-        t = self.temb(timestep_embedding(i, self.ch))
-        h = self.conv_in(x)
-        hs, k = [h], 0
-        for blocks in self.down:
-            h = self._level_input(h, k, t, cond); k += 1
-            for b in blocks:
-                h = b(h, t) if isinstance(b, ResBlock) else b(h)
-                if not isinstance(b, Attention): hs.append(h)
-        for b in self.mid: h = b(h, t) if isinstance(b, ResBlock) else b(h)
-        for blocks in self.up:
-            h = self._level_input(h, k, t, cond); k += 1
-            for b in blocks:
-                if isinstance(b, ResBlock): h = b(torch.cat([h, hs.pop()], 1), t)
-                else: h = b(h)
-        return self.out(h)
+
+@patch
+def forward(self: UNetBackbone, x, i, cond=None):
+    t = self.temb(timestep_embedding(i, self.ch))
+    h = self.conv_in(x)
+    hs, k = [h], 0
+    for blocks in self.down:
+        h = self._level_input(h, k, t, cond)
+        k += 1
+        for b in blocks:
+            h = b(h, t) if isinstance(b, ResBlock) else b(h)
+            if not isinstance(b, Attention):
+                hs.append(h)
+    for b in self.mid:
+        h = b(h, t) if isinstance(b, ResBlock) else b(h)
+    for blocks in self.up:
+        h = self._level_input(h, k, t, cond)
+        k += 1
+        for b in blocks:
+            if isinstance(b, ResBlock):
+                h = b(torch.cat([h, hs.pop()], 1), t)
+            else:
+                h = b(h)
+    return self.out(h)
 
 # %% ../nbs/06_unet.ipynb #03df3b52
 BACKBONES = {
-    'tiny':      dict(size=32,  ch=32,  ch_mult=(1, 2, 2),       num_res_blocks=1, attn_res=(16,), dropout=0.0),
-    'tiny16':    dict(size=16,  ch=32,  ch_mult=(1, 2, 2),       num_res_blocks=1, attn_res=(8,),  dropout=0.0),
-    'cifar10':   dict(size=32,  ch=128, ch_mult=(1, 2, 2, 2),    num_res_blocks=2, attn_res=(16,), dropout=0.1),
+    'tiny': dict(size=32, ch=32, ch_mult=(1, 2, 2), num_res_blocks=1, attn_res=(16,), dropout=0.0),
+    'tiny16': dict(size=16, ch=32, ch_mult=(1, 2, 2), num_res_blocks=1, attn_res=(8,), dropout=0.0),
+    'cifar10': dict(size=32, ch=128, ch_mult=(1, 2, 2, 2), num_res_blocks=2, attn_res=(16,), dropout=0.1),
     'celeba128': dict(size=128, ch=128, ch_mult=(1, 1, 2, 2, 2, 4), num_res_blocks=2, attn_res=(16,), dropout=0.0),
 }
 PAPER_PARAMS = {'eps': {'cifar10': 35.7e6}, 'parallel': {'cifar10': 41.2e6, 'celeba128': 84.2e6}}
 
+
 def _check_config(name, table, what):
-    if name not in table: raise ValueError(f"unknown {what} configuration {name!r}; choose one of {', '.join(table)}")
+    if name not in table:
+        raise ValueError(f"unknown {what} configuration {name!r}; choose one of {', '.join(table)}")
     return dict(table[name])
+
 
 def _check_image(x, ch, size, name='x'):
     if not isinstance(x, torch.Tensor) or x.ndim != 4 or tuple(x.shape[1:]) != (ch, size, size):
         raise ValueError(f"{name} must have shape (B, {ch}, {size}, {size}), got {tuple(getattr(x, 'shape', ()))}")
     return check_finite(x, name)
 
+
 class EpsUNet(nn.Module):
     "DDPM's epsilon-prediction U-Net (Ho et al. 2020), the baseline: `model(x_j, j) -> eps_hat`."
-    def __init__(self, T:int=1000, in_ch:int=3, **backbone):
+
+    def __init__(self, T: int = 1000, in_ch: int = 3, **backbone):
         super().__init__()
         self.T, self.in_ch = int(T), in_ch
         self.config = dict(T=self.T, in_ch=in_ch, **backbone)
@@ -125,7 +170,7 @@ class EpsUNet(nn.Module):
         self.size = self.net.size
 
     @classmethod
-    def from_config(cls, name:str='tiny', T:int=1000, **overrides):
+    def from_config(cls, name: str = 'tiny', T: int = 1000, **overrides):
         "An `EpsUNet` by configuration name ('tiny', 'cifar10', 'celeba128')."
         return cls(T=T, **{**_check_config(name, BACKBONES, 'U-Net'), **overrides})
 
@@ -135,32 +180,40 @@ class EpsUNet(nn.Module):
 
 # %% ../nbs/06_unet.ipynb #9e444775
 PARALLEL_CONFIGS = {
-    'tiny':      dict(BACKBONES['tiny'], T=200, gamma=20.0, features=64, head_ch=32),
-    'tiny16':    dict(BACKBONES['tiny16'], T=200, gamma=20.0, features=64, head_ch=32),
-    'cifar10':   dict(BACKBONES['cifar10'], T=200, gamma=20.0, features=512, head_ch=128),
+    'tiny': dict(BACKBONES['tiny'], T=200, gamma=20.0, features=64, head_ch=32),
+    'tiny16': dict(BACKBONES['tiny16'], T=200, gamma=20.0, features=64, head_ch=32),
+    'cifar10': dict(BACKBONES['cifar10'], T=200, gamma=20.0, features=512, head_ch=128),
     'celeba128': dict(BACKBONES['celeba128'], T=500, gamma=50.0, features=512, head_ch=128),
 }
+
 
 class HeadBank(nn.Module):
     """The `T` heads `G_j` as one computation: a shared trunk (GN, SiLU, 1x1 conv, GN, SiLU), then one 3x3 conv with `T
     * C` outputs."""
-    def __init__(self, features:int, head_ch:int, T:int, out_ch:int):
+
+    def __init__(self, features: int, head_ch: int, T: int, out_ch: int):
         super().__init__()
         self.T, self.out_ch = T, out_ch
         self.trunk = nn.Sequential(norm(features), nn.SiLU(), nn.Conv2d(features, head_ch, 1), norm(head_ch), nn.SiLU())
-        conv = nn.Conv2d(head_ch, T*out_ch, 3, padding=1)          # for its initialisation
+        conv = nn.Conv2d(head_ch, T * out_ch, 3, padding=1)  # for its initialisation
         self.weight, self.bias = nn.Parameter(conv.weight.detach()), nn.Parameter(conv.bias.detach())
-    def forward(self, h, lo:int, hi:int):
+
+    def forward(self, h, lo: int, hi: int):
         "Heads `lo..hi` (1-based, inclusive) as `(B, hi - lo + 1, C, H, W)`."
-        s = slice((lo - 1)*self.out_ch, hi*self.out_ch)
+        s = slice((lo - 1) * self.out_ch, hi * self.out_ch)
         z = F.conv2d(self.trunk(h), self.weight[s], self.bias[s], padding=1)
         return z.unflatten(1, (hi - lo + 1, self.out_ch))
 
+# %% ../nbs/06_unet.ipynb #15410ff2
 class ParallelUNet(nn.Module):
     "`R_phi(x_i, x_delta_hat, i) -> Z` `(B, T, C, H, W)`: the noise of every reverse step from one pass (001 Sec 3.3)."
-    def __init__(self, T:int=200, gamma:float=20.0, features:int=512, head_ch:int=128, in_ch:int=3, **backbone):
+
+    def __init__(
+        self, T: int = 200, gamma: float = 20.0, features: int = 512, head_ch: int = 128, in_ch: int = 3, **backbone
+    ):
         super().__init__()
-        if isinstance(T, bool) or not float(T).is_integer() or T < 1: raise ValueError(f"T must be an integer >= 1, got {T}")
+        if isinstance(T, bool) or not float(T).is_integer() or T < 1:
+            raise ValueError(f"T must be an integer >= 1, got {T}")
         self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
         self.config = dict(T=self.T, gamma=self.gamma, features=features, head_ch=head_ch, in_ch=in_ch, **backbone)
         self.backbone = UNetBackbone(in_ch=in_ch, out_ch=features, cond_ch=in_ch, T=self.T, **backbone)
@@ -168,84 +221,103 @@ class ParallelUNet(nn.Module):
         self.size = self.backbone.size
 
     @classmethod
-    def from_config(cls, name:str='tiny', T:int=None, **overrides):
+    def from_config(cls, name: str = 'tiny', T: int = None, **overrides):
         "A `ParallelUNet` by configuration name ('tiny', 'cifar10': T = 200, 'celeba128': T = 500); `T` overrides."
         cfg = {**_check_config(name, PARALLEL_CONFIGS, 'parallel U-Net'), **overrides}
-        if T is not None: cfg['T'] = T
+        if T is not None:
+            cfg['T'] = T
         return cls(**cfg)
 
     def schedule(self) -> PixelSchedule:
         "The pixel schedule this network was built for."
         return PixelSchedule(self.gamma, self.T)
 
-    def forward(self, x_i, x_delta_hat, i, heads=None):
-        B = _check_image(x_i, self.in_ch, self.size, 'x_i').shape[0]
-        if not isinstance(x_delta_hat, torch.Tensor) or x_delta_hat.shape != x_i.shape:
-            raise ValueError(f"x_delta_hat must have the shape of x_i {tuple(x_i.shape)}, got {tuple(getattr(x_delta_hat, 'shape', ()))}")
-        check_range(x_delta_hat, 0.0, 1.0, 'x_delta_hat', "Use the scale VAE's estimate.", lo_open=True, tol=0)
-        it = as_step_tensor(i, B, self.T, x_i.device)
-        lo, hi = heads or (1, self.T)
-        if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= self.T):
-            raise ValueError(f"heads must be (lo, hi) with 1 <= lo <= hi <= T = {self.T}, got {heads}")
-        h = self.backbone(x_i, it, x_delta_hat.to(x_i.dtype))
-        z = self.heads(h, lo, hi)
-        j = torch.arange(lo, hi + 1, device=z.device)
-        return z*(j[None, :] <= it[:, None]).to(z.dtype)[:, :, None, None, None]     # mask M_j: heads j > i are zero
-
     def sampler_model(self, vae=None):
         """The `model(x, x_delta_hat, j, heads=None)` the pixel samplers call: conditioned at every pass on the scale
         VAE's estimate `G(x, j)` when `vae` is given (as in training), else on `x_delta_hat` as passed (the oracle
         ablation)."""
+
         def model(x, x_delta_hat, j, heads=None):
             return self(x, x_delta_hat if vae is None else vae.estimate(x, j).to(x.dtype), j, heads=heads).float()
+
         return model
 
+# %% ../nbs/06_unet.ipynb #a1dd87a1
+@patch
+def forward(self: ParallelUNet, x_i, x_delta_hat, i, heads=None):
+    B = _check_image(x_i, self.in_ch, self.size, 'x_i').shape[0]
+    if not isinstance(x_delta_hat, torch.Tensor) or x_delta_hat.shape != x_i.shape:
+        raise ValueError(
+            f"x_delta_hat must have the shape of x_i {tuple(x_i.shape)}, got {tuple(getattr(x_delta_hat, 'shape', ()))}"
+        )
+    check_range(x_delta_hat, 0.0, 1.0, 'x_delta_hat', "Use the scale VAE's estimate.", lo_open=True, tol=0)
+    it = as_step_tensor(i, B, self.T, x_i.device)
+    lo, hi = heads or (1, self.T)
+    if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= self.T):
+        raise ValueError(f"heads must be (lo, hi) with 1 <= lo <= hi <= T = {self.T}, got {heads}")
+    h = self.backbone(x_i, it, x_delta_hat.to(x_i.dtype))
+    z = self.heads(h, lo, hi)
+    j = torch.arange(lo, hi + 1, device=z.device)
+    return z * (j[None, :] <= it[:, None]).to(z.dtype)[:, :, None, None, None]  # mask M_j: heads j > i are zero
+
 # %% ../nbs/06_unet.ipynb #f2444aaf
-def parallel_targets(x0:torch.Tensor,            # clean images (B, C, H, W) in [eps, 1]
-                     i:torch.Tensor,             # steps (B,) in [1, T]
-                     schedule:PixelSchedule,
-                     generator=None,
-                     noise=None):                # optional (B, T, C, H, W) step noises eps_k
+def parallel_targets(
+    x0: torch.Tensor,  # clean images (B, C, H, W) in [eps, 1]
+    i: torch.Tensor,  # steps (B,) in [1, T]
+    schedule: PixelSchedule,
+    generator=None,
+    noise=None,  # optional (B, T, C, H, W) step noises eps_k
+):
     "`(x_i, eps_tilde (B, T, C, H, W), mask (B, T))` from one forward chain per image; `mask[b, j-1] = j <= i[b]`."
-    if not isinstance(schedule, PixelSchedule): raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    if not isinstance(schedule, PixelSchedule):
+        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
     schedule._check_x0(x0, True)
     B, T = x0.shape[0], schedule.T
     it = as_step_tensor(i, B, T, x0.device)
-    if int(it.min()) < 1: raise ValueError("training steps i must be >= 1")
-    if noise is None: noise = torch.randn((B, T, *x0.shape[1:]), generator=generator, device=x0.device, dtype=x0.dtype)
-    if noise.shape != (B, T, *x0.shape[1:]): raise ValueError(f"noise must have shape {(B, T, *x0.shape[1:])}, got {tuple(noise.shape)}")
-    la = (-schedule.gamma/T*x0).unsqueeze(1)                                   # log alpha (B, 1, C, H, W)
-    j = torch.arange(1, T + 1, device=x0.device, dtype=x0.dtype).reshape(1, T, *([1]*(x0.ndim - 1)))
-    one_m_ab = -torch.expm1(j*la)
-    cs = torch.cumsum((-torch.expm1(la)).sqrt()*(-j*la/2).exp()*noise, 1)
-    eps_tilde = (j*la/2).exp()*torch.rsqrt(one_m_ab)*cs
-    e_i = eps_tilde.gather(1, (it - 1).reshape(B, 1, *([1]*(x0.ndim - 1))).expand(B, 1, *x0.shape[1:]))[:, 0]
-    lab_i = la[:, 0]*it.reshape(B, *([1]*(x0.ndim - 1)))
-    x_i = (lab_i/2).exp()*x0 + (-torch.expm1(lab_i)).sqrt()*e_i
+    if int(it.min()) < 1:
+        raise ValueError("training steps i must be >= 1")
+    if noise is None:
+        noise = torch.randn((B, T, *x0.shape[1:]), generator=generator, device=x0.device, dtype=x0.dtype)
+    if noise.shape != (B, T, *x0.shape[1:]):
+        raise ValueError(f"noise must have shape {(B, T, *x0.shape[1:])}, got {tuple(noise.shape)}")
+    la = (-schedule.gamma / T * x0).unsqueeze(1)  # log alpha (B, 1, C, H, W)
+    j = torch.arange(1, T + 1, device=x0.device, dtype=x0.dtype).reshape(1, T, *([1] * (x0.ndim - 1)))
+    one_m_ab = -torch.expm1(j * la)
+    cs = torch.cumsum((-torch.expm1(la)).sqrt() * (-j * la / 2).exp() * noise, 1)
+    eps_tilde = (j * la / 2).exp() * torch.rsqrt(one_m_ab) * cs
+    e_i = eps_tilde.gather(1, (it - 1).reshape(B, 1, *([1] * (x0.ndim - 1))).expand(B, 1, *x0.shape[1:]))[:, 0]
+    lab_i = la[:, 0] * it.reshape(B, *([1] * (x0.ndim - 1)))
+    x_i = (lab_i / 2).exp() * x0 + (-torch.expm1(lab_i)).sqrt() * e_i
     mask = torch.arange(1, T + 1, device=x0.device)[None] <= it[:, None]
     return x_i, eps_tilde, mask
+
 
 def parallel_loss(Z, eps_tilde, mask) -> torch.Tensor:
     """001 Eq 15: the squared error of `Z^j` against `eps_tilde_j` summed over the live heads `j <= i`, averaged over
     the batch, divided by `T*C*H*W`."""
-    if Z.shape != eps_tilde.shape or mask.shape != Z.shape[:2]: raise ValueError(f"Z {tuple(Z.shape)}, eps_tilde {tuple(eps_tilde.shape)} and mask {tuple(mask.shape)} do not match")
+    if Z.shape != eps_tilde.shape or mask.shape != Z.shape[:2]:
+        raise ValueError(
+            f"Z {tuple(Z.shape)}, eps_tilde {tuple(eps_tilde.shape)} and mask {tuple(mask.shape)} do not match"
+        )
     m = mask.to(Z.dtype)[:, :, None, None, None]
-    return ((Z.float() - eps_tilde.float())**2*m).sum()/Z[0].numel()/Z.shape[0]
+    return ((Z.float() - eps_tilde.float()) ** 2 * m).sum() / Z[0].numel() / Z.shape[0]
 
 # %% ../nbs/06_unet.ipynb #5ee70e12
 class PixelEpsUNet(nn.Module):
     """`eps_theta(x_t, x_delta_hat, t) -> eps_hat`: the noise of `x_t` at continuous time `t` in (0, 1] on the pixel
     schedule, conditioned on a scale map."""
-    def __init__(self, T:int=200, gamma:float=20.0, in_ch:int=3, **backbone):
+
+    def __init__(self, T: int = 200, gamma: float = 20.0, in_ch: int = 3, **backbone):
         super().__init__()
-        if isinstance(T, bool) or not float(T).is_integer() or T < 1: raise ValueError(f"T must be an integer >= 1, got {T}")
+        if isinstance(T, bool) or not float(T).is_integer() or T < 1:
+            raise ValueError(f"T must be an integer >= 1, got {T}")
         self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
         self.config = dict(T=self.T, gamma=self.gamma, in_ch=in_ch, **backbone)
         self.net = UNetBackbone(in_ch=in_ch, out_ch=in_ch, cond_ch=in_ch, T=self.T, **backbone)
         self.size = self.net.size
 
     @classmethod
-    def from_config(cls, name:str='tiny', T:int=None, gamma:float=None, **overrides):
+    def from_config(cls, name: str = 'tiny', T: int = None, gamma: float = None, **overrides):
         """A `PixelEpsUNet` by configuration name: the baseline's backbone, the parallel U-Net's schedule (`T`, `gamma`
         override)."""
         p = _check_config(name, PARALLEL_CONFIGS, 'pixel-eps U-Net')
@@ -255,21 +327,38 @@ class PixelEpsUNet(nn.Module):
         "The pixel schedule this network was built for."
         return PixelSchedule(self.gamma, self.T)
 
-    def forward(self, x_t, x_delta_hat, t):
-        B = _check_image(x_t, self.in_ch, self.size, 'x_t').shape[0]
-        if not isinstance(x_delta_hat, torch.Tensor) or x_delta_hat.shape != x_t.shape:
-            raise ValueError(f"x_delta_hat must have the shape of x_t {tuple(x_t.shape)}, got {tuple(getattr(x_delta_hat, 'shape', ()))}")
-        check_range(x_delta_hat, 0.0, 1.0, 'x_delta_hat', "Use the scale VAE's estimate.", lo_open=True, tol=0)
-        t = torch.as_tensor(t, dtype=torch.float32, device=x_t.device).reshape(-1).expand(B) if not isinstance(t, torch.Tensor) or t.numel() == 1 else t.float()
-        if t.shape != (B,): raise ValueError(f"t must be a float or a (B,) = ({B},) tensor, got shape {tuple(t.shape)}")
-        if checking() and not bool(((t > 0) & (t <= 1)).all()): raise ValueError(f"t must lie in (0, 1], got values from {float(t.min()):g} to {float(t.max()):g}")
-        return self.net(x_t, t*self.T, x_delta_hat.to(x_t.dtype))
+# %% ../nbs/06_unet.ipynb #e2e8856d
+@patch
+def forward(self: PixelEpsUNet, x_t, x_delta_hat, t):
+    B = _check_image(x_t, self.in_ch, self.size, 'x_t').shape[0]
+    if not isinstance(x_delta_hat, torch.Tensor) or x_delta_hat.shape != x_t.shape:
+        raise ValueError(
+            f"x_delta_hat must have the shape of x_t {tuple(x_t.shape)}, got {tuple(getattr(x_delta_hat, 'shape', ()))}"
+        )
+    check_range(x_delta_hat, 0.0, 1.0, 'x_delta_hat', "Use the scale VAE's estimate.", lo_open=True, tol=0)
+    t = (
+        torch.as_tensor(t, dtype=torch.float32, device=x_t.device).reshape(-1).expand(B)
+        if not isinstance(t, torch.Tensor) or t.numel() == 1
+        else t.float()
+    )
+    if t.shape != (B,):
+        raise ValueError(f"t must be a float or a (B,) = ({B},) tensor, got shape {tuple(t.shape)}")
+    if checking() and not bool(((t > 0) & (t <= 1)).all()):
+        raise ValueError(f"t must lie in (0, 1], got values from {float(t.min()):g} to {float(t.max()):g}")
+    return self.net(x_t, t * self.T, x_delta_hat.to(x_t.dtype))
 
-    def ode_model(self, vae=None, x_delta_hat=None):
-        """The `eps_model(x, t)` of `sampler.ode_sample`: conditioned on the scale VAE's estimate `G(x, round(tT))` at
-        every pass, or (`vae=None`, the oracle ablation) on the fixed `x_delta_hat`."""
-        if (vae is None) == (x_delta_hat is None): raise ValueError("pass either the scale VAE (the papers' conditioning) or a fixed x_delta_hat (the oracle ablation)")
-        def eps_model(x, t):
-            xd = x_delta_hat if vae is None else vae.estimate(x, (t*self.T).round().clamp(1, self.T).long()).to(x.dtype)
-            return self(x, xd, t).float()
-        return eps_model
+
+@patch
+def ode_model(self: PixelEpsUNet, vae=None, x_delta_hat=None):
+    """The `eps_model(x, t)` of `sampler.ode_sample`: conditioned on the scale VAE's estimate `G(x, round(tT))` at
+    every pass, or (`vae=None`, the oracle ablation) on the fixed `x_delta_hat`."""
+    if (vae is None) == (x_delta_hat is None):
+        raise ValueError(
+            "pass either the scale VAE (the papers' conditioning) or a fixed x_delta_hat (the oracle ablation)"
+        )
+
+    def eps_model(x, t):
+        xd = x_delta_hat if vae is None else vae.estimate(x, (t * self.T).round().clamp(1, self.T).long()).to(x.dtype)
+        return self(x, xd, t).float()
+
+    return eps_model

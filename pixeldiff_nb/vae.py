@@ -10,6 +10,7 @@ import math
 import numpy as np
 import torch
 from torch import nn
+from fastcore.basics import patch
 import torch.nn.functional as F
 from .data import EPS
 from .checks import check_finite, check_range
@@ -17,44 +18,63 @@ from .layers import timestep_embedding, norm, as_step_tensor, count_params, para
 
 # %% ../nbs/05_vae.ipynb #d0dad91c
 VAE_CONFIGS = {
-    'tiny':      dict(size=32,  channels=(16, 32, 32),        latent=64,  gamma=20.0),
-    'tiny16':    dict(size=16,  channels=(16, 32),            latent=64,  gamma=20.0),   # regime S: shapes at 16x16
-    'cifar10':   dict(size=32,  channels=(128, 256, 512),     latent=720, gamma=20.0),
+    'tiny': dict(size=32, channels=(16, 32, 32), latent=64, gamma=20.0),
+    'tiny16': dict(size=16, channels=(16, 32), latent=64, gamma=20.0),  # regime S: shapes at 16x16
+    'cifar10': dict(size=32, channels=(128, 256, 512), latent=720, gamma=20.0),
     'celeba128': dict(size=128, channels=(128, 256, 512, 512, 512), latent=1024, gamma=50.0),
 }
 PAPER_PARAMS = {'vae': {'cifar10': 30.3e6, 'celeba128': 61.3e6}}
 
+
 class _ConvBlock(nn.Module):
     """GroupNorm -> SiLU -> Conv3x3 (with an optional per-channel time shift before the convolution), plus a skip path:
     the input itself, or its 1x1 projection when the channel count changes."""
+
     def __init__(self, c_in, c_out, temb=None):
         super().__init__()
         self.norm, self.conv = norm(c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
         self.t = nn.Linear(temb, c_in) if temb else None
         self.skip = nn.Identity() if c_in == c_out else nn.Conv2d(c_in, c_out, 1)
+
     def forward(self, x, t=None):
         h = F.silu(self.norm(x))
-        if self.t is not None: h = h + self.t(t)[:, :, None, None]
+        if self.t is not None:
+            h = h + self.t(t)[:, :, None, None]
         return self.skip(x) + self.conv(h)
 
+# %% ../nbs/05_vae.ipynb #aa4faec1
 class ScaleVAE(nn.Module):
     "The scale estimator `G_theta(x_i, i) -> x_delta_hat` (001 App. C) with a Gaussian latent."
-    def __init__(self, size:int=32, channels=(128, 256, 512), latent:int=512, gamma:float=20.0, T:int=None, in_ch:int=3, temb:int=128):
+
+    def __init__(
+        self,
+        size: int = 32,
+        channels=(128, 256, 512),
+        latent: int = 512,
+        gamma: float = 20.0,
+        T: int = None,
+        in_ch: int = 3,
+        temb: int = 128,
+    ):
         super().__init__()
-        n_down = int(math.log2(size//4))
-        if 2**n_down*4 != size or n_down < 1: raise ValueError(f"size must be 4 * 2**k with k >= 1, got {size}")
-        if len(channels) != n_down: raise ValueError(f"need {n_down} channel counts to go from {size}x{size} to 4x4, got {len(channels)}")
-        self.size, self.channels, self.latent, self.gamma, self.in_ch, self.temb = size, tuple(channels), latent, float(gamma), in_ch, temb
-        self.T = T or int(10*gamma)
-        self.config = dict(size=size, channels=list(channels), latent=latent, gamma=float(gamma), T=self.T, in_ch=in_ch, temb=temb)
+        n_down = int(math.log2(size // 4))
+        if 2**n_down * 4 != size or n_down < 1:
+            raise ValueError(f"size must be 4 * 2**k with k >= 1, got {size}")
+        if len(channels) != n_down:
+            raise ValueError(f"need {n_down} channel counts to go from {size}x{size} to 4x4, got {len(channels)}")
+        self.size, self.channels, self.latent, self.in_ch, self.temb = size, tuple(channels), latent, in_ch, temb
+        self.gamma, self.T = float(gamma), T or int(10 * gamma)
+        self.config = dict(
+            size=size, channels=list(channels), latent=latent, gamma=float(gamma), T=self.T, in_ch=in_ch, temb=temb
+        )
         self.t_mlp = nn.Sequential(nn.Linear(temb, temb), nn.SiLU(), nn.Linear(temb, temb))
         self.conv_in = nn.Conv2d(in_ch, channels[0], 3, padding=1)
         self.enc = nn.ModuleList()
         for k, c in enumerate(channels):
-            c_prev = channels[max(k - 1, 0)]
-            self.enc.append(nn.ModuleList([_ConvBlock(c_prev, c, temb), _ConvBlock(c, c, temb), nn.Conv2d(c, c, 3, stride=2, padding=1)]))
-        flat = channels[-1]*16
-        self.to_latent = nn.Linear(flat, 2*latent)
+            c_prev, down = channels[max(k - 1, 0)], nn.Conv2d(c, c, 3, stride=2, padding=1)
+            self.enc.append(nn.ModuleList([_ConvBlock(c_prev, c, temb), _ConvBlock(c, c, temb), down]))
+        flat = channels[-1] * 16
+        self.to_latent = nn.Linear(flat, 2 * latent)
         self.from_latent = nn.Linear(latent, flat)
         self.dec = nn.ModuleList()
         for k in range(len(channels) - 1, -1, -1):
@@ -63,58 +83,80 @@ class ScaleVAE(nn.Module):
         self.out = _ConvBlock(channels[0], in_ch)
 
     @classmethod
-    def from_config(cls, name:str='tiny', **overrides):
+    def from_config(cls, name: str = 'tiny', **overrides):
         "A `ScaleVAE` by configuration name: 'tiny', 'cifar10' or 'celeba128'."
-        if name not in VAE_CONFIGS: raise ValueError(f"unknown VAE configuration {name!r}; choose one of {', '.join(VAE_CONFIGS)}")
+        if name not in VAE_CONFIGS:
+            raise ValueError(f"unknown VAE configuration {name!r}; choose one of {', '.join(VAE_CONFIGS)}")
         return cls(**{**VAE_CONFIGS[name], **overrides})
 
-    def _check_x(self, x):
-        if not isinstance(x, torch.Tensor) or x.ndim != 4 or tuple(x.shape[1:]) != (self.in_ch, self.size, self.size):
-            raise ValueError(f"x must have shape (B, {self.in_ch}, {self.size}, {self.size}), got {tuple(getattr(x, 'shape', ()))}")
-        return check_finite(x, 'x')
+# %% ../nbs/05_vae.ipynb #ba42fe25
+@patch
+def _check_x(self: ScaleVAE, x):
+    if not isinstance(x, torch.Tensor) or x.ndim != 4 or tuple(x.shape[1:]) != (self.in_ch, self.size, self.size):
+        raise ValueError(
+            f"x must have shape (B, {self.in_ch}, {self.size}, {self.size}), got {tuple(getattr(x, 'shape', ()))}"
+        )
+    return check_finite(x, 'x')
 
-    def encode(self, x_i, i):
-        "Latent mean and log-variance `(B, latent)` of a noisy image `x_i` at step `i`."
-        self._check_x(x_i)
-        t = self.t_mlp(timestep_embedding(as_step_tensor(i, x_i.shape[0], self.T, x_i.device), self.temb))
-        h = self.conv_in(x_i)
-        for b1, b2, down in self.enc: h = down(b2(b1(h, t), t))
-        mean, logvar = self.to_latent(h.flatten(1)).chunk(2, 1)
-        return mean, logvar.clamp(-30, 20)
 
-    def decode(self, u):
-        "Scale `x_delta_hat = exp(-gamma x0_hat)`, `x0_hat` in `(eps, 1)`, from a latent `u` `(B, latent)`."
-        h = self.from_latent(u).reshape(u.shape[0], self.channels[-1], 4, 4)
-        for b1, b2 in self.dec: h = b2(b1(F.interpolate(h, scale_factor=2, mode='nearest')))
-        x0_hat = EPS + (1 - EPS)*torch.sigmoid(self.out(h).float())
-        return torch.exp(-self.gamma*x0_hat)
+@patch
+def encode(self: ScaleVAE, x_i, i):
+    "Latent mean and log-variance `(B, latent)` of a noisy image `x_i` at step `i`."
+    self._check_x(x_i)
+    t = self.t_mlp(timestep_embedding(as_step_tensor(i, x_i.shape[0], self.T, x_i.device), self.temb))
+    h = self.conv_in(x_i)
+    for b1, b2, down in self.enc:
+        h = down(b2(b1(h, t), t))
+    mean, logvar = self.to_latent(h.flatten(1)).chunk(2, 1)
+    return mean, logvar.clamp(-30, 20)
 
-    def forward(self, x_i, i, generator=None, noise=None):
-        """`(x_delta_hat, mean, logvar)` with a reparametrised latent sample (the training pass); `noise` replaces the
-        draw."""
-        mean, logvar = self.encode(x_i, i)
-        if noise is None: noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
-        u = mean + (logvar/2).exp()*noise
-        return self.decode(u), mean, logvar
 
-    @torch.no_grad()
-    def estimate(self, x_i, i):
-        "The scale of a noisy image: decode the latent mean of `(x_i, i)`."
-        return self.decode(self.encode(x_i, i)[0])
+@patch
+def decode(self: ScaleVAE, u):
+    "Scale `x_delta_hat = exp(-gamma x0_hat)`, `x0_hat` in `(eps, 1)`, from a latent `u` `(B, latent)`."
+    h = self.from_latent(u).reshape(u.shape[0], self.channels[-1], 4, 4)
+    for b1, b2 in self.dec:
+        h = b2(b1(F.interpolate(h, scale_factor=2, mode='nearest')))
+    x0_hat = EPS + (1 - EPS) * torch.sigmoid(self.out(h).float())
+    return torch.exp(-self.gamma * x0_hat)
 
-    @torch.no_grad()
-    def generate(self, n:int, generator=None, device=None):
-        "`n` scales from the prior: decode `u ~ N(0, I)`."
-        device = device or next(self.parameters()).device
-        return self.decode(torch.randn(n, self.latent, generator=generator, device=device))
+
+@patch
+def forward(self: ScaleVAE, x_i, i, generator=None, noise=None):
+    """`(x_delta_hat, mean, logvar)` with a reparametrised latent sample (the training pass); `noise` replaces the
+    draw."""
+    mean, logvar = self.encode(x_i, i)
+    if noise is None:
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+    u = mean + (logvar / 2).exp() * noise
+    return self.decode(u), mean, logvar
+
+# %% ../nbs/05_vae.ipynb #eb4c9ede
+@patch
+@torch.no_grad()
+def estimate(self: ScaleVAE, x_i, i):
+    "The scale of a noisy image: decode the latent mean of `(x_i, i)`."
+    return self.decode(self.encode(x_i, i)[0])
+
+
+@patch
+@torch.no_grad()
+def generate(self: ScaleVAE, n: int, generator=None, device=None):
+    "`n` scales from the prior: decode `u ~ N(0, I)`."
+    device = device or next(self.parameters()).device
+    return self.decode(torch.randn(n, self.latent, generator=generator, device=device))
 
 # %% ../nbs/05_vae.ipynb #93f4568d
-def vae_loss(xd_hat, mean, logvar, x0, gamma:float, kl_weight:float=1e-4,
-             target:str='x_delta'):   # 'x_delta': MSE on exp(-gamma x0) (the papers'); 'x0': MSE on the image -log(x_delta_hat)/gamma
+def vae_loss(
+    xd_hat, mean, logvar, x0, gamma: float, kl_weight: float = 1e-4, target: str = 'x_delta'
+):  # 'x_delta': MSE on exp(-gamma x0) (the papers'); 'x0': MSE on the image -log(x_delta_hat)/gamma
     """`(loss, parts)` from the VAE's outputs `vae(x_i, i)`: the reconstruction MSE (on `target`) plus `kl_weight` times
     the KL divergence per latent dimension."""
-    if target == 'x_delta': rec = F.mse_loss(xd_hat.float(), torch.exp(-gamma*x0.float()))
-    elif target == 'x0': rec = F.mse_loss(-torch.log(xd_hat.float())/gamma, x0.float())     # the decoder's x0_hat, exactly
-    else: raise ValueError(f"target must be 'x_delta' or 'x0', got {target!r}")
-    kl = 0.5*(mean.float()**2 + logvar.float().exp() - 1 - logvar.float()).mean()
-    return rec + kl_weight*kl, dict(rec=rec.detach(), kl=kl.detach())
+    if target == 'x_delta':
+        rec = F.mse_loss(xd_hat.float(), torch.exp(-gamma * x0.float()))
+    elif target == 'x0':
+        rec = F.mse_loss(-torch.log(xd_hat.float()) / gamma, x0.float())  # the decoder's x0_hat, exactly
+    else:
+        raise ValueError(f"target must be 'x_delta' or 'x0', got {target!r}")
+    kl = 0.5 * (mean.float() ** 2 + logvar.float().exp() - 1 - logvar.float()).mean()
+    return rec + kl_weight * kl, dict(rec=rec.detach(), kl=kl.detach())

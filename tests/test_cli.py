@@ -1,5 +1,6 @@
 """`pixeldiff` end to end, as an installed console script in fresh processes: train and exact resume, sample, evaluate,
 bench, the demo within its time budget, and one-line errors with a non-zero exit status."""
+
 import pathlib, re, subprocess, time
 import numpy as np
 import pytest
@@ -22,7 +23,8 @@ def one_line_error(r, *fragments):
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
     lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith('pixeldiff'), r.stderr
-    for f in fragments: assert f in lines[0], lines[0]
+    for f in fragments:
+        assert f in lines[0], lines[0]
 
 
 @pytest.fixture(scope='module')
@@ -31,60 +33,139 @@ def run_dir(tmp_path_factory):
     The VAE is complete before the U-Net resumes, as in an interrupted run: extending the VAE would change the U-Net's
     conditioning, so a straight run and an extended one are different systems (09_system)."""
     d = tmp_path_factory.mktemp('cli')
-    ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 4, '--vae-steps', 4, '--out', d/'straight', *TINY)
-    ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 2, '--vae-steps', 4, '--out', d/'resumed', *TINY)
-    out = ok('train', '--steps', 4, '--vae-steps', 4, '--out', d/'resumed', '--resume', '--sample-every', '0')
+    ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 4, '--vae-steps', 4, '--out', d / 'straight', *TINY)
+    ok('train', '--data', 'shapes', '--config', 'tiny', '--steps', 2, '--vae-steps', 4, '--out', d / 'resumed', *TINY)
+    out = ok('train', '--steps', 4, '--vae-steps', 4, '--out', d / 'resumed', '--resume', '--sample-every', '0')
     assert 'trained vae, parallel' in out
     return d
 
 
 def test_resume_is_exact(run_dir):
     for net in ('vae', 'parallel'):
-        a = torch.load(run_dir/'straight'/net/'last.pt', weights_only=False)
-        b = torch.load(run_dir/'resumed'/net/'last.pt', weights_only=False)
+        a = torch.load(run_dir / 'straight' / net / 'last.pt', weights_only=False)
+        b = torch.load(run_dir / 'resumed' / net / 'last.pt', weights_only=False)
         assert a['step'] == b['step'] == 4
         for k in a['model']:
             assert torch.equal(a['model'][k], b['model'][k]) and torch.equal(a['ema'][k], b['ema'][k]), (net, k)
-        assert set(a['history']) <= set(b['history'])      # the resumed run also logged the end of its first part
+        assert set(a['history']) <= set(b['history'])  # the resumed run also logged the end of its first part
 
 
 def test_train_refuses_to_overwrite_and_bad_resume(run_dir, tmp_path):
-    one_line_error(pixeldiff('train', '--out', run_dir/'straight', '--steps', 2), 'already holds a run', '--resume')
-    one_line_error(pixeldiff('train', '--out', tmp_path/'new', '--steps', 2, '--resume'), 'nothing to resume')
-    one_line_error(pixeldiff('train', '--out', run_dir/'straight', '--steps', 8, '--resume', '--seed', 3), 'another configuration')
-    one_line_error(pixeldiff('train', '--out', tmp_path/'x', '--steps', -1), '--steps must be at least 1')
-    one_line_error(pixeldiff('train', '--out', tmp_path/'x', '--data', 'folder', '--data-path', tmp_path/'missing', '--steps', 1), 'does not exist')
-    r = pixeldiff('train', '--out', tmp_path/'x', '--data', 'mnist')
+    one_line_error(pixeldiff('train', '--out', run_dir / 'straight', '--steps', 2), 'already holds a run', '--resume')
+    one_line_error(pixeldiff('train', '--out', tmp_path / 'new', '--steps', 2, '--resume'), 'nothing to resume')
+    one_line_error(
+        pixeldiff('train', '--out', run_dir / 'straight', '--steps', 8, '--resume', '--seed', 3),
+        'another configuration',
+    )
+    one_line_error(pixeldiff('train', '--out', tmp_path / 'x', '--steps', -1), '--steps must be at least 1')
+    one_line_error(
+        pixeldiff(
+            'train', '--out', tmp_path / 'x', '--data', 'folder', '--data-path', tmp_path / 'missing', '--steps', 1
+        ),
+        'does not exist',
+    )
+    r = pixeldiff('train', '--out', tmp_path / 'x', '--data', 'mnist')
     assert r.returncode == 2 and "invalid choice: 'mnist'" in r.stderr
 
 
 def test_ddpm_baseline_trains_and_samples(tmp_path):
-    ok('train', '--model', 'ddpm', '--steps', 2, '--out', tmp_path/'ddpm', *TINY)
-    out = ok('sample', '--checkpoint', tmp_path/'ddpm', '--n', 3, '--sampler', 'ddim', '--steps', 5, '--clip', '--out', tmp_path/'g.png')
-    assert (tmp_path/'g.png').is_file() and '3 images' in out
-    one_line_error(pixeldiff('sample', '--checkpoint', tmp_path/'ddpm', '--sampler', 'algorithm1', '--out', tmp_path/'g.png'), 'does not apply to a ddpm system')
+    ok('train', '--model', 'ddpm', '--steps', 2, '--out', tmp_path / 'ddpm', *TINY)
+    out = ok(
+        'sample',
+        '--checkpoint',
+        tmp_path / 'ddpm',
+        '--n',
+        3,
+        '--sampler',
+        'ddim',
+        '--steps',
+        5,
+        '--clip',
+        '--out',
+        tmp_path / 'g.png',
+    )
+    assert (tmp_path / 'g.png').is_file() and '3 images' in out
+    one_line_error(
+        pixeldiff('sample', '--checkpoint', tmp_path / 'ddpm', '--sampler', 'algorithm1', '--out', tmp_path / 'g.png'),
+        'does not apply to a ddpm system',
+    )
 
 
 def test_sample_writes_grid_and_npz(run_dir, tmp_path):
-    out = ok('sample', '--checkpoint', run_dir/'straight', '--n', 6, '--sampler', 'block_sequential', '--seed', 3,
-             '--out', tmp_path/'grid.png', '--npz', tmp_path/'s.npz')
+    out = ok(
+        'sample',
+        '--checkpoint',
+        run_dir / 'straight',
+        '--n',
+        6,
+        '--sampler',
+        'block_sequential',
+        '--seed',
+        3,
+        '--out',
+        tmp_path / 'grid.png',
+        '--npz',
+        tmp_path / 's.npz',
+    )
     from PIL import Image
-    assert Image.open(tmp_path/'grid.png').size == (3*34 + 2, 2*34 + 2)
-    z = np.load(tmp_path/'s.npz')
+
+    assert Image.open(tmp_path / 'grid.png').size == (3 * 34 + 2, 2 * 34 + 2)
+    z = np.load(tmp_path / 's.npz')
     assert z['images'].shape == (6, 32, 32, 3) and z['images'].dtype == np.uint8 and int(z['seed']) == 3
-    ok('sample', '--checkpoint', run_dir/'straight', '--n', 6, '--sampler', 'block_sequential', '--seed', 3, '--out', tmp_path/'g2.png', '--npz', tmp_path/'s2.npz')
-    assert np.array_equal(np.load(tmp_path/'s2.npz')['images'], z['images'])           # seeded
-    one_line_error(pixeldiff('sample', '--checkpoint', tmp_path/'nothing', '--out', tmp_path/'g.png'), 'no run folder')
-    one_line_error(pixeldiff('sample', '--checkpoint', run_dir/'straight', '--out', tmp_path/'g.jpg'), 'must end in .png')
-    one_line_error(pixeldiff('sample', '--checkpoint', run_dir/'straight', '--n', 0, '--out', tmp_path/'g.png'), '--n must be at least 1')
+    ok(
+        'sample',
+        '--checkpoint',
+        run_dir / 'straight',
+        '--n',
+        6,
+        '--sampler',
+        'block_sequential',
+        '--seed',
+        3,
+        '--out',
+        tmp_path / 'g2.png',
+        '--npz',
+        tmp_path / 's2.npz',
+    )
+    assert np.array_equal(np.load(tmp_path / 's2.npz')['images'], z['images'])  # seeded
+    one_line_error(
+        pixeldiff('sample', '--checkpoint', tmp_path / 'nothing', '--out', tmp_path / 'g.png'), 'no run folder'
+    )
+    one_line_error(
+        pixeldiff('sample', '--checkpoint', run_dir / 'straight', '--out', tmp_path / 'g.jpg'), 'must end in .png'
+    )
+    one_line_error(
+        pixeldiff('sample', '--checkpoint', run_dir / 'straight', '--n', 0, '--out', tmp_path / 'g.png'),
+        '--n must be at least 1',
+    )
     if not torch.cuda.is_available():
-        one_line_error(pixeldiff('sample', '--checkpoint', run_dir/'straight', '--device', 'cuda', '--out', tmp_path/'g.png'), 'no CUDA device')
+        one_line_error(
+            pixeldiff('sample', '--checkpoint', run_dir / 'straight', '--device', 'cuda', '--out', tmp_path / 'g.png'),
+            'no CUDA device',
+        )
 
 
 def test_evaluate_prints_fd_kid_count_seed(run_dir, tmp_path):
-    out = ok('evaluate', '--checkpoint', run_dir/'straight', '--n', 8, '--sampler', 'parallel_deterministic', '--seed', 1, '--json', tmp_path/'q.json')
-    assert 'FD ' in out and 'KID ' in out and '8 samples from parallel_deterministic, seed 1' in out and 'shapes/test' in out
-    one_line_error(pixeldiff('evaluate', '--checkpoint', run_dir/'straight', '--n', 2), 'at least 4')
+    out = ok(
+        'evaluate',
+        '--checkpoint',
+        run_dir / 'straight',
+        '--n',
+        8,
+        '--sampler',
+        'parallel_deterministic',
+        '--seed',
+        1,
+        '--json',
+        tmp_path / 'q.json',
+    )
+    assert (
+        'FD ' in out
+        and 'KID ' in out
+        and '8 samples from parallel_deterministic, seed 1' in out
+        and 'shapes/test' in out
+    )
+    one_line_error(pixeldiff('evaluate', '--checkpoint', run_dir / 'straight', '--n', 2), 'at least 4')
 
 
 def test_bench_prints_ratios():
@@ -105,17 +186,18 @@ def test_demo_writes_its_figures(tmp_path):
     not noise. How long it takes is a benchmark figure (bench/demo_time.py), not a test: a slower machine must not fail
     the suite (issue 15); the bound here only catches a hang."""
     import json
+
     t0 = time.perf_counter()
-    out = ok('demo', '--out', tmp_path/'demo', cwd=tmp_path)
+    out = ok('demo', '--out', tmp_path / 'demo', cwd=tmp_path)
     secs = time.perf_counter() - t0
     for name in ('forward_grid.png', 'mean_variance.png', 'samplers.png'):
-        assert (tmp_path/'demo'/name).stat().st_size > 1000, name
-    q = json.loads((tmp_path/'demo'/'samplers.json').read_text())
+        assert (tmp_path / 'demo' / name).stat().st_size > 1000, name
+    q = json.loads((tmp_path / 'demo' / 'samplers.json').read_text())
     best = q['rows'][0]
     assert best['label'].startswith('shapes-ddpm') and best['n'] == 64, best
     # uniform noise scores KID about 1.07 and FD about 26 at n = 64 in this feature space; the baseline's best about 0.03 and 2.4
     assert best['kid'] < 0.1 and best['fd'] < 5, best
-    assert [r['fd'] for r in q['rows']] == sorted(r['fd'] for r in q['rows'])           # best first
+    assert [r['fd'] for r in q['rows']] == sorted(r['fd'] for r in q['rows'])  # best first
     assert 'time per part' in out and 'look at' in out.strip().splitlines()[-1]
     print(out, f'demo took {secs:.0f} s')
     assert secs < 900, f'pixeldiff demo took {secs:.0f} s: hung?'
@@ -124,57 +206,77 @@ def test_demo_writes_its_figures(tmp_path):
 def test_interrupt_keeps_a_checkpoint_and_resumes(tmp_path):
     "Ctrl-C during training: exit status 130, a line saying how to continue, and a checkpoint that --resume continues from."
     import signal, torch
-    out = tmp_path/'run'
+
+    out = tmp_path / 'run'
     # a background job (CI runs under nohup/&) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt
     # handler: restore the default in the child, as in a terminal where a user presses Ctrl-C
-    p = subprocess.Popen(['pixeldiff', 'train', '--out', str(out), '--steps', '2', '--vae-steps', '100000', *TINY],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    p = subprocess.Popen(
+        ['pixeldiff', 'train', '--out', str(out), '--steps', '2', '--vae-steps', '100000', *TINY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.time() + 120
-    while not (out/'vae').is_dir() and time.time() < deadline and p.poll() is None: time.sleep(0.2)
-    time.sleep(4)                                         # some steps into the VAE's training
+    while not (out / 'vae').is_dir() and time.time() < deadline and p.poll() is None:
+        time.sleep(0.2)
+    time.sleep(4)  # some steps into the VAE's training
     p.send_signal(signal.SIGINT)
-    try: _, err = p.communicate(timeout=120)
-    finally: p.kill()
+    try:
+        _, err = p.communicate(timeout=120)
+    finally:
+        p.kill()
     assert p.returncode == 130, (p.returncode, err[-2000:])
     assert 'interrupted' in err.strip().splitlines()[-1] and '--resume' in err.strip().splitlines()[-1]
-    step = torch.load(out/'vae'/'last.pt', weights_only=False)['step']
+    step = torch.load(out / 'vae' / 'last.pt', weights_only=False)['step']
     assert step > 0
     ok('train', '--out', out, '--resume', '--vae-steps', step + 2, '--steps', 1, '--sample-every', '0')
-    assert torch.load(out/'vae'/'last.pt', weights_only=False)['step'] == step + 2
-    assert torch.load(out/'parallel'/'last.pt', weights_only=False)['step'] == 1
+    assert torch.load(out / 'vae' / 'last.pt', weights_only=False)['step'] == step + 2
+    assert torch.load(out / 'parallel' / 'last.pt', weights_only=False)['step'] == 1
+
 
 def test_load_system_refuses_mixed_schedules(tmp_path):
     "A scale VAE and a parallel U-Net trained on different (gamma, T) cannot be loaded as one system."
     import shutil
     from pixeldiff_nb.system import train_system, load_system
+
     kw = dict(data='shapes', n_data=64, batch_size=8, sample_every=0, progress=False, steps=1)
-    train_system(tmp_path/'a', **kw); train_system(tmp_path/'b', gamma=10.0, **kw)
-    load_system(tmp_path/'a')                                            # one schedule: fine
-    shutil.copy(tmp_path/'b/vae/last.pt', tmp_path/'a/vae/last.pt')
-    with pytest.raises(ValueError, match='trained on different schedules'): load_system(tmp_path/'a')
+    train_system(tmp_path / 'a', **kw)
+    train_system(tmp_path / 'b', gamma=10.0, **kw)
+    load_system(tmp_path / 'a')  # one schedule: fine
+    shutil.copy(tmp_path / 'b/vae/last.pt', tmp_path / 'a/vae/last.pt')
+    with pytest.raises(ValueError, match='trained on different schedules'):
+        load_system(tmp_path / 'a')
 
 
 def test_sigterm_keeps_a_checkpoint_that_resumes_exactly(tmp_path):
     """SIGTERM (what a cluster scheduler sends before it stops a job) during training: as Ctrl-C, exit status 130 and a
     checkpoint; resuming from it gives the same weights, bit for bit, as a run that was never stopped."""
     import signal, torch
-    out = tmp_path/'stopped'
-    p = subprocess.Popen(['pixeldiff', 'train', '--out', str(out), '--steps', '1', '--vae-steps', '100000', *TINY],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    out = tmp_path / 'stopped'
+    p = subprocess.Popen(
+        ['pixeldiff', 'train', '--out', str(out), '--steps', '1', '--vae-steps', '100000', *TINY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
-    while not (out/'vae').is_dir() and time.time() < deadline and p.poll() is None: time.sleep(0.2)
+    while not (out / 'vae').is_dir() and time.time() < deadline and p.poll() is None:
+        time.sleep(0.2)
     time.sleep(3)
     p.send_signal(signal.SIGTERM)
-    try: _, err = p.communicate(timeout=120)
-    finally: p.kill()
+    try:
+        _, err = p.communicate(timeout=120)
+    finally:
+        p.kill()
     assert p.returncode == 130, (p.returncode, err[-2000:])
     assert 'interrupted' in err.strip().splitlines()[-1]
-    step = torch.load(out/'vae'/'last.pt', weights_only=False)['step']
+    step = torch.load(out / 'vae' / 'last.pt', weights_only=False)['step']
     assert step > 0
     ok('train', '--out', out, '--resume', '--vae-steps', step + 3, '--steps', 1, '--sample-every', '0')
-    ok('train', '--out', tmp_path/'straight', '--vae-steps', step + 3, '--steps', 1, *TINY)
-    a, b = (torch.load(d/'vae'/'last.pt', weights_only=False) for d in (out, tmp_path/'straight'))
+    ok('train', '--out', tmp_path / 'straight', '--vae-steps', step + 3, '--steps', 1, *TINY)
+    a, b = (torch.load(d / 'vae' / 'last.pt', weights_only=False) for d in (out, tmp_path / 'straight'))
     assert a['step'] == b['step'] == step + 3
     assert all(torch.equal(a['model'][k], b['model'][k]) and torch.equal(a['ema'][k], b['ema'][k]) for k in a['model'])
 
@@ -182,14 +284,20 @@ def test_sigterm_keeps_a_checkpoint_that_resumes_exactly(tmp_path):
 def test_pretrained_commands_in_readme_still_start(tmp_path):
     """The README's commands that reproduce the pretrained systems run (one step each, a small batch, on the CPU), and the
     pretrained systems load and sample from the command line."""
-    readme = (pathlib.Path(__file__).resolve().parents[1]/'README.md').read_text()
+    readme = (pathlib.Path(__file__).resolve().parents[1] / 'README.md').read_text()
     cmds = [l.strip() for l in readme.splitlines() if l.startswith('pixeldiff train') and '--out runs/shapes-' in l]
     assert len(cmds) == 2, cmds
     for k, cmd in enumerate(cmds):
         args = cmd.split()[1:]
         args = [a for a in args if a not in ('--device', 'cuda')]
-        for flag, small in (('--steps', '1'), ('--vae-steps', '1'), ('--batch-size', '8'), ('--out', str(tmp_path/f'run{k}'))):
-            if flag in args: args[args.index(flag) + 1] = small
+        for flag, small in (
+            ('--steps', '1'),
+            ('--vae-steps', '1'),
+            ('--batch-size', '8'),
+            ('--out', str(tmp_path / f'run{k}')),
+        ):
+            if flag in args:
+                args[args.index(flag) + 1] = small
         ok(*args, '--n-data', '64')
-    out = ok('sample', '--pretrained', 'shapes-pixel', '--n', 4, '--sampler', 'vae_only', '--out', tmp_path/'p.png')
-    assert '4 images' in out and (tmp_path/'p.png').is_file()
+    out = ok('sample', '--pretrained', 'shapes-pixel', '--n', 4, '--sampler', 'vae_only', '--out', tmp_path / 'p.png')
+    assert '4 images' in out and (tmp_path / 'p.png').is_file()
