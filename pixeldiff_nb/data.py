@@ -276,9 +276,8 @@ def load_images(
         imgs, labels = load_folder(path, size)
     if not n or n >= len(imgs):
         return imgs, labels
-    keep = np.sort(
-        np.random.default_rng(seed).choice(len(imgs), n, replace=False)
-    )  # not the first n: the packed CIFAR-10 is sorted by class
+    # not the first n: the packed CIFAR-10 is sorted by class
+    keep = np.sort(np.random.default_rng(seed).choice(len(imgs), n, replace=False))
     return imgs[keep], labels[keep]
 
 # %% ../nbs/01_data.ipynb #8e7a54d5

@@ -187,7 +187,7 @@ def train_net(
     out, model: str, p: dict, minutes: float, progress: bool = True, seed: int = None, steps: int = None, **settings
 ) -> dict:
     """Train `model` ('vae', 'parallel', 'eps') under protocol `p` for `minutes` of wall time (or `steps`) into `out`;
-    what the budget bought."""
+    what the budget bought. The minutes are the run's in all: rerun after a stop, it resumes with what was left."""
     steps = steps or p['max_steps'] or 10**7  # the time limit ends the run, not the step count
     batch = p['batch'].get(model, p['batch']['eps'])  # the pixel-eps network costs a DDPM step: the baseline's batch
     cfg = TrainConfig(
@@ -202,10 +202,9 @@ def train_net(
         ckpt_every=min(steps, 500),
         **settings,
     )
-    t0 = time.perf_counter()
     net = train(cfg, device=p['device'], progress=progress, time_limit=60 * minutes if minutes else None)
-    seconds = time.perf_counter() - t0
     ck = torch.load(pathlib.Path(out) / 'last.pt', map_location='cpu', weights_only=False)
+    seconds = ck['train_seconds']  # across resumes: a stage stopped and rerun trains only for what was left
     return dict(
         model=model,
         steps=ck['step'],
@@ -425,9 +424,8 @@ def vae_bias(vae, x0: torch.Tensor, steps, bins: int = 5, seed: int = 0, batch_s
 def test_loss(net, cfg_model: str, x0: torch.Tensor, seed: int = 0, batch_size: int = 100, vae=None) -> tuple:
     """`(loss, loss of predicting zero)` of a trained network on test images, with the training loss's draws (07_train);
     `vae`: a parallel U-Net's scale VAE (None: the oracle)."""
-    cfg = TrainConfig(
-        model=cfg_model, cond='vae' if vae is not None else 'oracle'
-    )  # batch_loss reads the model, cond and vae_target from it
+    # batch_loss reads the model, cond and vae_target from it
+    cfg = TrainConfig(model=cfg_model, cond='vae' if vae is not None else 'oracle')
     zero = lambda x_i, xd, i: torch.zeros((x_i.shape[0], net.T, *x_i.shape[1:]), device=x_i.device)
     zero.schedule = net.schedule
     l, z = [], []

@@ -510,9 +510,8 @@ def exp_integrate(data, coefs, x, n: int, solver: str = 'dpmpp2m', callback=None
     for k in range(n):
         a_t, s_t, l_t = coefs(k + 1)
         d, h = data(x, k), l_t - l_s
-        D = (
-            d if solver == 'ddim' or prev is None else (1 + h / (2 * prev[1])) * d - h / (2 * prev[1]) * prev[0]
-        )  # 1/(2r) = h/(2 h_prev)
+        # 1/(2r) = h/(2 h_prev)
+        D = d if solver == 'ddim' or prev is None else (1 + h / (2 * prev[1])) * d - h / (2 * prev[1]) * prev[0]
         x = (s_t / s_s) * x - a_t * torch.expm1(-h) * D
         prev, (a_s, s_s, l_s) = (d, h), (a_t, s_t, l_t)
         _report(callback, k, k + 1, x, d)
@@ -543,9 +542,8 @@ def ode_grid(steps: int, grid: str, gamma: float, t_min: float, t_max: float = 1
     if grid == 'logsnr':
         lam = l0 + k * (l1 - l0)
     else:
-        lam = -rho * torch.log(
-            torch.exp(-l0 / rho) + k * (torch.exp(-l1 / rho) - torch.exp(-l0 / rho))
-        )  # sigma/alpha = exp(-lambda)
+        # sigma/alpha = exp(-lambda)
+        lam = -rho * torch.log(torch.exp(-l0 / rho) + k * (torch.exp(-l1 / rho) - torch.exp(-l0 / rho)))
     t = F.logsigmoid(2 * lam) / lx  # x^t = sigmoid(2 lambda)
     t[0], t[-1] = t_max, t_min
     return t
@@ -617,9 +615,8 @@ def linear_ode_sample(
         raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
     T = schedule.T
     if grid is None:
-        grid = (
-            torch.linspace(0, T - 1, steps + 2, dtype=torch.float64).round().flip(0)[:-1] + 1
-        )  # diffusers' timesteps + 1
+        # diffusers' timesteps + 1
+        grid = torch.linspace(0, T - 1, steps + 2, dtype=torch.float64).round().flip(0)[:-1] + 1
     grid = torch.as_tensor(grid).long()
     if grid.shape != (steps + 1,) or not (grid[1:] < grid[:-1]).all() or grid[-1] < 1 or grid[0] > T:
         raise ValueError(

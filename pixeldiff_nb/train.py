@@ -310,6 +310,12 @@ class _Run:
     cond_vae: dict = None  # the record of that VAE kept in the checkpoint
     step: int = 0
     history: list = dataclasses.field(default_factory=list)
+    seconds: float = 0.0  # training seconds spent before this process started (from the checkpoint)
+    t0: float = None  # when this process started training
+
+    def spent(self) -> float:
+        "Training seconds spent in all, across resumes: what a time budget counts."
+        return self.seconds + (0.0 if self.t0 is None else time.time() - self.t0)
 
     @property
     def last(self) -> pathlib.Path:
@@ -355,14 +361,8 @@ def _start(cfg: TrainConfig, images, device) -> _Run:
     return run
 
 # %% ../nbs/07_train.ipynb #7dc96c2e
-_NOT_COMPARED = (
-    'steps',
-    'out_dir',
-    'ckpt_every',
-    'sample_every',
-    'log_every',
-    'vae_ckpt',
-)  # the VAE is checked by its weights
+# settings a resumed run may change (the conditioning VAE is checked by its weights, not its path)
+_NOT_COMPARED = ('steps', 'out_dir', 'ckpt_every', 'sample_every', 'log_every', 'vae_ckpt')
 
 
 def _resume(run: _Run):
@@ -382,7 +382,7 @@ def _resume(run: _Run):
     run.model.load_state_dict(ck['model'])
     run.ema.load_state_dict(ck['ema'])
     run.opt.load_state_dict(ck['opt'])
-    run.step, run.history = ck['step'], ck['history']
+    run.step, run.history, run.seconds = ck['step'], ck['history'], ck.get('train_seconds', 0.0)
     _set_rng_state(run.gen, ck['rng'][run.rank] if isinstance(ck['rng'], list) else ck['rng'])
 
 # %% ../nbs/07_train.ipynb #1479b937
@@ -403,6 +403,7 @@ def _checkpoint(run: _Run):
         opt=run.opt.state_dict(),
         step=run.step,
         history=run.history,
+        train_seconds=run.spent(),
         rng=states,
         train_config=dataclasses.asdict(run.cfg),
         model_config=run.model.config,
@@ -441,19 +442,19 @@ def _update(run: _Run, net, rows: slice, amp: bool, params: tuple) -> torch.Tens
     torch.nn.utils.clip_grad_norm_(run.model.parameters(), cfg.grad_clip)
     run.opt.step()
     with torch.no_grad():
-        torch._foreach_lerp_(
-            params[0], params[1], 1 - ema_decay_at(run.step, cfg)
-        )  # one fused update, not a loop over tensors
+        # one fused update, not a loop over tensors
+        torch._foreach_lerp_(params[0], params[1], 1 - ema_decay_at(run.step, cfg))
         for be, bm in zip(run.ema.buffers(), run.model.buffers()):
             be.copy_(bm)
     return lv
 
 # %% ../nbs/07_train.ipynb #d0fb4a73
-def _time_up(run: _Run, t_start: float, time_limit: float) -> bool:
-    "Whether the time budget is spent (every process agrees, so all stop at the same step)."
+def _time_up(run: _Run, time_limit: float) -> bool:
+    """Whether the time budget is spent, counting the seconds of earlier runs of this checkpoint (every process agrees,
+    so all stop at the same step)."""
     if time_limit is None:
         return False
-    stop = torch.tensor(float(time.time() - t_start > time_limit))
+    stop = torch.tensor(float(run.spent() > time_limit))
     if run.world > 1:
         import torch.distributed as dist
 
@@ -492,7 +493,7 @@ class _Progress:
         from tqdm.auto import tqdm
 
         self.t0, self.timed = time.time(), time_limit is not None
-        total, initial = (round(time_limit), 0) if self.timed else (run.cfg.steps, run.step)
+        total, initial = (round(time_limit), round(run.seconds)) if self.timed else (run.cfg.steps, run.step)
         self.bar = tqdm(
             total=total,
             initial=initial,
@@ -506,7 +507,7 @@ class _Progress:
             self.bar.set_postfix(loss=f'{run.history[-1][1]:.4f}', step=run.step)
         if not self.timed:
             return self.bar.update(1)
-        now = min(int(time.time() - self.t0), self.bar.total)
+        now = min(int(run.spent()), self.bar.total)
         if now > self.bar.n:
             self.bar.update(now - self.bar.n)
 
@@ -520,12 +521,13 @@ def train(
     device=None,
     progress: bool = True,
     sample_fn=None,
-    time_limit: float = None,  # seconds: stop early (with a checkpoint) after this long; resuming continues
+    time_limit: float = None,  # seconds of training in all: stop with a checkpoint; a resumed run gets what is left
 ):
     """Train `cfg.model` for `cfg.steps` steps (resuming from `cfg.out_dir/last.pt` if present); returns the EMA model.
     Ctrl-C or SIGTERM saves a checkpoint first (single process), so the same call resumes exactly."""
     t_start = time.time()
     run = _start(cfg, images, device)
+    run.t0 = t_start
     net = run.model
     if run.world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -540,7 +542,7 @@ def train(
     try:
         with _stop_between_steps() as stop:
             while run.step < cfg.steps:
-                if _time_up(run, t_start, time_limit):
+                if _time_up(run, time_limit):
                     _checkpoint(run)
                     break
                 lv = _update(run, net, rows, amp, params)

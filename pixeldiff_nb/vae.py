@@ -148,8 +148,14 @@ def generate(self: ScaleVAE, n: int, generator=None, device=None):
 
 # %% ../nbs/05_vae.ipynb #93f4568d
 def vae_loss(
-    xd_hat, mean, logvar, x0, gamma: float, kl_weight: float = 1e-4, target: str = 'x_delta'
-):  # 'x_delta': MSE on exp(-gamma x0) (the papers'); 'x0': MSE on the image -log(x_delta_hat)/gamma
+    xd_hat,
+    mean,
+    logvar,
+    x0,
+    gamma: float,
+    kl_weight: float = 1e-4,
+    target: str = 'x_delta',  # 'x_delta': MSE on exp(-gamma x0) (the papers'); 'x0': MSE on -log(x_delta_hat)/gamma
+):
     """`(loss, parts)` from the VAE's outputs `vae(x_i, i)`: the reconstruction MSE (on `target`) plus `kl_weight` times
     the KL divergence per latent dimension."""
     if target == 'x_delta':

@@ -1,7 +1,7 @@
 """`pixeldiff` end to end, as an installed console script in fresh processes: train and exact resume, sample, evaluate,
 bench, the demo within its time budget, and one-line errors with a non-zero exit status."""
 
-import pathlib, re, subprocess, time
+import json, pathlib, re, subprocess, time
 import numpy as np
 import pytest
 import torch
@@ -166,6 +166,20 @@ def test_evaluate_prints_fd_kid_count_seed(run_dir, tmp_path):
         and 'shapes/test' in out
     )
     one_line_error(pixeldiff('evaluate', '--checkpoint', run_dir / 'straight', '--n', 2), 'at least 4')
+
+
+def test_evaluate_inception_with_a_weights_file(tmp_path):
+    "The standard-FID path with a stand-in InceptionV3 of random weights (the real file cannot be fetched here)."
+    from pixeldiff_nb.metrics import save_random_inception, INCEPTION_FILE
+
+    w = save_random_inception(tmp_path / 'inception.pth')
+    args = ('evaluate', '--pretrained', 'shapes-ddpm', '--sampler', 'ddim', '--steps', 2, '--n', 8)
+    out = ok(*args, '--metric', 'inception', '--inception-weights', w, '--n-ref', 8, '--json', tmp_path / 'q.json')
+    assert 'FID ' in out and 'against 8 shapes/test images' in out and 'NOT the standard InceptionV3 weights' in out
+    r = json.loads((tmp_path / 'q.json').read_text())
+    assert r['fid'] > 0 and r['n'] == 8 and r['n_ref'] == 8 and r['standard'] is False
+    one_line_error(pixeldiff(*args, '--metric', 'inception'), INCEPTION_FILE, '--inception-weights PATH')
+    one_line_error(pixeldiff(*args, '--metric', 'inception', '--inception-weights', tmp_path / 'no.pth'), 'no.pth')
 
 
 def test_bench_prints_ratios():

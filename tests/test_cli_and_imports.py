@@ -35,17 +35,36 @@ def test_library_imports_without_jupyter():
     assert r.stdout.strip() == '[]'
 
 
-def test_cuda_notebook_after_triton_was_imported_elsewhere():
+def test_cuda_notebook_after_triton_was_imported_elsewhere(tmp_path):
     """diffusers imports Triton without the interpreter, and nbdev_test reuses worker processes, so 03_sampler can load
-    Triton before 04_cuda sets TRITON_INTERPRET=1 (a CI run failed that way). The notebook must pass anyway, and the
-    library must say what is wrong instead of failing inside Triton."""
-    code = (
-        "import sys, os, torch\nfrom diffusers import DDPMScheduler\nassert 'triton' in sys.modules\n"
-        "from pixeldiff_nb import cuda\nx = torch.zeros(1, 3, 4, 4)\nassert not cuda.triton_usable(x)\n"
-        "try: cuda.fused_reverse(torch.zeros(1, 1, 3, 4, 4), x, 1, x + 0.5, 10)\n"
-        "except RuntimeError as e: assert 'TRITON_INTERPRET=1' in str(e) and 'diffusers' in str(e), e\nelse: raise AssertionError('no error')\n"
-        "from pathlib import Path\nfrom nbdev.test import test_nb\nos.chdir('nbs')\n"
-        "ok, _ = test_nb(Path('04_cuda.ipynb').absolute(), skip_flags=['slow', 'cuda'])\nprint('passed' if ok else 'FAILED')\n"
+    Triton before 04_cuda sets TRITON_INTERPRET=1 (a CI run failed that way). The library must say what is wrong instead
+    of failing inside Triton, and the notebook must pass anyway: its cells run here up to its first check of the kernel
+    against the float64 reference (nbdev_test runs the whole notebook once; running it twice cost 100 s)."""
+    script = tmp_path / 'triton_first.py'
+    script.write_text(
+        """import os, sys, torch
+from diffusers import DDPMScheduler
+assert 'triton' in sys.modules
+from pixeldiff_nb import cuda
+x = torch.zeros(1, 3, 4, 4)
+assert not cuda.triton_usable(x)
+try:
+    cuda.fused_reverse(torch.zeros(1, 1, 3, 4, 4), x, 1, x + 0.5, 10)
+except RuntimeError as e:
+    assert 'TRITON_INTERPRET=1' in str(e) and 'diffusers' in str(e), e
+else:
+    raise AssertionError('no error')
+from execnb.nbio import read_nb
+from execnb.shell import CaptureShell
+os.chdir('nbs')
+cells = [c.source for c in read_nb('04_cuda.ipynb').cells if c.cell_type == 'code']
+first = next(k for k, s in enumerate(cells) if 'fused_reverse(' in s and not s.startswith('#| export'))
+sh = CaptureShell()
+for s in cells[: first + 1]:
+    sh.run(s)
+    assert not sh.exc, (s[:300], sh.exc)
+print(f'passed: {first + 1} cells, the kernel checked')
+"""
     )
-    r = run(sys.executable, '-c', code, cwd=ROOT, env={k: v for k, v in os.environ.items() if k != 'TRITON_INTERPRET'})
-    assert r.returncode == 0 and r.stdout.strip().endswith('passed'), r.stdout[-3000:] + r.stderr[-3000:]
+    r = run(sys.executable, script, cwd=ROOT, env={k: v for k, v in os.environ.items() if k != 'TRITON_INTERPRET'})
+    assert r.returncode == 0 and 'passed' in r.stdout, r.stdout[-3000:] + r.stderr[-3000:]
