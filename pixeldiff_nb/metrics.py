@@ -309,22 +309,29 @@ def kid(a, b) -> tuple:
     return float(est), float(np.sqrt(var))
 
 # %% ../nbs/08_metrics.ipynb #244dddc2
-def reference_features(
-    data: str = 'cifar10', split: str = 'test', n: int = None, path=None, progress: bool = False, size: int = 32
-) -> np.ndarray:
-    """Features of a data set's split (`n` images as `load_images` picks them, at `size x size`), cached on disk per
-    feature network."""
-    px = '' if size == 32 else f'_{size}px'
-    f = cache_dir() / f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}{px}.npy'
+def _cached(name: str, data: str, compute) -> np.ndarray:
+    "Features from the disk cache (`cache_dir() / name`), else `compute()` saved there atomically (folders: never)."
+    f = cache_dir() / name
     if data != 'folder' and f.is_file():
         return np.load(f)
-    feats = features(load_images(data, split, path=path, n=n, size=size)[0], progress=progress)
+    feats = compute()
     if data != 'folder':
         f.parent.mkdir(parents=True, exist_ok=True)
         tmp = f.with_name(f'.{f.name}.tmp.npy')
         np.save(tmp, feats)
         tmp.replace(f)
     return feats
+
+
+def reference_features(
+    data: str = 'cifar10', split: str = 'test', n: int = None, path=None, progress: bool = False, size: int = 32
+) -> np.ndarray:
+    """Features of a data set's split (`n` images as `load_images` picks them, at `size x size`), cached on disk per
+    feature network."""
+    px = '' if size == 32 else f'_{size}px'
+    name = f'features_{FEATURE_NET_ID}_{data}_{split}_{n or "all"}{px}.npy'
+    images = lambda: load_images(data, split, path=path, n=n, size=size)[0]
+    return _cached(name, data, lambda: features(images(), progress=progress))
 
 # %% ../nbs/08_metrics.ipynb #43ad88b7
 def quality(
@@ -405,16 +412,9 @@ def inception_reference(
     "InceptionV3 features of a data set's split, cached on disk per weights file (as `reference_features` is)."
     sha = inception_net(weights, 'cuda' if torch.cuda.is_available() else 'cpu')[1]
     px = '' if size == 32 else f'_{size}px'
-    f = cache_dir() / f'inception_{sha[:8]}_{data}_{split}_{n or "all"}{px}.npy'
-    if data != 'folder' and f.is_file():
-        return np.load(f)
-    feats = inception_features(load_images(data, split, path=path, n=n, size=size)[0], weights, progress=progress)
-    if data != 'folder':
-        f.parent.mkdir(parents=True, exist_ok=True)
-        tmp = f.with_name(f'.{f.name}.tmp.npy')
-        np.save(tmp, feats)
-        tmp.replace(f)
-    return feats
+    name = f'inception_{sha[:8]}_{data}_{split}_{n or "all"}{px}.npy'
+    images = lambda: load_images(data, split, path=path, n=n, size=size)[0]
+    return _cached(name, data, lambda: inception_features(images(), weights, progress=progress))
 
 # %% ../nbs/08_metrics.ipynb #8c318a16
 def inception_quality(
