@@ -7,7 +7,8 @@ __all__ = ['ODE_SOLVERS', 'ODE_GRIDS', 'check_step', 'check_scale', 'check_input
            'reverse_steps', 'algorithm1', 'collapsed_weights', 'parallel_deterministic', 'bridge_std', 'block_step',
            'block_sequential', 'ddpm_pixel', 'PosteriorOracle', 's2n_coefficients', 'step_grid', 's2n', 'ddpm_step',
            'ddim_step', 'ddpm', 'ddim', 'prior_sample', 'to_images', 'trajectory_oracle', 'plot_reconstructions',
-           'exp_integrate', 'alpha_sigma_lambda', 'pixel_alpha_sigma', 'ode_grid', 'ode_sample', 'linear_ode_sample']
+           'exp_integrate', 'alpha_sigma_lambda', 'pixel_alpha_sigma', 'ode_grid', 'ode_coefficients', 'ode_sample',
+           'linear_ode_sample']
 
 # %% ../nbs/03_sampler.ipynb #ef9faf19
 import math
@@ -16,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from .data import EPS, from_model
 from .checks import check_finite, check_range, inside_loop
-from .schedule import PixelSchedule, posterior_terms
+from .schedule import PixelSchedule, FixedEndSchedule, posterior_terms
 
 # %% ../nbs/03_sampler.ipynb #319b9b1b
 def check_step(i, T: int, name: str = 'i', lo: int = 1) -> int:
@@ -531,11 +532,14 @@ def pixel_alpha_sigma(log_xd: torch.Tensor, t) -> tuple:
     return alpha_sigma_lambda(log_xd * t)
 
 # %% ../nbs/03_sampler.ipynb #61289ac7
-def ode_grid(steps: int, grid: str, gamma: float, t_min: float, t_max: float = 1.0, rho: float = 7.0) -> torch.Tensor:
+def ode_grid(steps: int, grid: str, gamma, t_min: float, t_max: float = 1.0, rho: float = 7.0) -> torch.Tensor:
     """`steps + 1` decreasing times from `t_max` to `t_min` (float64): uniform in `t`, uniform in the half-logSNR of the
-    mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`."""
+    mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`. `gamma` is the pixel
+    schedule's, or a `FixedEndSchedule`."""
     if grid == 'uniform':
         return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
+    if isinstance(gamma, FixedEndSchedule):  # its mid-grey pixel's logSNR is linear in t
+        return _fixed_end_grid(steps, grid, gamma, t_min, t_max, rho)
     lx = torch.tensor(-gamma * 0.5, dtype=torch.float64)  # log x_delta of the reference pixel
     l0, l1 = (pixel_alpha_sigma(lx, torch.tensor(t, dtype=torch.float64))[2] for t in (t_max, t_min))
     k = torch.arange(steps + 1, dtype=torch.float64) / steps
@@ -548,12 +552,39 @@ def ode_grid(steps: int, grid: str, gamma: float, t_min: float, t_max: float = 1
     t[0], t[-1] = t_max, t_min
     return t
 
+
+def _fixed_end_grid(steps: int, grid: str, schedule, t_min: float, t_max: float, rho: float) -> torch.Tensor:
+    "`ode_grid` for a `FixedEndSchedule`: its mid-grey pixel's half-logSNR is linear in `t`, so 'logsnr' is 'uniform'."
+    lo, hi = schedule.lambda_max / 2, schedule.lambda_min / 2  # half-logSNR at t = 0 and t = 1
+    l0, l1 = (lo + (hi - lo) * t for t in (t_max, t_min))
+    k = torch.arange(steps + 1, dtype=torch.float64) / steps
+    if grid == 'logsnr':
+        lam = l0 + k * (l1 - l0)
+    else:
+        lam = -rho * torch.log(math.exp(-l0 / rho) + k * (math.exp(-l1 / rho) - math.exp(-l0 / rho)))
+    t = (lam - lo) / (hi - lo)
+    t[0], t[-1] = t_max, t_min
+    return t
+
+# %% ../nbs/03_sampler.ipynb #ad05b286
+def ode_coefficients(schedule, cond, like, ts) -> list:
+    """Per pixel `(alpha, sigma, half-logSNR)` at every time of `ts`: from the scale map `cond` = `x_delta_hat` on a
+    `PixelSchedule`, from the pixel estimate `cond` = `x0_hat` in [0, 1] on a `FixedEndSchedule`."""
+    if isinstance(schedule, FixedEndSchedule):
+        if not isinstance(cond, torch.Tensor) or cond.shape != like.shape:
+            raise ValueError(f"x0_hat must be a tensor of the shape of x_T {tuple(like.shape)}")
+        check_range(cond, 0.0, 1.0, 'x0_hat', "a FixedEndSchedule takes the pixel estimate in [0, 1]")
+        return [alpha_sigma_lambda(F.logsigmoid(schedule.logsnr(cond.double(), t))) for t in ts]
+    check_scale(cond, like)
+    lx = cond.double().log().clamp(max=-1e-12)  # x_delta_hat = 1 (never noised) stays finite
+    return [pixel_alpha_sigma(lx, t) for t in ts]
+
 # %% ../nbs/03_sampler.ipynb #375d7096
 @torch.no_grad()
 def ode_sample(
     eps_model,  # eps_model(x, t): the noise of x at continuous time t, a float tensor (B,)
     x_T,
-    x_delta_hat,
+    x_delta_hat,  # the scale map (PixelSchedule); for a FixedEndSchedule, the pixel estimate x0_hat in [0, 1]
     schedule,
     steps: int,
     solver: str = 'dpmpp2m',
@@ -564,8 +595,8 @@ def ode_sample(
 ):
     """Integrate the per-pixel probability-flow ODE from `t = 1` to `t_min` in `steps` network passes, with DDIM (first
     order) or DPM-Solver++(2M) (second order), every pixel on its own logSNR."""
-    if not isinstance(schedule, PixelSchedule):
-        raise TypeError(f"schedule must be a PixelSchedule, got {type(schedule).__name__}")
+    if not isinstance(schedule, (PixelSchedule, FixedEndSchedule)):
+        raise TypeError(f"schedule must be a PixelSchedule or a FixedEndSchedule, got {type(schedule).__name__}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an int >= 1, got {steps!r}")
     if solver not in ODE_SOLVERS:
@@ -576,7 +607,7 @@ def ode_sample(
     if isinstance(grid, str):
         if grid not in ODE_GRIDS:
             raise ValueError(f"grid must be one of {ODE_GRIDS} or a tensor of times, got {grid!r}")
-        ts = ode_grid(steps, grid, schedule.gamma, t_min)
+        ts = ode_grid(steps, grid, schedule if isinstance(schedule, FixedEndSchedule) else schedule.gamma, t_min)
     else:
         ts = torch.as_tensor(grid, dtype=torch.float64)
         if ts.shape != (steps + 1,) or not (ts[1:] < ts[:-1]).all() or ts[-1] <= 0 or ts[0] > 1:
@@ -584,10 +615,8 @@ def ode_sample(
                 f"a grid tensor must hold steps + 1 = {steps + 1} decreasing times in (0, 1], got {ts.tolist()}"
             )
     check_finite(x_T, 'x_T')
-    check_scale(x_delta_hat, x_T)
-    lx = x_delta_hat.double().log().clamp(max=-1e-12)  # x_delta_hat = 1 (never noised) stays finite
     B, dt = x_T.shape[0], x_T.dtype
-    cs = [pixel_alpha_sigma(lx, t) for t in ts]  # each grid point's coefficients, computed once
+    cs = ode_coefficients(schedule, x_delta_hat, x_T, ts)  # each grid point's coefficients, computed once
     tl = ts.tolist()  # the times as Python floats: no tensor read per step
 
     def data(x, k):  # the data prediction (x - sigma eps)/alpha
