@@ -7,8 +7,8 @@ __all__ = ['ODE_SOLVERS', 'ODE_GRIDS', 'check_step', 'check_scale', 'check_input
            'reverse_steps', 'algorithm1', 'collapsed_weights', 'parallel_deterministic', 'bridge_std', 'block_step',
            'block_sequential', 'ddpm_pixel', 'PosteriorOracle', 's2n_coefficients', 'step_grid', 's2n', 'ddpm_step',
            'ddim_step', 'ddpm', 'ddim', 'prior_sample', 'to_images', 'trajectory_oracle', 'plot_reconstructions',
-           'exp_integrate', 'alpha_sigma_lambda', 'pixel_alpha_sigma', 'ode_grid', 'ode_coefficients', 'ode_sample',
-           'linear_ode_sample']
+           'exp_integrate', 'alpha_sigma_lambda', 'pixel_alpha_sigma', 'ode_grid', 'fixed_end_grid', 'ode_coefficients',
+           'ode_sample', 'linear_ode_sample']
 
 # %% ../nbs/03_sampler.ipynb #ef9faf19
 import math
@@ -532,14 +532,11 @@ def pixel_alpha_sigma(log_xd: torch.Tensor, t) -> tuple:
     return alpha_sigma_lambda(log_xd * t)
 
 # %% ../nbs/03_sampler.ipynb #61289ac7
-def ode_grid(steps: int, grid: str, gamma, t_min: float, t_max: float = 1.0, rho: float = 7.0) -> torch.Tensor:
+def ode_grid(steps: int, grid: str, gamma: float, t_min: float, t_max: float = 1.0, rho: float = 7.0) -> torch.Tensor:
     """`steps + 1` decreasing times from `t_max` to `t_min` (float64): uniform in `t`, uniform in the half-logSNR of the
-    mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`. `gamma` is the pixel
-    schedule's, or a `FixedEndSchedule`."""
+    mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`."""
     if grid == 'uniform':
         return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
-    if isinstance(gamma, FixedEndSchedule):  # its mid-grey pixel's logSNR is linear in t
-        return _fixed_end_grid(steps, grid, gamma, t_min, t_max, rho)
     lx = torch.tensor(-gamma * 0.5, dtype=torch.float64)  # log x_delta of the reference pixel
     l0, l1 = (pixel_alpha_sigma(lx, torch.tensor(t, dtype=torch.float64))[2] for t in (t_max, t_min))
     k = torch.arange(steps + 1, dtype=torch.float64) / steps
@@ -553,8 +550,10 @@ def ode_grid(steps: int, grid: str, gamma, t_min: float, t_max: float = 1.0, rho
     return t
 
 
-def _fixed_end_grid(steps: int, grid: str, schedule, t_min: float, t_max: float, rho: float) -> torch.Tensor:
+def fixed_end_grid(steps: int, grid: str, schedule, t_min: float, t_max: float = 1.0, rho: float = 7.0):
     "`ode_grid` for a `FixedEndSchedule`: its mid-grey pixel's half-logSNR is linear in `t`, so 'logsnr' is 'uniform'."
+    if grid == 'uniform':
+        return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
     lo, hi = schedule.lambda_max / 2, schedule.lambda_min / 2  # half-logSNR at t = 0 and t = 1
     l0, l1 = (lo + (hi - lo) * t for t in (t_max, t_min))
     k = torch.arange(steps + 1, dtype=torch.float64) / steps
@@ -607,7 +606,8 @@ def ode_sample(
     if isinstance(grid, str):
         if grid not in ODE_GRIDS:
             raise ValueError(f"grid must be one of {ODE_GRIDS} or a tensor of times, got {grid!r}")
-        ts = ode_grid(steps, grid, schedule if isinstance(schedule, FixedEndSchedule) else schedule.gamma, t_min)
+        fe = isinstance(schedule, FixedEndSchedule)
+        ts = fixed_end_grid(steps, grid, schedule, t_min) if fe else ode_grid(steps, grid, schedule.gamma, t_min)
     else:
         ts = torch.as_tensor(grid, dtype=torch.float64)
         if ts.shape != (steps + 1,) or not (ts[1:] < ts[:-1]).all() or ts[-1] <= 0 or ts[0] > 1:

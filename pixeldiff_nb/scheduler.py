@@ -8,6 +8,7 @@ __all__ = ['STEP_TYPES', 'PixelAwareSchedulerOutput', 'PixelAwareScheduler']
 # %% ../nbs/03a_scheduler.ipynb #6ea1a0ba
 import dataclasses, math
 import torch
+from fastcore.basics import patch
 from .data import EPS
 from .schedule import PixelSchedule, posterior_terms
 from .sampler import check_scale, ode_grid, ODE_GRIDS
@@ -58,7 +59,8 @@ class PixelAwareScheduler(SchedulerMixin, ConfigMixin):
         return self.config.num_train_timesteps
 
 # %% ../nbs/03a_scheduler.ipynb #96ca6099
-def _set_scale(self, x_delta_hat: torch.Tensor):
+@patch
+def set_scale(self: PixelAwareScheduler, x_delta_hat: torch.Tensor):
     """The batch's scale map `x_delta_hat` in (0, 1] (the scale VAE's estimate), which gives every pixel its schedule;
     once per batch, before the loop."""
     check_scale(x_delta_hat, x_delta_hat)
@@ -66,7 +68,8 @@ def _set_scale(self, x_delta_hat: torch.Tensor):
     self.log_alpha = (x_delta_hat.double().log() / T).clamp(max=-1e-30)  # as sampler.log_alpha computes it
 
 
-def _set_timesteps(self, num_inference_steps: int, device=None):
+@patch
+def set_timesteps(self: PixelAwareScheduler, num_inference_steps: int, device=None):
     """`num_inference_steps` decreasing times from 1 to the first training step `1/T`: ancestral steps on the training
     grid's spacing (`T` steps: every training step), DDIM steps on the configured grid."""
     T, n = self.config.num_train_timesteps, num_inference_steps
@@ -80,11 +83,9 @@ def _set_timesteps(self, num_inference_steps: int, device=None):
         t = ode_grid(n - 1, self.config.grid, self.config.gamma, 1 / T)
     self.num_inference_steps, self.timesteps = n, t.to(device)
 
-
-PixelAwareScheduler.set_scale, PixelAwareScheduler.set_timesteps = _set_scale, _set_timesteps
-
 # %% ../nbs/03a_scheduler.ipynb #842f6217
-def _next_time(self, timestep) -> tuple:
+@patch
+def _next_time(self: PixelAwareScheduler, timestep) -> tuple:
     "`(u, u_next)`: this time and the next on the grid, in training steps (`u = t T`; 0 after the last)."
     ts, T = self.timesteps, self.config.num_train_timesteps
     k = int(torch.argmin((ts - float(timestep)).abs()))
@@ -94,7 +95,8 @@ def _next_time(self, timestep) -> tuple:
     return tuple(round(v) if abs(v - round(v)) < 1e-9 else v for v in u)  # training steps exactly, as ints
 
 
-def _step(self, model_output, timestep, sample, generator=None, return_dict: bool = True):
+@patch
+def step(self: PixelAwareScheduler, model_output, timestep, sample, generator=None, return_dict: bool = True):
     "One reverse step from `timestep` with the predicted noise `model_output`: `prev_sample`, `pred_original_sample`."
     if self.log_alpha is None:
         raise ValueError("call set_scale(x_delta_hat) with the batch's scale map before stepping")
@@ -118,11 +120,11 @@ def _step(self, model_output, timestep, sample, generator=None, return_dict: boo
     prev, x0 = prev.to(sample.dtype), x0.to(sample.dtype)
     return PixelAwareSchedulerOutput(prev_sample=prev, pred_original_sample=x0) if return_dict else (prev, x0)
 
-
-PixelAwareScheduler._next_time, PixelAwareScheduler.step = _next_time, _step
-
 # %% ../nbs/03a_scheduler.ipynb #35f26fc1
-def _add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timesteps) -> torch.Tensor:
+@patch
+def add_noise(
+    self: PixelAwareScheduler, original_samples: torch.Tensor, noise: torch.Tensor, timesteps
+) -> torch.Tensor:
     """The forward process at times `timesteps` (one per image, or one for all): `x_t = sqrt(ab) x0 + sqrt(1 - ab)
     noise` with `ab = exp(-gamma x0 t)`, the true image's own schedule."""
     x0 = original_samples.double()
@@ -131,9 +133,7 @@ def _add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timest
     return ((lab / 2).exp() * x0 + (-torch.expm1(lab)).sqrt() * noise.double()).to(original_samples.dtype)
 
 
-def _scale_model_input(self, sample: torch.Tensor, timestep=None) -> torch.Tensor:
+@patch
+def scale_model_input(self: PixelAwareScheduler, sample: torch.Tensor, timestep=None) -> torch.Tensor:
     "The identity (diffusers' loops call it; this schedule needs no input scaling)."
     return sample
-
-
-PixelAwareScheduler.add_noise, PixelAwareScheduler.scale_model_input = _add_noise, _scale_model_input
