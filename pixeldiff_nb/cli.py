@@ -9,7 +9,7 @@ __all__ = ['format_quality', 'format_bench', 'format_inception', 'main']
 import argparse, json, pathlib
 import torch
 from .data import DATASETS
-from .train import PAPER_LR, CONDS, VAE_TARGETS
+from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES
 from .sampler import ODE_GRIDS
 from .metrics import INCEPTION_FILE
 from pixeldiff_nb.system import (
@@ -181,6 +181,14 @@ def _train_args(t):
         choices=VAE_TARGETS,
         help="pixel runs: the scale VAE's loss on x_delta (the papers'; default) or on x0",
     )
+    t.add_argument(
+        '--schedule',
+        default=None,
+        choices=SCHEDULES,
+        help="pixel-eps runs: the noise schedule, pixel (the papers'; default) or fixed-end (every pixel from logSNR "
+        "9.2 to -10, bent by a guide image from the scale VAE; nbs/00_theory)",
+    )
+    t.add_argument('--kappa', type=float, default=None, help="the fixed-end schedule's curvature (default 3)")
     t.add_argument('--resume', action='store_true', help='continue the run in --out exactly where it stopped')
     t.add_argument('--sample-every', type=int, default=500, help='write a sample grid every N steps (0: never)')
     t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 (default: cuda if available)')
@@ -288,6 +296,8 @@ def _train(a):
         T=a.T,
         cond=a.cond,
         vae_target=a.vae_target,
+        schedule=a.schedule,
+        kappa=a.kappa,
     )
     print(
         f"trained {', '.join(paths)} in {time.perf_counter() - t0:.1f} s; checkpoints: "

@@ -14,7 +14,7 @@ from fastcore.basics import patch
 import numpy as np
 import torch
 from .data import load_images, from_model, DATASETS
-from .schedule import LinearSchedule
+from .schedule import LinearSchedule, PixelSchedule
 from .train import TrainConfig, train, image_size, weights_sha256
 from .vae import ScaleVAE
 from .unet import ParallelUNet, EpsUNet, PixelEpsUNet
@@ -162,11 +162,16 @@ def _s2n(system, b, g, steps, gamma_s2n, rho, standard_prior, start=None, callba
 def _vae_only(system, b, g, start=None, callback=None):
     "The scale VAE's image `-log(x_delta_hat)/gamma` alone: no U-Net pass."
     xd = system.vae.generate(b, generator=g).float() if start is None else start[2]
-    return from_model(system.schedule.x0_from_x_delta(xd))
+    return from_model(PixelSchedule(system.net.gamma, system.net.T).x0_from_x_delta(xd))
 
 # %% ../nbs/09_system.ipynb #6709df53
 def _ode_passes(T, steps=10, denoise=True, **o):
     return steps + bool(denoise)
+
+
+def _guide(system, xd: torch.Tensor) -> torch.Tensor:
+    "The pixel estimate `c = -log(x_delta_hat)/gamma` in [0, 1] of a scale map (the fixed-end schedule's guide)."
+    return PixelSchedule(system.net.gamma, system.net.T).x0_from_x_delta(xd).clamp(0, 1)
 
 
 def _ode(solver):
@@ -180,11 +185,16 @@ def _ode(solver):
                 system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise=denoise, callback=callback
             )
             return from_model((x + 1) / 2)
-        xd, x_T, _ = _pixel_start(system, b, g)
+        if system.net.kappa is not None:  # the fixed-end schedule: N(0, I), every pixel bent by the guide c
+            xd = system.vae.generate(b, generator=g).float()
+            x_T, cond = torch.randn(xd.shape, generator=g, device=xd.device), _guide(system, xd)
+        else:
+            xd, x_T, _ = _pixel_start(system, b, g)
+            cond = xd
         x = S.ode_sample(
             system.model(xd),
             x_T,
-            xd,
+            cond,
             system.schedule,
             steps,
             solver,
@@ -284,14 +294,15 @@ class System:
 @patch
 def model(self: System, x_delta_hat=None):
     """The network as the samplers call it, conditioned as it was trained: on the scale VAE's estimate at every
-    pass, or (oracle) on the scale passed."""
+    pass, or on the scale passed (the oracle ablation; a fixed-end network's guide)."""
     net = self.net
     if self.kind == 'ddpm':
         return lambda x, j: net(x, j).float()
     vae = self.vae if self.cond == 'vae' else None
     if self.kind == 'pixel':
         return net.sampler_model(vae)
-    return net.ode_model(vae) if vae is not None else net.ode_model(x_delta_hat=x_delta_hat)
+    fixed = vae is None or net.kappa is not None  # a fixed-end network sees its guide at every pass
+    return net.ode_model(x_delta_hat=x_delta_hat) if fixed else net.ode_model(vae)
 
 
 @patch
@@ -436,7 +447,10 @@ def _check_run_folder(out: pathlib.Path, model: str, resume: bool) -> list:
         if k != model and any(n not in names and (out / n / 'last.pt').exists() for n in ns)
     ]
     if other:
-        raise ValueError(f"{out} holds a {other[0]} run, not a {model} one; choose another --out")
+        raise ValueError(
+            f"{out} holds a {other[0]} run, not a {model} one; choose another --out, or resume it as a {other[0]} run "
+            f"(--model {other[0]})"
+        )
     if existing and not resume:
         raise ValueError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
     if resume and not existing:
@@ -449,7 +463,10 @@ def _resumed_settings(out: pathlib.Path, names: tuple, existing: list, settings:
     saved = _saved_config(out / existing[0] / 'last.pt')
     done = {k: saved.get(k) for k in _RESUMED}
     if len(names) > 1 and (out / names[1] / 'last.pt').exists():
-        done['cond'] = _saved_config(out / names[1] / 'last.pt').get('cond', 'oracle')
+        net = _saved_config(out / names[1] / 'last.pt')
+        done['cond'] = net.get('cond', 'oracle')
+        if names[1] == 'pixel-eps':  # its schedule (runs from before the fixed-end one: the pixel schedule)
+            done |= dict(schedule=net.get('schedule', 'pixel'), kappa=net.get('kappa'))
     if 'vae' in names:
         done['vae_target'] = saved.get('vae_target', 'x_delta')
     return done | settings
@@ -474,6 +491,8 @@ def train_system(
     settings = {k: v for k, v in settings.items() if v is not None}  # None: not set by the caller
     if model == 'ddpm' and {'cond', 'vae_target'} & set(settings):
         raise ValueError("cond and vae_target set the pixel systems' networks; leave them unset for a ddpm run")
+    if model != 'pixel-eps' and {'schedule', 'kappa'} & set(settings):
+        raise ValueError(f"schedule and kappa set the pixel-eps network's schedule; leave them unset for a {model} run")
     if resume:
         settings = _resumed_settings(out, names, existing, settings)
     data = settings.get('data', 'shapes')
@@ -487,22 +506,19 @@ def train_system(
         seed=settings.get('seed', 0),
         size=image_size(settings.get('config', 'tiny')),
     )[0]
-    paths = {}
+    cfgs = {}  # every network's settings, checked before any training starts
     for name in names:
-        mine = {
-            k: v
-            for k, v in settings.items()
-            if k not in ('cond', 'vae_target') or k == ('vae_target' if name == 'vae' else 'cond')
-        }
+        only = dict(vae_target=name == 'vae', cond=name != 'vae', schedule=name != 'vae', kappa=name != 'vae')
+        mine = {k: v for k, v in settings.items() if only.get(k, True)}  # each network's own settings
         if name != 'vae' and 'vae' in names and mine.get('cond', 'vae') == 'vae':
             mine['vae_ckpt'] = str(out / 'vae' / 'last.pt')
         n_steps = vae_steps or steps if name == 'vae' else steps
-        cfg = TrainConfig(
+        cfgs[name] = TrainConfig(
             model=name, steps=n_steps, out_dir=str(out / name), **{'ckpt_every': max(1, min(500, n_steps)), **mine}
         )
+    for name, cfg in cfgs.items():
         train(cfg, images, device=device, progress=progress, time_limit=time_limit)
-        paths[name] = out / name / 'last.pt'
-    return paths
+    return {name: out / name / 'last.pt' for name in names}
 
 # %% ../nbs/09_system.ipynb #611bf650
 def _check_pair(run: pathlib.Path, name: str, cks: dict) -> str:

@@ -13,7 +13,7 @@ from torch import nn
 from fastcore.basics import patch
 import torch.nn.functional as F
 from .checks import check_finite, check_range, checking
-from .schedule import PixelSchedule
+from .schedule import PixelSchedule, FixedEndSchedule
 from .layers import timestep_embedding, norm, as_step_tensor, count_params, param_table
 
 # %% ../nbs/06_unet.ipynb #099c5b43
@@ -307,25 +307,35 @@ class PixelEpsUNet(nn.Module):
     """`eps_theta(x_t, x_delta_hat, t) -> eps_hat`: the noise of `x_t` at continuous time `t` in (0, 1] on the pixel
     schedule, conditioned on a scale map."""
 
-    def __init__(self, T: int = 200, gamma: float = 20.0, in_ch: int = 3, **backbone):
+    def __init__(
+        self,
+        T: int = 200,
+        gamma: float = 20.0,  # the scale map's gamma (the scale VAE's schedule)
+        in_ch: int = 3,
+        kappa: float = None,  # None: the papers' pixel schedule; a number: the fixed-end schedule with this curvature
+        **backbone,
+    ):
         super().__init__()
         if isinstance(T, bool) or not float(T).is_integer() or T < 1:
             raise ValueError(f"T must be an integer >= 1, got {T}")
+        if kappa is not None and not (math.isfinite(kappa) and kappa >= 0):
+            raise ValueError(f"kappa (the fixed-end schedule's curvature) must be a finite number >= 0, got {kappa}")
         self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
-        self.config = dict(T=self.T, gamma=self.gamma, in_ch=in_ch, **backbone)
+        self.kappa = None if kappa is None else float(kappa)
+        self.config = dict(T=self.T, gamma=self.gamma, in_ch=in_ch, kappa=self.kappa, **backbone)
         self.net = UNetBackbone(in_ch=in_ch, out_ch=in_ch, cond_ch=in_ch, T=self.T, **backbone)
         self.size = self.net.size
 
     @classmethod
     def from_config(cls, name: str = 'tiny', T: int = None, gamma: float = None, **overrides):
-        """A `PixelEpsUNet` by configuration name: the baseline's backbone, the parallel U-Net's schedule (`T`, `gamma`
-        override)."""
+        """A `PixelEpsUNet` by configuration name: the baseline's backbone, the parallel U-Net's schedule (`T`, `gamma`,
+        `kappa` override)."""
         p = _check_config(name, PARALLEL_CONFIGS, 'pixel-eps U-Net')
         return cls(T=T or p['T'], gamma=gamma or p['gamma'], **{**_check_config(name, BACKBONES, 'U-Net'), **overrides})
 
-    def schedule(self) -> PixelSchedule:
-        "The pixel schedule this network was built for."
-        return PixelSchedule(self.gamma, self.T)
+    def schedule(self):
+        "The schedule this network was built for: the papers' `PixelSchedule`, or the `FixedEndSchedule` (`kappa`)."
+        return PixelSchedule(self.gamma, self.T) if self.kappa is None else FixedEndSchedule(self.kappa, T=self.T)
 
 # %% ../nbs/06_unet.ipynb #e2e8856d
 @patch
@@ -351,7 +361,7 @@ def forward(self: PixelEpsUNet, x_t, x_delta_hat, t):
 @patch
 def ode_model(self: PixelEpsUNet, vae=None, x_delta_hat=None):
     """The `eps_model(x, t)` of `sampler.ode_sample`: conditioned on the scale VAE's estimate `G(x, round(tT))` at
-    every pass, or (`vae=None`, the oracle ablation) on the fixed `x_delta_hat`."""
+    every pass, or (`vae=None`) on the fixed `x_delta_hat` (the oracle ablation; the fixed-end schedule's guide)."""
     if (vae is None) == (x_delta_hat is None):
         raise ValueError(
             "pass either the scale VAE (the papers' conditioning) or a fixed x_delta_hat (the oracle ablation)"

@@ -315,3 +315,28 @@ def test_pretrained_commands_in_readme_still_start(tmp_path):
         ok(*args, '--n-data', '64')
     out = ok('sample', '--pretrained', 'shapes-pixel', '--n', 4, '--sampler', 'vae_only', '--out', tmp_path / 'p.png')
     assert '4 images' in out and (tmp_path / 'p.png').is_file()
+
+
+def test_pixel_eps_fixed_end_trains_resumes_and_samples(tmp_path):
+    """`--model pixel-eps --schedule fixed-end`: trained, resumed exactly, sampled on every ODE grid; bad settings refused
+    before any training."""
+    fe = ['--model', 'pixel-eps', '--schedule', 'fixed-end', '--kappa', '2', '--config', 'tiny16', *TINY]
+    ok('train', '--steps', 4, '--vae-steps', 2, '--out', tmp_path / 'straight', *fe)
+    ok('train', '--steps', 2, '--vae-steps', 2, '--out', tmp_path / 'resumed', *fe)
+    ok('train', '--model', 'pixel-eps', '--steps', 4, '--vae-steps', 2, '--out', tmp_path / 'resumed', '--resume')
+    a, b = (torch.load(tmp_path / k / 'pixel-eps' / 'last.pt', weights_only=False) for k in ('straight', 'resumed'))
+    assert a['model_config']['kappa'] == b['model_config']['kappa'] == 2.0 and b['step'] == 4
+    assert all(torch.equal(a['model'][n], b['model'][n]) for n in a['model'])
+    for grid in ('uniform', 'logsnr', 'edm'):
+        out = ok(
+            'sample', '--checkpoint', tmp_path / 'straight', '--n', 2, '--sampler', 'dpmpp2m', '--steps', 3,
+            '--grid', grid, '--out', tmp_path / f'{grid}.png',
+        )  # fmt: skip
+        assert (tmp_path / f'{grid}.png').is_file() and '2 images' in out
+    one_line_error(
+        pixeldiff('train', '--out', tmp_path / 'p', '--schedule', 'fixed-end', '--steps', 2, *TINY),
+        "set the pixel-eps network's schedule",
+    )
+    r = pixeldiff('train', '--out', tmp_path / 'k', '--model', 'pixel-eps', '--kappa', '2', '--steps', 2, *TINY)
+    one_line_error(r, "set schedule='fixed-end' too")
+    assert not (tmp_path / 'k' / 'vae').exists()  # refused before the VAE trained
