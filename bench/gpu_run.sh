@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything GPU-specific, in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
-#   bash bench/gpu_run.sh [checks] [kernel] [e2e] [train_step] [train] [experiment] [regime_s]   (default: all but the
-#   last two, which take a whole call each: nbs/11_experiments' gpu protocol, ~10 min; its shapes_gpu protocol, ~8 min, with the ode stage)
+#   bash bench/gpu_run.sh [checks] [kernel] [e2e] [train_step] [train] [experiment] [regime_s] [ode]   (default: all but
+#   the last three, which take a whole call each: nbs/11_experiments' gpu protocol, ~10 min; its shapes_gpu protocol,
+#   ~8 min; its shapes_ode_gpu protocol (issue 14: both pixel schedules' noise networks, every ODE solver and grid), ~7 min)
 # installs the pure-Python wheels carried in gpu_wheels/ if missing, then runs the CUDA-flagged notebook checks, the
 # benchmarks and a short CIFAR-10 training, writing reports under $OUT (or bench/results).
 # CIFAR-10 is read from $PIXELDIFF_CIFAR10 (default data/cifar10, a git-ignored copy of shared/data/cifar10).
@@ -26,6 +27,8 @@ for p in $parts; do
                 python -c "from pixeldiff_nb.experiments import copy_report; copy_report('/tmp/experiment_gpu', '$OUT/experiment_gpu')";;   # what finished, even after a timeout
     regime_s)   timeout ${EXPERIMENT_SECONDS:-530} python bench/experiment.py --protocol shapes_gpu --out /tmp/shapes_gpu > "$OUT/regime_s_log.txt" 2>&1 || rc=1
                 python bench/pack_run.py /tmp/shapes_gpu "$OUT" || rc=1;;          # the report and the EMA weights, even after a timeout
+    ode)        timeout ${EXPERIMENT_SECONDS:-530} python bench/experiment.py --protocol shapes_ode_gpu --out /tmp/shapes_ode_gpu > "$OUT/ode_log.txt" 2>&1 || rc=1
+                python bench/pack_run.py /tmp/shapes_ode_gpu "$OUT" || rc=1;;
     *) echo "unknown part $p"; rc=1;;
   esac
 done

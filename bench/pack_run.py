@@ -3,7 +3,7 @@
     python bench/pack_run.py RUN DEST
 
 writes DEST/report.tar (results.json and every sample grid, seed grids included) and DEST/weights_<seed>.tar (each
-trained network's EMA weights, optimizer state dropped, as `<run path>/last.pt`; the pixel-eps network in weights_pixel_eps.tar; `model` holds the EMA weights
+trained network's EMA weights, optimizer state dropped, as `<run path>/last.pt`; each pixel-eps network in its own weights_pixel_eps*.tar; `model` holds the EMA weights
 too, so `load_system` reads them either way; such a checkpoint cannot resume training). Files come back from the
 device only two folders deep and eight at most, hence the archives.
 """
@@ -34,7 +34,7 @@ def pack(run, dest):
     for ck in sorted((run / 'runs').rglob('last.pt')):
         rel = ck.relative_to(run / 'runs')
         top = rel.parts[0]  # a file may come back at most 16 MiB: the pixel-eps network gets its own
-        groups.setdefault(top if top.startswith('seed') or top == 'pixel_eps' else 'seed0', []).append((rel, ck))
+        groups.setdefault(top if top.startswith(('seed', 'pixel_eps')) else 'seed0', []).append((rel, ck))
     for key, cks in groups.items():
         with tarfile.open(dest / f'weights_{key}.tar', 'w') as t:
             for rel, path in cks:

@@ -6,7 +6,8 @@
 __all__ = ['PROTOCOLS', 'MAIN', 'PAPER_TABLE_1', 'protocol', 'train_net', 'train_pixel', 'pixel_specs', 'ddpm_specs', 'ode_specs',
            'main_specs', 'load_pixel_eps', 'evaluate_samplers', 'xdelta_ssim', 'vae_bias', 'test_loss',
            'mean_image_rms', 'reconstruction', 'copy_report', 'run_experiment', 'seeds_frame', 'sampler_frame',
-           'sweep_frame', 'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure']
+           'sweep_frame', 'plot_quality_vs_passes', 'plot_ssim', 'recon_frame', 'grid_figure', 'ode_frame',
+           'plot_ode_passes']
 
 # %% ../nbs/11_experiments.ipynb #e76965d4
 import dataclasses, json, math, os, pathlib, platform, re, time
@@ -100,6 +101,7 @@ PROTOCOLS = {
         seeds=(0, 1),
         matched_images=True,
         ode_passes=(1, 2),
+        kappa=3.0,
     ),
     # regime S: the embedded shapes at 16x16, where the baseline makes the data (see "Regime S" below)
     'shapes': dict(
@@ -170,6 +172,14 @@ for _p in PROTOCOLS.values():
     _p.setdefault('vae_target', 'x_delta')
     _p.setdefault('seeds', (_p['seed'],))
     _p.setdefault('matched_images', False)
+    _p.setdefault('kappa', None)  # the fixed-end schedule's curvature: an `ode_fixed_end` stage (issue 14); None: none
+    _p.setdefault('skip', ())  # stages not run, by their names in results.json
+
+# issue 14 on one GPU in one device call: regime S's baseline, pixel system and pixel-eps networks on both per-pixel
+# schedules, every ODE solver and grid from 1 to 50 passes; one training seed, the VAE analyses left out (shapes_gpu)
+PROTOCOLS['shapes_ode_gpu'] = dict(
+    PROTOCOLS['shapes_gpu'], seeds=(0,), kappa=3.0, skip=('ssim', 'recon', 'vae_bias', 'vae_variant')
+)
 
 
 def protocol(name: str, **changes) -> dict:
@@ -213,7 +223,7 @@ def train_net(
         params=count_params(net),
         seed=cfg.seed,
         final_loss=float(np.mean([l for _, l in ck['history'][-10:]])) if ck['history'] else None,
-        **{k: v for k, v in settings.items() if k in ('gamma', 'T', 'cond', 'vae_target')},
+        **{k: v for k, v in settings.items() if k in ('gamma', 'T', 'cond', 'vae_target', 'schedule', 'kappa')},
     )
 
 # %% ../nbs/11_experiments.ipynb #de99b558
@@ -280,24 +290,18 @@ def ddpm_specs(p: dict) -> list:
 
 # %% ../nbs/11_experiments.ipynb #46fd4a06
 def ode_specs(p: dict, kind: str) -> list:
-    """The probability-flow ODE solvers at `p['ode_passes']` network passes: on the pixel schedule (the `PixelEpsUNet`,
-    logSNR grid) or the baseline's (diffusers' grid)."""
-    grid = 'logsnr' if kind == 'pixel' else 'linspace'
+    """The probability-flow ODE solvers at `p['ode_passes']` network passes, on every grid of the system: the pixel
+    schedule (`PixelEpsUNet`: logsnr, uniform, edm), the fixed-end one (logsnr, which is uniform there, and edm) or the
+    baseline's (diffusers' linspace grid)."""
+    grids = {'pixel': ('logsnr', 'uniform', 'edm'), 'fixed-end': ('logsnr', 'edm'), 'ddpm': ('linspace',)}[kind]
     specs = []
-    for solver in S.ODE_SOLVERS:
-        for n in p['ode_passes']:
-            steps, denoise = _ode_steps(n)
-            specs.append(
-                (
-                    f"{solver} {grid} {n} passes",
-                    dict(
-                        sampler='dpmpp2m' if solver == 'dpmpp2m' else 'ode_ddim',
-                        steps=steps,
-                        denoise=denoise,
-                        grid=grid if kind == 'pixel' else None,
-                    ),
-                )
-            )
+    for grid in grids:
+        for solver in S.ODE_SOLVERS:
+            for n in p['ode_passes']:
+                steps, denoise = _ode_steps(n)
+                opts = dict(steps=steps, denoise=denoise, grid=None if kind == 'ddpm' else grid)
+                name = f"{'fixed-end ' if kind == 'fixed-end' else ''}{solver} {grid} {n} passes"
+                specs.append((name, dict(sampler='dpmpp2m' if solver == 'dpmpp2m' else 'ode_ddim', **opts)))
     return specs
 
 
@@ -526,9 +530,9 @@ class _Experiment:
         return dict(gamma=self.p['gamma'], T=self.p['T'])
 
     def stage(self, key, fn):
-        "Run `fn()` once: its result is saved under `key` with its seconds, and a rerun skips it."
-        if key in self.res:
-            return self.res[key]
+        "Run `fn()` once: its result is saved under `key` with its seconds, and a rerun skips it (as the protocol does)."
+        if key in self.res or key in self.p['skip']:
+            return self.res.get(key)
         t0 = time.perf_counter()
         self.res[key] = fn()
         self.res.setdefault('stage_seconds', {})[key] = time.perf_counter() - t0
@@ -599,17 +603,28 @@ def _vae_variant(ex: _Experiment) -> dict:
     return dict(vae_target=other, train=tr, bias=vae_bias(v, x0, steps, seed=p['seed']), ssim=ssim)
 
 # %% ../nbs/11_experiments.ipynb #8ee7d33b
-def _ode_stage(ex: _Experiment) -> dict:
-    "Issue 14: the pixel schedule without the parallel heads (same VAE, the U-Net's minutes) and the baseline's ODE"
-    "solvers."
-    p, run, grids = ex.p, ex.out / 'runs/pixel_eps', ex.out / 'grids/ode'
+def _pixel_eps_stage(ex: _Experiment, name: str, kind: str, **settings) -> tuple:
+    """`(training, rows)`: a pixel-eps network on the main pixel system's VAE for the parallel U-Net's minutes, and its
+    ODE samplers on every grid."""
+    p, run = ex.p, ex.out / f'runs/{name}'
     cond = dict(cond=p['cond'])
     if p['cond'] == 'vae':
         cond['vae_ckpt'] = str(ex.out / 'runs/pixel/vae/last.pt')
-    tr = train_net(run, 'pixel-eps', p, p['minutes']['parallel'], ex.progress, **cond, **ex.sched)
+    tr = train_net(run, 'pixel-eps', p, p['minutes']['parallel'], ex.progress, **cond, **settings, **ex.sched)
     pe = load_pixel_eps(run / 'last.pt', ex.pix.vae, p['device'], ex.ema)
     system = System('pixel-eps', {'vae': ex.pix.vae, 'pixel-eps': pe}, ex.pix.configs, cond=p['cond'])
-    rows = ex.ev(system, ode_specs(p, 'pixel'), grids) + ex.ev(ex.base, ode_specs(p, 'ddpm'), grids)
+    return tr, ex.ev(system, ode_specs(p, kind), ex.out / 'grids/ode')
+
+
+def _ode_stage(ex: _Experiment) -> dict:
+    "Issue 14: the pixel schedule without the parallel heads (same VAE, the U-Net's minutes); the baseline's solvers."
+    tr, rows = _pixel_eps_stage(ex, 'pixel_eps', 'pixel')
+    return dict(train=tr, samplers=rows + ex.ev(ex.base, ode_specs(ex.p, 'ddpm'), ex.out / 'grids/ode'))
+
+
+def _ode_fixed_end_stage(ex: _Experiment) -> dict:
+    "Issue 14, section 3: the same network on the fixed-end schedule, the same VAE supplying its guide."
+    tr, rows = _pixel_eps_stage(ex, 'pixel_eps_fixed_end', 'fixed-end', schedule='fixed-end', kappa=ex.p['kappa'])
     return dict(train=tr, samplers=rows)
 
 
@@ -670,6 +685,8 @@ def run_experiment(name: str = 'cpu', out='runs/experiment', progress: bool = Tr
     ex.stage('vae_variant', lambda: _vae_variant(ex))
     if p['ode_passes']:
         ex.stage('ode', lambda: _ode_stage(ex))
+        if p['kappa'] is not None:
+            ex.stage('ode_fixed_end', lambda: _ode_fixed_end_stage(ex))
     sweep = ex.res.setdefault('sweep', {})
     for g, t in [(g, p['T']) for g in p['gammas']] + [(p['gamma'], t) for t in p['Ts'] if t != p['T']]:
         if f'gamma={g:g},T={t}' not in sweep:
@@ -825,6 +842,65 @@ def grid_figure(res: dict, grid_dir, samplers: list, ncols: int = 4, show: int =
         r = rows[s]
         ax.imshow(plt.imread(pathlib.Path(grid_dir) / r['grid'])[:px, :px], interpolation='nearest')
         ax.set_title(f"{r['system']}: {s}\n{r['passes']} passes, KID {r['kid']:.3f}", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/11_experiments.ipynb #9dcd9014
+def _ode_method(r: dict) -> str:
+    "The method of a quality-versus-passes row: system, solver and grid, without the pass count."
+    name = re.sub(r' \d+ passes$', '', r['sampler'])
+    if r['system'] == 'pixel-eps':
+        return name if name.startswith('fixed-end') else f'pixel-eps {name}'
+    if name.startswith(('ddim ', 'dpmpp2m ')) and 'linspace' in name:
+        return f'ddpm {name}'
+    own = re.sub(r'^(ddpm|ddim) \d+', lambda m: 'ancestral' if m[1] == 'ddpm' else 'ddim steps', name)
+    return f'ddpm {own}'  # the baseline's ancestral chain, DDIM on integer steps
+
+
+def ode_frame(res: dict):
+    """Issue 14's table: one row per method and pass count (the ODE stages, the baseline's own samplers, the papers'
+    system at its lowest FD), with seconds, FD beside its floor, and KID ± se."""
+    import pandas as pd
+
+    rows = [r for k in ('ode', 'ode_fixed_end') for r in (res.get(k) or {}).get('samplers', [])]
+    rows += [r for r in res['samplers_ddpm'] if r['sampler'].startswith(('ddpm ', 'ddim ')) and '+clip' in r['sampler']]
+    best = min(res['samplers_pixel'], key=lambda r: r['fd'])
+    out = [
+        dict(method=_ode_method(r), passes=r['passes'], seconds=r['seconds'], fd=r['fd'], fd_floor=r['fd_floor'],
+             kid=r['kid'], kid_se=r['kid_se'], n=r['n'])
+        for r in rows
+    ]  # fmt: skip
+    out.append(
+        dict(method=f"pixel (papers') {best['sampler']}", passes=best['passes'], seconds=best['seconds'],
+             fd=best['fd'], fd_floor=best['fd_floor'], kid=best['kid'], kid_se=best['kid_se'], n=best['n'])
+    )  # fmt: skip
+    df = pd.DataFrame(out).sort_values(['method', 'passes'], kind='stable').reset_index(drop=True)
+    return df.round(dict(seconds=3, fd=3, fd_floor=3, kid=4, kid_se=4))
+
+# %% ../nbs/11_experiments.ipynb #6fc1b051
+def plot_ode_passes(res: dict, metric: str = 'fd', methods=None):
+    "Issue 14's figure: FD (or KID) against network passes, one line per method of `ode_frame`, the FD floor dotted."
+    import matplotlib.pyplot as plt
+
+    df = ode_frame(res)
+    fig, ax = plt.subplots(figsize=(8.5, 5))
+    colour = {'ddpm': 'C3', 'pixel-eps': 'C0', 'fixed-end': 'C2', 'pixel': 'C4'}
+    for k, (method, d) in enumerate(df.groupby('method', sort=False)):
+        if methods is not None and method not in methods:
+            continue
+        c = colour[method.split()[0]]
+        style = '-' if 'dpmpp2m' in method else '--' if 'ddim' in method else ':'
+        marker = 'o^sDv*'[k % 6]
+        ax.plot(d.passes.clip(lower=0.5), d[metric], style, marker=marker, color=c, ms=4, lw=1.2, label=method)
+    if metric == 'fd':
+        ax.axhline(df.fd_floor.median(), color='k', lw=0.8, ls=':', label='FD floor (real vs real)')
+    ax.set(xscale='log', yscale='log', xlabel='network passes per image (0 plotted at 0.5)')
+    ax.set_ylabel(f'{metric.upper()} (lower is better)')
+    p = res['protocol']
+    ax.set_title(
+        f"{p['data']} {p['config']}, n = {p['n']}, seed {p['seed']}, {res['machine'].split(',')[0]}", fontsize=9
+    )
+    ax.legend(fontsize=6.5, ncol=2)
     fig.tight_layout()
     return fig
 
