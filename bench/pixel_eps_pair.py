@@ -1,0 +1,87 @@
+"""Two pixel-eps networks on one scale VAE, equal steps: the papers' pixel schedule and the fixed-end one (issue 14).
+
+    python bench/pixel_eps_pair.py --out runs/S/pair --vae-steps 1500 --steps 1500 --report nbs/experiments/pixel_eps_pair
+
+Trains the scale VAE once (`pixeldiff train --model pixel-eps` would train one per run), copies it into a second run
+folder, trains a pixel-eps network in each (`--schedule pixel` and `--schedule fixed-end`), the two at once in two
+processes of one thread each, then samples both with DPM-Solver++(2M) at the given passes on each grid and measures
+FD (beside its floor) and KID against the shapes test split. A sanity check of the fixed-end pipeline on the CPU at a
+budget where the baseline does not make the data yet: not a ranking (nbs/11_experiments' shapes_ode_gpu is).
+"""
+
+import argparse, json, os, pathlib, shutil, subprocess, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def train(out, steps, vae_steps, schedule, threads, seed):
+    "One `pixeldiff train` process (its output into out.log)."
+    args = ['train', '--model', 'pixel-eps', '--config', 'tiny16', '--data', 'shapes', '--vae-target', 'x0']
+    args += ['--steps', str(steps), '--vae-steps', str(vae_steps), '--out', str(out), '--seed', str(seed)]
+    args += ['--sample-every', '500'] + (['--schedule', schedule] if schedule else [])
+    if (out / 'vae' / 'last.pt').exists():
+        args.append('--resume')
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    log = open(f'{out}.log', 'w')
+    return subprocess.Popen(['pixeldiff', *args], env=env, stdout=log, stderr=log)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--out', default='runs/S/pair')
+    ap.add_argument('--steps', type=int, default=1500)
+    ap.add_argument('--vae-steps', type=int, default=1500)
+    ap.add_argument('--passes', default='10,20')
+    ap.add_argument('--n', type=int, default=500)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--report', default=None, help='folder for results.json and the grids')
+    a = ap.parse_args(argv)
+    out = pathlib.Path(a.out)
+    pix, fe = out / 'pixel', out / 'fixed_end'
+    t0 = time.perf_counter()
+    if not (pix / 'vae' / 'last.pt').exists():  # the VAE alone first (pixel-eps steps 0 is not allowed: stop it after)
+        out.mkdir(parents=True, exist_ok=True)
+        from pixeldiff_nb.train import TrainConfig, train as train_net
+        from pixeldiff_nb.data import load_images
+
+        cfg = TrainConfig(model='vae', config='tiny16', data='shapes', vae_target='x0', steps=a.vae_steps,
+                          seed=a.seed, out_dir=str(pix / 'vae'), sample_every=0, ckpt_every=500)  # fmt: skip
+        train_net(cfg, load_images('shapes', 'train', seed=a.seed, size=16)[0])
+    if not (fe / 'vae' / 'last.pt').exists():
+        shutil.copytree(pix / 'vae', fe / 'vae')
+    t_vae = time.perf_counter() - t0
+    procs = [train(pix, a.steps, a.vae_steps, None, 1, a.seed), train(fe, a.steps, a.vae_steps, 'fixed-end', 1, a.seed)]
+    if any(p.wait() for p in procs):
+        sys.exit(f'a training process failed: see {pix}.log and {fe}.log')
+    t_nets = time.perf_counter() - t0 - t_vae
+
+    import torch
+    from pixeldiff_nb.system import load_system, save_grid, machine
+
+    torch.set_num_threads(2)
+    res = dict(machine=machine('cpu'), vae_steps=a.vae_steps, steps=a.steps, n=a.n, seed=a.seed, batch=64,
+               train_seconds=dict(vae=t_vae, both_pixel_eps_in_parallel=t_nets), rows=[])  # fmt: skip
+    report = pathlib.Path(a.report or out / 'report')
+    (report / 'grids').mkdir(parents=True, exist_ok=True)
+    for name, run in (('pixel', pix), ('fixed-end', fe)):
+        system = load_system(run)
+        grids = ('logsnr', 'edm') if name == 'fixed-end' else ('logsnr', 'uniform', 'edm')
+        specs = [('vae_only', {})] + [
+            ('dpmpp2m', dict(steps=int(p) - 1, grid=g)) for p in a.passes.split(',') for g in grids
+        ]
+        for sampler, opts in specs:
+            r = system.evaluate(a.n, sampler, a.seed, batch_size=250, progress=False, return_images=True, **opts)
+            x = r.pop('images')
+            label = f"{name} {sampler} {opts.get('grid', '')} {r['passes']} passes".replace('  ', ' ')
+            png = save_grid(x[:64], report / 'grids' / (label.replace(' ', '_') + '.png'))
+            row = dict(schedule=name, sampler=sampler, **opts, passes=r['passes'], seconds=r['sample_seconds'],
+                       fd=r['fd'], fd_floor=r['fd_floor'], kid=r['kid'], kid_se=r['kid_se'], png=png.name)  # fmt: skip
+            res['rows'].append(row)
+            print(f"{label:42s} FD {r['fd']:.3f} (floor {r['fd_floor']:.3f})  KID {r['kid']:.4f} ± {r['kid_se']:.4f}"
+                  f"  {r['sample_seconds']:.1f} s", flush=True)  # fmt: skip
+    (report / 'results.json').write_text(json.dumps(res, indent=1))
+    print(f"results in {report / 'results.json'}")
+
+
+if __name__ == '__main__':
+    main()
