@@ -291,9 +291,13 @@ def ddpm_specs(p: dict) -> list:
 # %% ../nbs/11_experiments.ipynb #46fd4a06
 def ode_specs(p: dict, kind: str) -> list:
     """The probability-flow ODE solvers at `p['ode_passes']` network passes, on every grid of the system: the pixel
-    schedule (`PixelEpsUNet`: logsnr, uniform, edm), the fixed-end one (logsnr, which is uniform there, and edm) or the
-    baseline's (diffusers' linspace grid)."""
-    grids = {'pixel': ('logsnr', 'uniform', 'edm'), 'fixed-end': ('logsnr', 'edm'), 'ddpm': ('linspace',)}[kind]
+    schedule (`PixelEpsUNet`: logsnr, uniform, edm, minimax), the fixed-end one (logsnr, which is uniform there, edm,
+    minimax) or the baseline's (diffusers' linspace grid)."""
+    grids = {
+        'pixel': ('logsnr', 'uniform', 'edm', 'minimax'),
+        'fixed-end': ('logsnr', 'edm', 'minimax'),
+        'ddpm': ('linspace',),
+    }[kind]
     specs = []
     for grid in grids:
         for solver in S.ODE_SOLVERS:

@@ -7,8 +7,8 @@ __all__ = ['ODE_SOLVERS', 'ODE_GRIDS', 'check_step', 'check_scale', 'check_input
            'reverse_steps', 'algorithm1', 'collapsed_weights', 'parallel_deterministic', 'bridge_std', 'block_step',
            'block_sequential', 'ddpm_pixel', 'PosteriorOracle', 's2n_coefficients', 'step_grid', 's2n', 'ddpm_step',
            'ddim_step', 'ddpm', 'ddim', 'prior_sample', 'to_images', 'trajectory_oracle', 'plot_reconstructions',
-           'exp_integrate', 'alpha_sigma_lambda', 'pixel_alpha_sigma', 'ode_grid', 'fixed_end_grid', 'ode_coefficients',
-           'ode_sample', 'linear_ode_sample']
+           'exp_integrate', 'alpha_sigma_lambda', 'pixel_alpha_sigma', 'minimax_grid', 'ode_grid', 'fixed_end_grid',
+           'ode_coefficients', 'ode_sample', 'linear_ode_sample']
 
 # %% ../nbs/03_sampler.ipynb #ef9faf19
 import math
@@ -501,7 +501,7 @@ def plot_reconstructions(x0, outs: dict, n: int = 6):
     return fig
 
 # %% ../nbs/03_sampler.ipynb #d0f0c968
-ODE_SOLVERS, ODE_GRIDS = ('ddim', 'dpmpp2m'), ('uniform', 'logsnr', 'edm')
+ODE_SOLVERS, ODE_GRIDS = ('ddim', 'dpmpp2m'), ('uniform', 'logsnr', 'edm', 'minimax')
 
 
 def exp_integrate(data, coefs, x, n: int, solver: str = 'dpmpp2m', callback=None):
@@ -532,9 +532,28 @@ def pixel_alpha_sigma(log_xd: torch.Tensor, t) -> tuple:
     return alpha_sigma_lambda(log_xd * t)
 
 # %% ../nbs/03_sampler.ipynb #61289ac7
+def minimax_grid(steps: int, half_logsnr, t_min: float, t_max: float = 1.0, n_fine: int = 4096) -> torch.Tensor:
+    """`steps + 1` decreasing times from `t_max` to `t_min` with equal steps in the largest change of any pixel's
+    half-logSNR `half_logsnr(brightness, t)` (brightness from EPS to 1): no pixel takes a larger logSNR step than the
+    grid must give some pixel."""
+    b = torch.linspace(EPS, 1, 65, dtype=torch.float64).view(-1, 1)
+    lin = torch.linspace(t_min, t_max, n_fine, dtype=torch.float64)
+    geo = torch.logspace(math.log10(t_min), math.log10(t_max), n_fine, dtype=torch.float64)
+    tf = torch.cat([lin, geo]).unique()  # sorted; fine near t_min, where the logSNR moves fastest
+    psi = torch.cat([torch.zeros(1, dtype=torch.float64), half_logsnr(b, tf).diff(dim=1).abs().amax(0).cumsum(0)])
+    levels = torch.linspace(float(psi[-1]), 0, steps + 1, dtype=torch.float64)  # from t_max down to t_min
+    k = torch.searchsorted(psi, levels).clamp(1, len(tf) - 1)
+    w = (levels - psi[k - 1]) / (psi[k] - psi[k - 1]).clamp(min=1e-300)
+    t = tf[k - 1] + w * (tf[k] - tf[k - 1])  # piecewise-linear inverse of psi
+    t[0], t[-1] = t_max, t_min
+    return t
+
+
 def ode_grid(steps: int, grid: str, gamma: float, t_min: float, t_max: float = 1.0, rho: float = 7.0) -> torch.Tensor:
     """`steps + 1` decreasing times from `t_max` to `t_min` (float64): uniform in `t`, uniform in the half-logSNR of the
-    mid-grey pixel (`x0 = 0.5`), or Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`."""
+    mid-grey pixel (`x0 = 0.5`), Karras et al.'s `rho` spacing of that pixel's `sigma/alpha`, or `minimax_grid`."""
+    if grid == 'minimax':
+        return minimax_grid(steps, lambda b, t: pixel_alpha_sigma(-gamma * b, t)[2], t_min, t_max)
     if grid == 'uniform':
         return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
     lx = torch.tensor(-gamma * 0.5, dtype=torch.float64)  # log x_delta of the reference pixel
@@ -552,6 +571,8 @@ def ode_grid(steps: int, grid: str, gamma: float, t_min: float, t_max: float = 1
 
 def fixed_end_grid(steps: int, grid: str, schedule, t_min: float, t_max: float = 1.0, rho: float = 7.0):
     "`ode_grid` for a `FixedEndSchedule`: its mid-grey pixel's half-logSNR is linear in `t`, so 'logsnr' is 'uniform'."
+    if grid == 'minimax':
+        return minimax_grid(steps, lambda b, t: schedule.logsnr(b, t) / 2, t_min, t_max)
     if grid == 'uniform':
         return torch.linspace(t_max, t_min, steps + 1, dtype=torch.float64)
     lo, hi = schedule.lambda_max / 2, schedule.lambda_min / 2  # half-logSNR at t = 0 and t = 1
@@ -587,7 +608,7 @@ def ode_sample(
     schedule,
     steps: int,
     solver: str = 'dpmpp2m',
-    grid='logsnr',  # 'uniform', 'logsnr', 'edm', or a tensor of steps + 1 decreasing times in (0, 1]
+    grid='logsnr',  # 'uniform', 'logsnr', 'edm', 'minimax', or a tensor of steps + 1 decreasing times in (0, 1]
     t_min: float = None,  # where the integration stops; default the first training step 1/T
     denoise: bool = True,  # one more pass at t_min, returning its data prediction
     callback=None,  # called after every pass with {'i', 'j' (grid index), 'x', 'denoised'}
