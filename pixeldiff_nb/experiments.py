@@ -534,7 +534,7 @@ class _Experiment:
         return dict(gamma=self.p['gamma'], T=self.p['T'])
 
     def stage(self, key, fn):
-        "Run `fn()` once; its result goes under `key` with its seconds (not rerun; skipped if the protocol skips `key`)."
+        "Run `fn()` once; its result goes under `key` with its seconds (not rerun; skipped if the protocol says so)."
         if key in self.res or key in self.p['skip']:
             return self.res.get(key)
         t0 = time.perf_counter()
