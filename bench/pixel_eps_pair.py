@@ -4,7 +4,7 @@
 
 Trains the scale VAE once (`pixeldiff train --model pixel-eps` would train one per run), copies it into a second run
 folder, trains a pixel-eps network in each (`--schedule pixel` and `--schedule fixed-end`), the two at once in two
-processes of one thread each, then samples both with DPM-Solver++(2M) at the given passes on each grid and measures
+processes of one thread each, then samples both with DPM-Solver++(2M) at the given passes on each grid (clipped; one row unclipped) and measures
 FD (beside its floor) and KID against the shapes test split. A sanity check of the fixed-end pipeline on the CPU at a
 budget where the baseline does not make the data yet: not a ranking (nbs/11_experiments' shapes_ode_gpu is).
 """
@@ -38,7 +38,6 @@ def main(argv=None):
     a = ap.parse_args(argv)
     out = pathlib.Path(a.out)
     pix, fe = out / 'pixel', out / 'fixed_end'
-    t0 = time.perf_counter()
     if not (pix / 'vae' / 'last.pt').exists():  # the VAE alone first (pixel-eps steps 0 is not allowed: stop it after)
         out.mkdir(parents=True, exist_ok=True)
         from pixeldiff_nb.train import TrainConfig, train as train_net
@@ -49,30 +48,33 @@ def main(argv=None):
         train_net(cfg, load_images('shapes', 'train', seed=a.seed, size=16)[0])
     if not (fe / 'vae' / 'last.pt').exists():
         shutil.copytree(pix / 'vae', fe / 'vae')
-    t_vae = time.perf_counter() - t0
     procs = [train(pix, a.steps, a.vae_steps, None, 1, a.seed), train(fe, a.steps, a.vae_steps, 'fixed-end', 1, a.seed)]
     if any(p.wait() for p in procs):
         sys.exit(f'a training process failed: see {pix}.log and {fe}.log')
-    t_nets = time.perf_counter() - t0 - t_vae
 
     import torch
     from pixeldiff_nb.system import load_system, save_grid, machine
 
     torch.set_num_threads(2)
-    res = dict(machine=machine('cpu'), vae_steps=a.vae_steps, steps=a.steps, n=a.n, seed=a.seed, batch=64,
-               train_seconds=dict(vae=t_vae, both_pixel_eps_in_parallel=t_nets), rows=[])  # fmt: skip
+    cks = {k: torch.load(p, map_location='cpu', weights_only=False)
+           for k, p in (('vae', pix / 'vae/last.pt'), ('pixel', pix / 'pixel-eps/last.pt'), ('fixed-end', fe / 'pixel-eps/last.pt'))}  # fmt: skip
+    trained = {k: dict(steps=c['step'], images=c['step'] * 64, seconds=c['train_seconds'], threads=2 if k == 'vae' else 1)
+             for k, c in cks.items()}  # fmt: skip
+    res = dict(machine=machine('cpu'), n=a.n, seed=a.seed, batch=64, train=trained, rows=[],
+               note='the two pixel-eps networks trained at once, one thread each, on the 2-core machine')  # fmt: skip
     report = pathlib.Path(a.report or out / 'report')
     (report / 'grids').mkdir(parents=True, exist_ok=True)
     for name, run in (('pixel', pix), ('fixed-end', fe)):
         system = load_system(run)
-        grids = ('logsnr', 'edm') if name == 'fixed-end' else ('logsnr', 'uniform', 'edm')
-        specs = [('vae_only', {})] + [
-            ('dpmpp2m', dict(steps=int(p) - 1, grid=g)) for p in a.passes.split(',') for g in grids
-        ]
+        grids = ('logsnr', 'edm', 'minimax') if name == 'fixed-end' else ('logsnr', 'uniform', 'edm', 'minimax')
+        passes = [int(p) for p in a.passes.split(',')]
+        specs = [('vae_only', {}), ('dpmpp2m', dict(steps=passes[-1] - 1, grid='logsnr'))]  # one unclipped row
+        specs += [('dpmpp2m', dict(steps=p - 1, grid=g, clip=True)) for p in passes for g in grids]
         for sampler, opts in specs:
             r = system.evaluate(a.n, sampler, a.seed, batch_size=250, progress=False, return_images=True, **opts)
             x = r.pop('images')
-            label = f"{name} {sampler} {opts.get('grid', '')} {r['passes']} passes".replace('  ', ' ')
+            clip = '+clip' if opts.get('clip') else ''
+            label = f"{name} {sampler} {opts.get('grid', '')}{clip} {r['passes']} passes".replace('  ', ' ')
             png = save_grid(x[:64], report / 'grids' / (label.replace(' ', '_') + '.png'))
             row = dict(schedule=name, sampler=sampler, **opts, passes=r['passes'], seconds=r['sample_seconds'],
                        fd=r['fd'], fd_floor=r['fd_floor'], kid=r['kid'], kid_se=r['kid_se'], png=png.name)  # fmt: skip

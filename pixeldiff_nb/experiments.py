@@ -290,7 +290,9 @@ def ddpm_specs(p: dict) -> list:
 
 # %% ../nbs/11_experiments.ipynb #46fd4a06
 def ode_specs(p: dict, kind: str) -> list:
-    """The probability-flow ODE solvers at `p['ode_passes']` network passes, on every grid of the system: the pixel
+    """The probability-flow ODE solvers at `p['ode_passes']` network passes, every data prediction clipped to the image
+    range (as the baseline's reference rows are; unclipped, a briefly trained noise network's samples leave it), on
+    every grid of the system: the pixel
     schedule (`PixelEpsUNet`: logsnr, uniform, edm, minimax), the fixed-end one (logsnr, which is uniform there, edm,
     minimax) or the baseline's (diffusers' linspace grid)."""
     grids = {
@@ -303,8 +305,8 @@ def ode_specs(p: dict, kind: str) -> list:
         for solver in S.ODE_SOLVERS:
             for n in p['ode_passes']:
                 steps, denoise = _ode_steps(n)
-                opts = dict(steps=steps, denoise=denoise, grid=None if kind == 'ddpm' else grid)
-                name = f"{'fixed-end ' if kind == 'fixed-end' else ''}{solver} {grid} {n} passes"
+                opts = dict(steps=steps, denoise=denoise, grid=None if kind == 'ddpm' else grid, clip=True)
+                name = f"{'fixed-end ' if kind == 'fixed-end' else ''}{solver} {grid}+clip {n} passes"
                 specs.append((name, dict(sampler='dpmpp2m' if solver == 'dpmpp2m' else 'ode_ddim', **opts)))
     return specs
 

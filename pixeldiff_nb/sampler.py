@@ -612,6 +612,7 @@ def ode_sample(
     t_min: float = None,  # where the integration stops; default the first training step 1/T
     denoise: bool = True,  # one more pass at t_min, returning its data prediction
     callback=None,  # called after every pass with {'i', 'j' (grid index), 'x', 'denoised'}
+    clip: bool = False,  # clamp every data prediction to the pixel range [EPS, 1] (thresholding)
 ):
     """Integrate the per-pixel probability-flow ODE from `t = 1` to `t_min` in `steps` network passes, with DDIM (first
     order) or DPM-Solver++(2M) (second order), every pixel on its own logSNR."""
@@ -642,7 +643,8 @@ def ode_sample(
 
     def data(x, k):  # the data prediction (x - sigma eps)/alpha
         a, s, _ = cs[k]
-        return (x - s * eps_model(x.to(dt), torch.full((B,), tl[k], device=x.device, dtype=dt)).double()) / a
+        d = (x - s * eps_model(x.to(dt), torch.full((B,), tl[k], device=x.device, dtype=dt)).double()) / a
+        return d.clamp(EPS, 1) if clip else d
 
     with inside_loop():
         x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver, callback)
@@ -654,7 +656,15 @@ def ode_sample(
 # %% ../nbs/03_sampler.ipynb #15a075c9
 @torch.no_grad()
 def linear_ode_sample(
-    eps_model, x_T, schedule, steps: int, solver: str = 'dpmpp2m', denoise: bool = True, grid=None, callback=None
+    eps_model,
+    x_T,
+    schedule,
+    steps: int,
+    solver: str = 'dpmpp2m',
+    denoise: bool = True,
+    grid=None,
+    callback=None,
+    clip: bool = False,  # clamp every data prediction to [-1, 1] (thresholding, as DDIM's clip)
 ):
     """DDIM or DPM-Solver++(2M) on a scalar schedule (the baseline's `LinearSchedule`) with `eps_model(x, j)` at integer
     steps: `steps` solver passes on diffusers' `linspace` grid (or the decreasing steps `grid`), then the data
@@ -678,7 +688,8 @@ def linear_ode_sample(
 
     def data(x, k):
         a, s, _ = cs[k]
-        return (x - s * _eps(eps_model, x.to(x_T.dtype), gl[k]).double()) / a
+        d = (x - s * _eps(eps_model, x.to(x_T.dtype), gl[k]).double()) / a
+        return d.clamp(-1, 1) if clip else d
 
     with inside_loop():
         x = exp_integrate(data, cs.__getitem__, x_T.double(), steps, solver, callback)

@@ -175,14 +175,14 @@ def _guide(system, xd: torch.Tensor) -> torch.Tensor:
 
 
 def _ode(solver):
-    def run(system, b, g, steps, grid, denoise, callback=None):
+    def run(system, b, g, steps, grid, denoise, clip, callback=None):
         if system.kind == 'ddpm':
             if grid not in (None, 'linspace'):
                 raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {grid!r}")
             net = system.net
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
             x = S.linear_ode_sample(
-                system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise=denoise, callback=callback
+                system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise, callback=callback, clip=clip
             )
             return from_model((x + 1) / 2)
         if system.net.kappa is not None:  # the fixed-end schedule: N(0, I), every pixel bent by the guide c
@@ -201,18 +201,21 @@ def _ode(solver):
             grid or 'logsnr',
             denoise=denoise,
             callback=callback,
+            clip=clip,
         )
         return from_model(x)
 
     run.__doc__ = (
         f"The probability-flow ODE with {'DPM-Solver++(2M)' if solver == 'dpmpp2m' else 'DDIM (first order)'}: "
-        "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace."
+        "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace; "
+        "`clip` clamps every data prediction to the image range."
     )
     return run
 
 
-_dpmpp2m = register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('dpmpp2m'))
-_ode_ddim = register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, steps=10, grid=None, denoise=True)(_ode('ddim'))
+_ode_options = dict(steps=10, grid=None, denoise=True, clip=False)
+_dpmpp2m = register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, **_ode_options)(_ode('dpmpp2m'))
+_ode_ddim = register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, **_ode_options)(_ode('ddim'))
 
 # %% ../nbs/09_system.ipynb #623e004d
 @register('ddpm', ('ddpm',), lambda T, **o: T, clip=False)
