@@ -35,6 +35,7 @@ def main(argv=None):
     ap.add_argument('--n', type=int, default=500)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--report', default=None, help='folder for results.json and the grids')
+    ap.add_argument('--baseline', default=None, help='also a ddpm run folder, sampled the same way (its own budget)')
     a = ap.parse_args(argv)
     out = pathlib.Path(a.out)
     pix, fe = out / 'pixel', out / 'fixed_end'
@@ -64,21 +65,42 @@ def main(argv=None):
                note='the two pixel-eps networks trained at once, one thread each, on the 2-core machine')  # fmt: skip
     report = pathlib.Path(a.report or out / 'report')
     (report / 'grids').mkdir(parents=True, exist_ok=True)
-    for name, run in (('pixel', pix), ('fixed-end', fe)):
+    old = json.loads((report / 'results.json').read_text()) if (report / 'results.json').exists() else {}
+    if (old.get('n'), old.get('seed'), old.get('train')) == (
+        a.n,
+        a.seed,
+        trained,
+    ):  # the same networks: keep their rows
+        res['rows'] = old['rows']
+    res['baseline'] = old.get('baseline')
+    done = {r['label'] for r in res['rows']}
+    passes = [int(p) for p in a.passes.split(',')]
+    runs = [('pixel', pix), ('fixed-end', fe)] + ([('ddpm', pathlib.Path(a.baseline))] if a.baseline else [])
+    for name, run in runs:
         system = load_system(run)
-        grids = ('logsnr', 'edm', 'minimax') if name == 'fixed-end' else ('logsnr', 'uniform', 'edm', 'minimax')
-        passes = [int(p) for p in a.passes.split(',')]
+        grids = {'fixed-end': ('logsnr', 'edm', 'minimax'), 'pixel': ('logsnr', 'uniform', 'edm', 'minimax')}.get(name)
         specs = [('vae_only', {}), ('dpmpp2m', dict(steps=passes[-1] - 1, grid='logsnr'))]  # one unclipped row
-        specs += [('dpmpp2m', dict(steps=p - 1, grid=g, clip=True)) for p in passes for g in grids]
+        specs += [('dpmpp2m', dict(steps=p - 1, grid=g, clip=True)) for p in passes for g in grids or ()]
+        if name == 'ddpm':  # diffusers' linspace grid; DDIM on integer steps with clipping beside it
+            ck = torch.load(run / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
+            res['baseline'] = dict(run=str(run), steps=ck['step'], images=ck['step'] * ck['train_config']['batch_size'],
+                                   seconds=ck.get('train_seconds'), threads=2)  # fmt: skip
+            specs = [(s_, dict(steps=p - 1, clip=True)) for p in passes for s_ in ('dpmpp2m', 'ode_ddim')]
+            specs += [('ddim', dict(steps=p, clip=True)) for p in passes]
         for sampler, opts in specs:
+            clip = '+clip' if opts.get('clip') else ''
+            n_passes = system.passes(sampler, **opts)
+            grid = f" {opts['grid']}" if opts.get('grid') else ''
+            label = f"{name} {sampler}{grid}{clip} {n_passes} passes"
+            if label in done:
+                continue
             r = system.evaluate(a.n, sampler, a.seed, batch_size=250, progress=False, return_images=True, **opts)
             x = r.pop('images')
-            clip = '+clip' if opts.get('clip') else ''
-            label = f"{name} {sampler} {opts.get('grid', '')}{clip} {r['passes']} passes".replace('  ', ' ')
             png = save_grid(x[:64], report / 'grids' / (label.replace(' ', '_') + '.png'))
-            row = dict(schedule=name, sampler=sampler, **opts, passes=r['passes'], seconds=r['sample_seconds'],
+            row = dict(label=label, schedule=name, sampler=sampler, **opts, passes=r['passes'], seconds=r['sample_seconds'],
                        fd=r['fd'], fd_floor=r['fd_floor'], kid=r['kid'], kid_se=r['kid_se'], png=png.name)  # fmt: skip
             res['rows'].append(row)
+            (report / 'results.json').write_text(json.dumps(res, indent=1))  # every row as it comes
             print(f"{label:42s} FD {r['fd']:.3f} (floor {r['fd_floor']:.3f})  KID {r['kid']:.4f} ± {r['kid_se']:.4f}"
                   f"  {r['sample_seconds']:.1f} s", flush=True)  # fmt: skip
     (report / 'results.json').write_text(json.dumps(res, indent=1))
