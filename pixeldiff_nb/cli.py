@@ -366,8 +366,11 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError, ImportError) as err:
         p.exit(2, f"pixeldiff {a.command}: error: {err}\n")
     except KeyboardInterrupt:
+        kept = a.command == 'train' and any(pathlib.Path(a.out).glob('*/last.pt'))
         resume = (
             "; the last checkpoint is kept: run the same command with --resume to continue\n"
+            if kept
+            else "; no checkpoint was written yet: run the same command again to start over\n"
             if a.command == 'train'
             else "\n"
         )

@@ -567,6 +567,29 @@ class _Progress:
         self.bar.close()
 
 # %% ../nbs/07_train.ipynb #e3af2a50
+def _loop(run: _Run, net, rows: slice, amp: bool, params: tuple, bar, draw, stop: dict, time_limit: float = None):
+    "`train`'s steps: update, log, checkpoint, sample; stop at the time limit, or after the step a signal arrived in."
+    cfg = run.cfg
+    while run.step < cfg.steps:
+        if _time_up(run, time_limit):
+            _checkpoint(run)
+            break
+        lv = _update(run, net, rows, amp, params)
+        run.step += 1
+        logged = run.step % cfg.log_every == 0 or run.step == cfg.steps
+        if logged:
+            run.history.append((run.step, lv.item()))
+        bar(run, logged)
+        if run.step % cfg.ckpt_every == 0 or run.step == cfg.steps:
+            _checkpoint(run)
+        if run.rank == 0 and cfg.sample_every and (run.step % cfg.sample_every == 0 or run.step == cfg.steps):
+            draw(run.ema, cfg, run.batches(0, run.device)[:8], run.last.parent / f'samples_{run.step:07d}.png')
+        if stop:
+            raise KeyboardInterrupt(stop['signal'])
+    if stop:  # a signal during set-up of a run that had no step left to do
+        raise KeyboardInterrupt(stop['signal'])
+
+
 def train(
     cfg: TrainConfig,
     images: np.ndarray = None,
@@ -578,42 +601,29 @@ def train(
     """Train `cfg.model` for `cfg.steps` steps (resuming from `cfg.out_dir/last.pt` if present); returns the EMA model.
     Ctrl-C or SIGTERM saves a checkpoint first (single process), so the same call resumes exactly."""
     t_start = time.time()
-    run = _start(cfg, images, device)
-    run.t0 = t_start
-    net = run.model
-    if run.world > 1:
-        from torch.nn.parallel import DistributedDataParallel
+    with _stop_between_steps() as stop:  # from the start: a signal during set-up stops the run after its first step
+        run = _start(cfg, images, device)
+        run.t0 = t_start
+        net = run.model
+        if run.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
 
-        net = DistributedDataParallel(run.model, device_ids=[run.device.index] if run.device.type == 'cuda' else None)
-    amp = cfg.amp if cfg.amp is not None else run.device.type == 'cuda'
-    rows = slice(run.rank * cfg.batch_size // run.world, (run.rank + 1) * cfg.batch_size // run.world)
-    params = list(run.ema.parameters()), list(run.model.parameters())
-    bar = _Progress(run, progress, time_limit)
-    draw = sample_fn or functools.partial(sample_grid, vae=run.vae)
-    run.model.train()
-    try:
-        with _stop_between_steps() as stop:
-            while run.step < cfg.steps:
-                if _time_up(run, time_limit):
-                    _checkpoint(run)
-                    break
-                lv = _update(run, net, rows, amp, params)
-                run.step += 1
-                logged = run.step % cfg.log_every == 0 or run.step == cfg.steps
-                if logged:
-                    run.history.append((run.step, lv.item()))
-                bar(run, logged)
-                if run.step % cfg.ckpt_every == 0 or run.step == cfg.steps:
-                    _checkpoint(run)
-                if run.rank == 0 and cfg.sample_every and (run.step % cfg.sample_every == 0 or run.step == cfg.steps):
-                    draw(run.ema, cfg, run.batches(0, run.device)[:8], run.last.parent / f'samples_{run.step:07d}.png')
-                if stop:
-                    raise KeyboardInterrupt(stop['signal'])
-    except KeyboardInterrupt:
-        if run.world == 1 and run.step:
-            _checkpoint(run)  # nothing lost: resume from here
-        bar.close()  # so that the caller's message is the last line
-        raise
+            net = DistributedDataParallel(
+                run.model, device_ids=[run.device.index] if run.device.type == 'cuda' else None
+            )
+        amp = cfg.amp if cfg.amp is not None else run.device.type == 'cuda'
+        rows = slice(run.rank * cfg.batch_size // run.world, (run.rank + 1) * cfg.batch_size // run.world)
+        params = list(run.ema.parameters()), list(run.model.parameters())
+        bar = _Progress(run, progress, time_limit)
+        draw = sample_fn or functools.partial(sample_grid, vae=run.vae)
+        run.model.train()
+        try:
+            _loop(run, net, rows, amp, params, bar, draw, stop, time_limit)
+        except KeyboardInterrupt:
+            if run.world == 1 and run.step:
+                _checkpoint(run)  # nothing lost: resume from here
+            bar.close()  # so that the caller's message is the last line
+            raise
     bar.close()
     return run.ema
 
