@@ -59,7 +59,7 @@ def main(argv=None):
     torch.set_num_threads(2)
     cks = {k: torch.load(p, map_location='cpu', weights_only=False)
            for k, p in (('vae', pix / 'vae/last.pt'), ('pixel', pix / 'pixel-eps/last.pt'), ('fixed-end', fe / 'pixel-eps/last.pt'))}  # fmt: skip
-    trained = {k: dict(steps=c['step'], images=c['step'] * 64, seconds=c['train_seconds'], threads=2 if k == 'vae' else 1)
+    trained = {k: dict(steps=c['step'], images=c['step'] * c['train_config']['batch_size'], seconds=c['train_seconds'], threads=2 if k == 'vae' else 1)
              for k, c in cks.items()}  # fmt: skip
     res = dict(machine=machine('cpu'), n=a.n, seed=a.seed, batch=64, train=trained, rows=[],
                note='the two pixel-eps networks trained at once, one thread each, on the 2-core machine')  # fmt: skip
@@ -103,8 +103,33 @@ def main(argv=None):
             (report / 'results.json').write_text(json.dumps(res, indent=1))  # every row as it comes
             print(f"{label:42s} FD {r['fd']:.3f} (floor {r['fd_floor']:.3f})  KID {r['kid']:.4f} ± {r['kid_se']:.4f}"
                   f"  {r['sample_seconds']:.1f} s", flush=True)  # fmt: skip
+    res['guides'] = old.get('guides') if res['rows'] is old.get('rows') else None
+    if not res['guides']:
+        res['guides'] = guides(load_system(fe), a.n, a.seed)
     (report / 'results.json').write_text(json.dumps(res, indent=1))
     print(f"results in {report / 'results.json'}")
+
+
+def guides(system, n: int, seed: int) -> dict:
+    """The fixed-end network's guide images as training saw them (the VAE's estimate G(x_1, 1) of test images) and as
+    sampling draws them (the VAE's decoder on its prior): FD and KID, spread across images, RMS distance to the test
+    images."""
+    import torch
+    from pixeldiff_nb.train import fixed_end_guide, guide_pixels
+    from pixeldiff_nb.data import load_images, to_model
+    from pixeldiff_nb.metrics import quality
+
+    net, g = system.net, torch.Generator().manual_seed(seed)
+    x = to_model(torch.from_numpy(load_images('shapes', 'test', n=n, size=net.size)[0]).permute(0, 3, 1, 2))
+    train = fixed_end_guide('vae', x, net.gamma, net.T, torch.randn(x.shape, generator=g), system.vae)
+    out = {}
+    for name, xd in (('training: G(x_1, 1)', train), ('sampling: prior decode', system.vae.generate(n, generator=g))):
+        c = guide_pixels(xd, net.gamma, net.T)
+        q = quality(c, 'shapes')
+        out[name] = dict(fd=q['fd'], fd_floor=q['fd_floor'], kid=q['kid'], kid_se=q['kid_se'],
+                         std_across_images=float(c.std(0).mean()), rms_to_test_images=float(((c - x) ** 2).mean().sqrt()))  # fmt: skip
+        print(name, {k: round(v, 4) for k, v in out[name].items()})
+    return out
 
 
 if __name__ == '__main__':

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from .data import load_images, from_model, DATASETS
 from .schedule import LinearSchedule, PixelSchedule
-from .train import TrainConfig, train, image_size, weights_sha256
+from .train import TrainConfig, train, image_size, weights_sha256, guide_pixels
 from .vae import ScaleVAE
 from .unet import ParallelUNet, EpsUNet, PixelEpsUNet
 from . import sampler as S
@@ -169,11 +169,6 @@ def _ode_passes(T, steps=10, denoise=True, **o):
     return steps + bool(denoise)
 
 
-def _guide(system, xd: torch.Tensor) -> torch.Tensor:
-    "The pixel estimate `c = -log(x_delta_hat)/gamma` in [0, 1] of a scale map (the fixed-end schedule's guide)."
-    return PixelSchedule(system.net.gamma, system.net.T).x0_from_x_delta(xd).clamp(0, 1)
-
-
 def _ode(solver):
     def run(system, b, g, steps, grid, denoise, clip, callback=None):
         if system.kind == 'ddpm':
@@ -187,7 +182,10 @@ def _ode(solver):
             return from_model((x + 1) / 2)
         if system.net.kappa is not None:  # the fixed-end schedule: N(0, I), every pixel bent by the guide c
             xd = system.vae.generate(b, generator=g).float()
-            x_T, cond = torch.randn(xd.shape, generator=g, device=xd.device), _guide(system, xd)
+            x_T, cond = (
+                torch.randn(xd.shape, generator=g, device=xd.device),
+                guide_pixels(xd, system.net.gamma, system.net.T),
+            )
         else:
             xd, x_T, _ = _pixel_start(system, b, g)
             cond = xd

@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'PAPER_LR', 'CONDS', 'COND_MODELS', 'VAE_TARGETS', 'SCHEDULES', 'TrainConfig', 'build', 'image_size',
-           'scale_input', 'fixed_end_guide', 'batch_loss', 'Batches', 'save_checkpoint', 'check_same_config',
-           'load_weights', 'weights_sha256', 'load_scale_vae', 'ema_decay_at', 'train', 'sample_grid']
+           'scale_input', 'guide_pixels', 'fixed_end_guide', 'batch_loss', 'Batches', 'save_checkpoint',
+           'check_same_config', 'load_weights', 'weights_sha256', 'load_scale_vae', 'ema_decay_at', 'train',
+           'sample_grid']
 
 # %% ../nbs/07_train.ipynb #6494d3be
 import contextlib, dataclasses, functools, hashlib, math, os, pathlib, signal, threading, time
@@ -154,6 +155,11 @@ def _pixel(gamma: float, T: int) -> PixelSchedule:
     return PixelSchedule(gamma, T)
 
 
+def guide_pixels(guide: torch.Tensor, gamma: float, T: int) -> torch.Tensor:
+    "A fixed-end network's guide as pixels in [0, 1]: `c = -log(guide)/gamma`, the brightness its schedule bends by."
+    return _pixel(gamma, T).x0_from_x_delta(guide).clamp(0, 1)
+
+
 def fixed_end_guide(cond: str, x0: torch.Tensor, gamma: float, T: int, noise: torch.Tensor, vae=None) -> torch.Tensor:
     """The guide `c` of a fixed-end pixel-eps network in training, as a scale map `exp(-gamma c)`: the frozen VAE's
     estimate from the least noised image of its own schedule, `G(x_1, 1)` (`cond='vae'`; sampling decodes the VAE's
@@ -166,7 +172,7 @@ def fixed_end_guide(cond: str, x0: torch.Tensor, gamma: float, T: int, noise: to
 # %% ../nbs/07_train.ipynb #897aedb9
 def _fixed_end_loss(model, m, cfg: TrainConfig, x, t, noise, guide) -> torch.Tensor:
     "The pixel-eps loss on the fixed-end schedule: each pixel's logSNR `lambda(t; c)` from the guide `c`, not `x0`."
-    c = _pixel(m.gamma, m.T).x0_from_x_delta(guide).clamp(0, 1)
+    c = guide_pixels(guide, m.gamma, m.T)
     a, s, _ = alpha_sigma_lambda(F.logsigmoid(m.schedule().logsnr(c, t.view(-1, 1, 1, 1))))
     x_t = (a * x + s * noise).to(x.dtype)
     return F.mse_loss(model(x_t, guide, t).float(), noise)
@@ -634,7 +640,7 @@ def _fixed_end_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> d
     from pixeldiff_nb.data import from_model
 
     xd = fixed_end_guide(cfg.cond, x0, model.gamma, model.T, torch.randn(x0.shape, generator=g, device=x0.device), vae)
-    c = _pixel(model.gamma, model.T).x0_from_x_delta(xd).clamp(0, 1)
+    c = guide_pixels(xd, model.gamma, model.T)
     x_T = torch.randn(x0.shape, generator=g, device=x0.device)
     rec = S.ode_sample(model.ode_model(x_delta_hat=xd), x_T, c, model.schedule(), 10)
     name = "DPM-Solver++(2M), 10 passes from N(0, I) on the guide"
