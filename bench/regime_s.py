@@ -3,6 +3,9 @@ clipping) against a ladder of degraded real images, all at the same sample count
 
     pixeldiff train --model ddpm --config tiny16 --data shapes --steps 8000 --out runs/S/ddpm_s0
     python bench/regime_s.py --run runs/S/ddpm_s0 --n 500 --report nbs/experiments/regime_s
+    # on a GPU: the baseline of protocol shapes_gpu trained for 2, 4 and 6 minutes in all, evaluated after each
+    python bench/regime_s.py --device cuda --train-minutes 2,4,6 --run /tmp/baseline_s --n 1000 --samplers ddpm \\
+        --report $OUT/regime_s_budget
 
 The criterion (issue 12): FD below that of real images blurred by a Gaussian of one pixel, and grids that show shapes.
 """
@@ -51,59 +54,52 @@ def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
     return out
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--run', required=True, help='a ddpm run folder (pixeldiff train --model ddpm --config tiny16)')
-    ap.add_argument('--n', type=int, default=500)
-    ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--samplers', default='ddpm,ddim:50', help='comma-separated; ddim:K for K steps')
-    ap.add_argument('--report', default=None, help='folder for search.json and the grids')
-    a = ap.parse_args(argv)
-    sy = load_system(a.run)
+def evaluate(run, a, ladder_res: dict) -> dict:
+    "The ddpm run `run` at its current step: what it was trained on, and each of `a.samplers` (with clipping) on `a.n`."
+    sy = load_system(run, a.device)
     cfg, size = sy.configs.get('eps', {}), sy.net.size
     if sy.kind != 'ddpm' or cfg['data'] != 'shapes':
-        sys.exit(f"{a.run}: expected a ddpm run on shapes, got a {sy.kind} run on {sy.data}")
-    ck = torch.load(pathlib.Path(a.run) / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
-    hist = ck['history']
+        sys.exit(f"{run}: expected a ddpm run on shapes, got a {sy.kind} run on {sy.data}")
+    if not ladder_res:
+        ladder_res.update(ladder(a.n, size, a.seed))
+        for name, x in ladder_res.items():
+            print(f"{name:22s} FD {x['fd']:.3f}  KID {x['kid']:.4f} ± {x['kid_se']:.4f}", flush=True)
+    ck = torch.load(pathlib.Path(run) / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
     res = dict(
-        run=str(a.run),
+        run=str(run),
         step=sy.steps['eps'],
         batch=cfg['batch_size'],
         lr=cfg['lr'],
         config=cfg['config'],
         size=size,
         images_seen=sy.steps['eps'] * cfg['batch_size'],
-        final_loss=float(np.mean([l for _, l in hist[-20:]])),
+        train_seconds=ck.get('train_seconds'),
+        final_loss=float(np.mean([l for _, l in ck['history'][-20:]])),
         n=a.n,
         seed=a.seed,
-        machine=machine('cpu'),
+        machine=machine(a.device),
         feature_net=FEATURE_NET_ID,
-        ladder=ladder(a.n, size, a.seed),
+        ladder=ladder_res,
         samples={},
     )
-    for name, x in res['ladder'].items():
-        print(f"{name:22s} FD {x['fd']:.3f}  KID {x['kid']:.4f} ± {x['kid_se']:.4f}", flush=True)
+    ref = reference_features('shapes', 'test', size=size)
     report = pathlib.Path(a.report) if a.report else None
     for spec in a.samplers.split(','):
         sampler, _, steps = spec.partition(':')
         t0 = time.perf_counter()
         x, clamped = sy.sample(a.n, sampler, a.seed, 250, clip=True, **({'steps': int(steps)} if steps else {}))
         seconds = time.perf_counter() - t0
-        f = features(x)
-        k, se = kid(f, reference_features('shapes', 'test', size=size))
+        f = features(x.cpu())
+        k, se = kid(f, ref)
         key = f"{sampler}{'-' + steps if steps else ''}+clip"
-        res['samples'][key] = dict(
-            fd=frechet_distance(f, reference_features('shapes', 'test', size=size)),
-            kid=k,
-            kid_se=se,
-            clamped=clamped,
-            seconds=seconds,
-        )
+        res['samples'][key] = dict(fd=frechet_distance(f, ref), kid=k, kid_se=se, clamped=clamped, seconds=seconds)
         if report:
-            res['samples'][key]['grid'] = save_grid(x[:64], report / f"ddpm_step{res['step']}_{key}.png").name
+            name = f"ddpm_{pathlib.Path(run).name}_step{res['step']}_{key}.png"
+            res['samples'][key]['grid'] = save_grid(x[:64].cpu(), report / name).name
         r = res['samples'][key]
         print(
-            f"{key:22s} FD {r['fd']:.3f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}  ({seconds:.0f} s, clamped {clamped:.3f})",
+            f"step {res['step']:6d} {key:14s} FD {r['fd']:.3f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}  "
+            f"({seconds:.0f} s, clamped {clamped:.3f})",
             flush=True,
         )
     if report:
@@ -113,6 +109,40 @@ def main(argv=None):
         runs = [r for r in runs if (r['run'], r['step']) != (res['run'], res['step'])] + [res]
         f.write_text(json.dumps(runs, indent=1))
     return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--run', required=True, help='a ddpm run folder (pixeldiff train --model ddpm --config tiny16)')
+    ap.add_argument('--n', type=int, default=500)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--samplers', default='ddpm,ddim:50', help='comma-separated; ddim:K for K steps')
+    ap.add_argument('--report', default=None, help='folder for search.json and the grids')
+    ap.add_argument('--device', default='cpu')
+    ap.add_argument(
+        '--train-minutes',
+        default=None,
+        help='comma-separated minutes in all (for example 2,4,6): train the baseline of --protocol into --run up to '
+        'each (resuming), and evaluate it after each',
+    )
+    ap.add_argument(
+        '--protocol', default='shapes_gpu', help="the experiment protocol whose baseline --train-minutes trains"
+    )
+    ap.add_argument('--train-seed', type=int, default=0, help='the training seed of --train-minutes')
+    a = ap.parse_args(argv)
+    lad = {}  # the ladder, computed once at the first run's image size
+    if not a.train_minutes:
+        return [evaluate(a.run, a, lad)]
+    from pixeldiff_nb.experiments import protocol, train_net
+
+    p = protocol(a.protocol, device=a.device)
+    if p['data'] != 'shapes':
+        sys.exit(f"protocol {a.protocol} is not on shapes")
+    out = []
+    for minutes in map(float, a.train_minutes.split(',')):
+        train_net(pathlib.Path(a.run) / 'eps', 'eps', p, minutes, True, a.train_seed, T=p['eps_T'])
+        out.append(evaluate(a.run, a, lad))
+    return out
 
 
 if __name__ == '__main__':

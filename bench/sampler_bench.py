@@ -60,6 +60,7 @@ def part1(rep, dev, B, T, size):
     rep(f"copy bandwidth {bw / 1e12:.2f} TB/s -> memory floor (read Z once) {fmt(floor)}")
     for k, v in t.items():
         rep(f"{k:48s} {fmt(v)}")
+    t['memory floor (read Z once)'] = floor
     fa, fa0 = t['fused algorithm1, Philox noise'], t['fused algorithm1, Philox noise, check=False']
     fd0 = t['fused parallel_deterministic, check=False']
     naive = t['naive PyTorch loop (sampler.algorithm1)']
@@ -74,9 +75,12 @@ def part1(rep, dev, B, T, size):
         f"collapsed sum / fused parallel_deterministic       = {t['collapsed sum (sampler.parallel_deterministic)'] / t['fused parallel_deterministic']:8.1f}x"
     )
     if B > 1 and dev.type == 'cuda':
+        philox = dict(step_noise='philox', seed=torch.ones(1, dtype=torch.int64, device=dev))
         for label, kw in (
             ('deterministic', {}),
-            ('Philox noise', dict(step_noise='philox', seed=torch.ones(1, dtype=torch.int64, device=dev))),
+            ('deterministic, stepped', dict(stepped=True)),
+            ('Philox noise', philox),
+            ('Philox noise, stepped', dict(philox, stepped=True)),
         ):
             rows = []
             for bn in (512, 1024):
@@ -111,11 +115,14 @@ def part1(rep, dev, B, T, size):
                             except Exception as e:
                                 rep(f"  tile {bn}x{bk} warps {nw} stages {ns} failed: {type(e).__name__}")
             rows.sort()
+            if not rows:
+                continue
             rep(
                 f"tile sweep ({label}, check=False), fastest first (block_n x block_k / warps / stages): "
                 + ', '.join(f"{bn}x{bk}/{nw}/{ns} {tt * 1e3:.3f} ms" for tt, bn, bk, nw, ns in rows[:5])
             )
             rep(f"  best {label} / floor = {rows[0][0] / floor:.2f}x; naive loop / best = {naive / rows[0][0]:.1f}x")
+            t[f'best tile, {label}'] = rows[0][0]
     return t
 
 

@@ -12,7 +12,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Report, device_name, timeit, fmt
+from common import Report, device_name, timeit, fmt, sync
 from pixeldiff_nb.train import TrainConfig, batch_loss
 from pixeldiff_nb.unet import ParallelUNet, EpsUNet, parallel_targets
 from pixeldiff_nb.vae import ScaleVAE
@@ -32,19 +32,10 @@ def step_fn(model, loss_fn, amp, dev):
     return step
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--small', action='store_true')
-    p.add_argument('--out', default=None)
-    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    p.add_argument('--batch', type=int, default=None)
-    a = p.parse_args(argv)
-    dev = torch.device(a.device)
-    if not a.small and dev.type != 'cuda':
-        p.error("the full benchmark needs a GPU; use --small on the CPU")
-    cfg, B, amp = ('tiny', a.batch or 4, False) if a.small else ('cifar10', a.batch or 128, True)
-    rep = Report()
-    rep(f"# bench/train_step_bench.py{' --small' if a.small else ''} on {device_name(dev)}")
+def measure(dev, small: bool, rep, batch: int = None, profile: str = None) -> dict:
+    """Seconds per training step of the DDPM baseline (`eps`) and of the parallel U-Net (`parallel`) at equal batch,
+    printed with the parts of the parallel step; with `profile`, a torch.profiler table of three parallel steps there."""
+    cfg, B, amp = ('tiny', batch or 4, False) if small else ('cifar10', batch or 128, True)
     rep(f"'{cfg}' configurations, batch {B}, {'bf16 autocast' if amp else 'fp32'}, eager, Adam + clipping")
     g = torch.Generator(dev).manual_seed(0)
     x0 = torch.rand(B, 3, 32, 32, device=dev, generator=g) * 0.996 + 4e-3
@@ -57,7 +48,8 @@ def main(argv=None):
     vae = (
         ScaleVAE.from_config(cfg).to(dev).eval().requires_grad_(False)
     )  # the frozen scale VAE the U-Net is conditioned on
-    t_par = timeit(step_fn(par, lambda: batch_loss(par, cfg_par, x0, g, vae=vae), amp, dev), dev, reps=20)
+    par_step = step_fn(par, lambda: batch_loss(par, cfg_par, x0, g, vae=vae), amp, dev)
+    t_par = timeit(par_step, dev, reps=20)
     s = par.schedule()
     i = torch.randint(1, s.T + 1, (B,), device=dev, generator=g)
     t_tgt = timeit(lambda: parallel_targets(x0, i, s, g), dev)
@@ -70,6 +62,38 @@ def main(argv=None):
     rep(f"  of which target construction (T = {s.T})     {fmt(t_tgt)}")
     rep(f"forward only: EpsUNet {fmt(t_fwd_eps)}, ParallelUNet (all {s.T} heads) {fmt(t_fwd_par)}")
     rep(f"ratio ParallelUNet / EpsUNet training step = {t_par / t_eps:.2f}x   (target <= 2)")
+    if profile:
+        from torch.profiler import profile as prof, ProfilerActivity
+
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
+        with prof(activities=acts) as pr:
+            for _ in range(3):
+                par_step()
+            sync(dev)
+        key = 'cuda_time_total' if dev.type == 'cuda' else 'cpu_time_total'
+        table = pr.key_averages().table(sort_by=key, row_limit=30)
+        os.makedirs(os.path.dirname(profile) or '.', exist_ok=True)
+        with open(profile, 'w') as f:
+            f.write(f"# three ParallelUNet training steps ('{cfg}', batch {B}), {device_name(dev)}, sorted by {key}\n")
+            f.write(table + '\n')
+        rep(f"profile of three parallel steps written to {profile}")
+    return dict(eps=t_eps, parallel=t_par, batch=B, targets=t_tgt, forward_eps=t_fwd_eps, forward_parallel=t_fwd_par)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--small', action='store_true')
+    p.add_argument('--out', default=None)
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--batch', type=int, default=None)
+    p.add_argument('--profile', default=None, help='write a torch.profiler table of the parallel step here')
+    a = p.parse_args(argv)
+    dev = torch.device(a.device)
+    if not a.small and dev.type != 'cuda':
+        p.error("the full benchmark needs a GPU; use --small on the CPU")
+    rep = Report()
+    rep(f"# bench/train_step_bench.py{' --small' if a.small else ''} on {device_name(dev)}")
+    measure(dev, a.small, rep, a.batch, a.profile)
     rep.save(a.out)
 
 

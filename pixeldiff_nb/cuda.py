@@ -79,6 +79,7 @@ if triton is not None:
         STEP_NOISE: tl.constexpr,  # 0 none, 1 read NOISE (B, K, N), 2 Philox
         END_NOISE: tl.constexpr,  # 0 none, 1 read END (B, N), 2 Philox: one bridge-variance draw
         CHECK: tl.constexpr,  # raise flags in FLAG: 1 x_delta_hat outside (0, 1], 2 a non-finite result
+        STEPPED: tl.constexpr,  # coefficients stepped from each tile's first step (fewer exp per element)
         BLOCK_K: tl.constexpr,
         BLOCK_N: tl.constexpr,
         NUM_STAGES: tl.constexpr,
@@ -96,14 +97,24 @@ if triton is not None:
         kk0 = tl.arange(0, BLOCK_K)
         NQ = (N + 3) // 4  # Philox counters: one per quad of pixels and step
         q = tl.program_id(0) * (BLOCK_N // 4) + tl.arange(0, BLOCK_N // 4)
+        la2 = la[None, :]
+        if STEPPED:  # per pixel, once: 1 - alpha^d and alpha^(-d/2) for the offsets d = 0..BLOCK_K-1 within a tile
+            d = kk0.to(tl.float32)[:, None]
+            om_d = _one_minus_exp(d * la2)
+            p_d = tl.exp(-d * la2 / 2)
         for k0 in tl.range(0, K, BLOCK_K, num_stages=NUM_STAGES):
             kk = k0 + kk0  # index into the K heads; step k = lo + 1 + kk
             m = (kk < K)[:, None] & nmask[None, :]
             kf = (lo + 1 + kk).to(tl.float32)[:, None]
-            la2 = la[None, :]
             z = tl.load(Z + b * stride_zb + kk[:, None] * N + n[None, :], mask=m, other=0.0).to(tl.float32)
-            one_m_ab = _one_minus_exp(kf * la2)
-            c = one_m_a[None, :] * tl.exp((lo - kf) * la2 / 2) / tl.sqrt(one_m_ab)
+            if STEPPED:  # from the tile's first step k1: 1 - ab_k = (1 - ab_k1) + ab_k1 (1 - alpha^d), no cancellation
+                k1 = (lo + 1 + k0).to(tl.float32)
+                one_m_ab = _one_minus_exp(k1 * la)[None, :] + tl.exp(k1 * la)[None, :] * om_d
+                r = tl.rsqrt(one_m_ab)
+                c = (one_m_a * tl.exp((lo - k1) * la / 2))[None, :] * p_d * r
+            else:
+                one_m_ab = _one_minus_exp(kf * la2)
+                c = one_m_a[None, :] * tl.exp((lo - kf) * la2 / 2) / tl.sqrt(one_m_ab)
             acc -= tl.sum(tl.where(m, c * z, 0.0), axis=0)
             if STEP_NOISE > 0:
                 if STEP_NOISE == 1:
@@ -114,8 +125,12 @@ if triton is not None:
                     z0, z1, z2, z3 = _normal4(seed, cq, ck)
                     e = tl.join(tl.join(z0, z1), tl.join(z2, z3))
                     e = tl.reshape(e, (BLOCK_K, BLOCK_N))  # pixel 4q + w gets word w
-                s = tl.sqrt(_one_minus_exp((kf - 1) * la2) / one_m_ab * one_m_a[None, :])
-                s = s * tl.exp((lo - kf + 1) * la2 / 2)
+                if STEPPED:  # 1 - ab_{k-1} stepped the same way from k1 - 1
+                    om_prev = _one_minus_exp((k1 - 1) * la)[None, :] + tl.exp((k1 - 1) * la)[None, :] * om_d
+                    s = tl.sqrt(om_prev * one_m_a[None, :]) * r * tl.exp((lo - k1 + 1) * la / 2)[None, :] * p_d
+                else:
+                    s = tl.sqrt(_one_minus_exp((kf - 1) * la2) / one_m_ab * one_m_a[None, :])
+                    s = s * tl.exp((lo - kf + 1) * la2 / 2)
                 acc += tl.sum(tl.where(m, s * e, 0.0), axis=0)
         if END_NOISE > 0:
             if END_NOISE == 1:
@@ -248,6 +263,7 @@ def fused_reverse(
     block_k: int = 8,
     num_warps: int = None,
     num_stages: int = 1,  # tile, warps (None: 8 with Philox noise, else 4), pipeline depth
+    stepped: bool = False,  # per element one rsqrt, not two exp, a sqrt and a division (not yet timed on a GPU)
 ):
     "Run K reverse steps in one Triton launch; returns `x_{j-K}`."
     T = int(T)
@@ -264,7 +280,7 @@ def fused_reverse(
     nz = step_noise if modes[0] == 1 else Zs
     en = end_noise if modes[1] == 1 else x_j
     args = (Zs, x_j, x_delta_hat, nz, en, out, seed_t, flag, N, K, j, T, Zs.stride(0), nz.stride(0))
-    flags = dict(STEP_NOISE=modes[0], END_NOISE=modes[1], CHECK=check)
+    flags = dict(STEP_NOISE=modes[0], END_NOISE=modes[1], CHECK=check, STEPPED=bool(stepped))
     tiles = dict(BLOCK_K=block_k, BLOCK_N=block_n, NUM_STAGES=num_stages, num_warps=num_warps)
     _reverse_kernel[(triton.cdiv(N, block_n), B)](*args, **flags, **tiles)
     if check:
