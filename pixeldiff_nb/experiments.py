@@ -181,9 +181,9 @@ PROTOCOLS['shapes_ode_gpu'] = dict(
     PROTOCOLS['shapes_gpu'], seeds=(0,), kappa=3.0, skip=('ssim', 'recon', 'vae_bias', 'vae_variant')
 )
 
-# regime C (issues 12 and 14): CIFAR-10 on the 2-core CPU in one run of about 1.5 hours, undertrained by design. The
-# papers' conditioning, the image loss for the VAE (as in regime S), EMA weights (with warm-up), the pixel-eps networks on
-# both per-pixel schedules at 1 to 20 passes, and a reduced sweep (gamma 10 and 40 at T = 200)
+# regime C (issues 12 and 14): CIFAR-10 on the 2-core CPU in one run of about 2.5 hours, undertrained by design.
+# The papers' conditioning, the image loss for the VAE (as in regime S), EMA weights (with warm-up), the pixel-eps
+# networks on both per-pixel schedules at 1 to 20 passes, and a reduced sweep (gamma 10 and 40 at T = 200)
 PROTOCOLS['cifar_cpu'] = dict(
     PROTOCOLS['cpu'],
     minutes=dict(vae=2.0, parallel=10.0, eps=12.0),

@@ -158,7 +158,7 @@ def test_regime_s_trains_in_steps(tmp_path):
         '--protocol',
         'shapes',
         '--train-minutes',
-        '0.02,0.04',
+        '0.15,0.3',
         '--run',
         str(tmp_path / 'base'),
         '--n',
