@@ -181,7 +181,7 @@ PROTOCOLS['shapes_ode_gpu'] = dict(
     PROTOCOLS['shapes_gpu'], seeds=(0,), kappa=3.0, skip=('ssim', 'recon', 'vae_bias', 'vae_variant')
 )
 
-# regime C (issues 12 and 14): CIFAR-10 on the 2-core CPU in one run of about 2.5 hours, undertrained by design.
+# regime C (issues 12 and 14): CIFAR-10 on the 2-core CPU in one run of over 2 hours, undertrained by design.
 # The papers' conditioning, the image loss for the VAE (as in regime S), EMA weights (with warm-up), the pixel-eps
 # networks on both per-pixel schedules at 1 to 20 passes, and a reduced sweep (gamma 10 and 40 at T = 200)
 PROTOCOLS['cifar_cpu'] = dict(
