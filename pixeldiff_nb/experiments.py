@@ -198,6 +198,19 @@ PROTOCOLS['cifar_cpu'] = dict(
     kappa=3.0,
 )
 
+# regime S's reduced sweep on the 2-core CPU (issue 12), run on its own (`sweep_only`: no main systems, the centre
+# point gamma = 20, T = 200 trained like the others); the image loss for the VAE and EMA weights, as in shapes_gpu
+PROTOCOLS['shapes_sweep_cpu'] = dict(
+    PROTOCOLS['shapes'],
+    sweep_only=True,
+    sweep_minutes=dict(vae=1.5, parallel=6.0),
+    gammas=(10.0, 20.0, 40.0),
+    Ts=(50,),
+    seeds=(0,),
+    matched_images=False,
+    vae_target='x0',
+)
+
 
 def protocol(name: str, **changes) -> dict:
     "A copy of the protocol `name` with `changes` applied."
@@ -519,8 +532,9 @@ def copy_report(out, report) -> pathlib.Path:
         raise FileNotFoundError(f"no results.json in {out}; run run_experiment first")
     (report / 'grids').mkdir(parents=True, exist_ok=True)
     (report / 'results.json').write_text((out / 'results.json').read_text())
-    for f in sorted((out / 'grids').glob('*.png')):
-        (report / 'grids' / f.name).write_bytes(f.read_bytes())
+    for f in sorted((out / 'grids').glob('*.png')) + sorted((out / 'grids').glob('sweep/*/*.png')):
+        (report / f.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
+        (report / f.relative_to(out)).write_bytes(f.read_bytes())
     return report
 
 
@@ -665,7 +679,8 @@ def _sweep_point(ex: _Experiment, g: float, t: int) -> dict:
         (f"block_sequential K={p['K']}+clip", dict(sampler='block_sequential', K=p['K'], clip=True)),
         ('parallel_deterministic+clip', dict(sampler='parallel_deterministic', clip=True)),
     ]
-    rows = evaluate_samplers(sys_, specs, p['n_sweep'], p['seed'], p['sample_batch'], None, progress=ex.progress)
+    grids = ex.out / f'grids/sweep/gamma{g:g}_T{t}'
+    rows = evaluate_samplers(sys_, specs, p['n_sweep'], p['seed'], p['sample_batch'], grids, p['grid'], ex.progress)
     seconds = time.perf_counter() - t0
     return dict(gamma=g, T=t, train=tr, ssim=ssim, test_loss=loss, zero_loss=zero, samplers=rows, seconds=seconds)
 
@@ -682,15 +697,9 @@ def _open(p: dict, out: pathlib.Path) -> dict:
     return res
 
 # %% ../nbs/11_experiments.ipynb #0054ac68
-def run_experiment(name: str = 'cpu', out='runs/experiment', progress: bool = True, **changes) -> dict:
-    """Run the protocol `name` (with `changes`) into `out`: checkpoints under `out/runs`, figures' grids under
-    `out/grids`, numbers in `out/results.json`. A rerun skips the stages already done."""
-    p = json.loads(json.dumps(protocol(name, **changes)))  # as results.json holds it (tuples become lists)
-    if torch.device(p['device']).type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f"protocol {name!r} needs a CUDA device and none is available; use protocol 'cpu'")
-    out = pathlib.Path(out)
-    ex, t_start = _Experiment(p, out, _open(p, out), progress), time.time()
-    ex.res.update(protocol=p, machine=machine(p['device']))
+def _main_stages(ex: _Experiment):
+    "The main systems trained and sampled, their seeds, the analyses, the ODE stages: everything but the sweep."
+    p, out = ex.p, ex.out
     ex.stage('train_pixel', lambda: _train_main(ex, out / 'runs/pixel', 'pixel'))
     ex.stage('train_ddpm', lambda: _train_main(ex, out / 'runs/ddpm', 'ddpm'))
     ex.pix, ex.base = ex.load(out / 'runs/pixel'), ex.load(out / 'runs/ddpm')
@@ -710,6 +719,19 @@ def run_experiment(name: str = 'cpu', out='runs/experiment', progress: bool = Tr
         ex.stage('ode', lambda: _ode_stage(ex))
         if p['kappa'] is not None:
             ex.stage('ode_fixed_end', lambda: _ode_fixed_end_stage(ex))
+
+
+def run_experiment(name: str = 'cpu', out='runs/experiment', progress: bool = True, **changes) -> dict:
+    """Run the protocol `name` (with `changes`) into `out`: checkpoints under `out/runs`, figures' grids under
+    `out/grids`, numbers in `out/results.json`. A rerun skips the stages already done."""
+    p = json.loads(json.dumps(protocol(name, **changes)))  # as results.json holds it (tuples become lists)
+    if torch.device(p['device']).type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"protocol {name!r} needs a CUDA device and none is available; use protocol 'cpu'")
+    out = pathlib.Path(out)
+    ex, t_start = _Experiment(p, out, _open(p, out), progress), time.time()
+    ex.res.update(protocol=p, machine=machine(p['device']))
+    if not p.get('sweep_only'):  # a protocol that is a sweep on its own trains no main systems
+        _main_stages(ex)
     sweep = ex.res.setdefault('sweep', {})
     for g, t in [(g, p['T']) for g in p['gammas']] + [(p['gamma'], t) for t in p['Ts'] if t != p['T']]:
         if f'gamma={g:g},T={t}' not in sweep:
