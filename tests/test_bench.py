@@ -202,3 +202,22 @@ def test_gpu_targets_small(tmp_path):
     assert len(rows) == 11 and len(five) == 1 and five[0]['value'] == 500.0 and five[0]['met'] is False
     r = run('bench/gpu_targets.py', '--device', 'cpu')
     assert r.returncode == 2 and 'needs a GPU; use --small' in r.stderr
+
+
+def test_regime_c_seed_small(tmp_path):
+    """bench/regime_c_seed.py trains another seed of the baseline and of the fixed-end noise network in a finished run
+    folder (here the smoke protocol's) and samples both at the given passes; it refuses a folder of another protocol."""
+    from pixeldiff_nb.experiments import run_experiment
+
+    run_experiment('smoke', tmp_path / 'smoke', progress=False)
+    args = ['bench/regime_c_seed.py', '--out', str(tmp_path / 'smoke'), '--passes', '1,2']
+    r = run(*args, '--protocol', 'smoke', '--report', str(tmp_path))
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / 'seed1_ode.json').read_text())
+    assert (res['seed'], res['train']['eps']['seed'], res['train']['fixed_end']['seed']) == (1, 1, 1)
+    assert res['train']['fixed_end']['schedule'] == 'fixed-end' and res['train']['fixed_end']['cond'] == 'vae'
+    rows = [(w['system'], w['sampler']) for w in res['samplers']]
+    assert len(rows) == 16 and rows[-1] == ('ddpm', 'dpmpp2m linspace+clip 2 passes'), rows
+    assert rows[0] == ('pixel-eps', 'fixed-end ddim logsnr+clip 1 passes')
+    r = run(*args, '--protocol', 'cifar_cpu')
+    assert r.returncode != 0 and 'was not written by protocol' in r.stderr
