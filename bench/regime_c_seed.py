@@ -7,10 +7,19 @@ minutes, on the run's seed-0 scale VAE, as the main one was) again with another 
 then samples both with the probability-flow solvers at 10 and 20 passes (clipped; the baseline on diffusers' linspace
 grid, the fixed-end network on each of its grids), 256 images each against the same reference as the main run. The
 1000-step chain is left out (35 minutes here). Writes `seed{seed}_ode.json` into --report (and the run folder), with
-the same row format as results.json's `ode` stage. Rerunning resumes the training where it stopped.
+the same row format as results.json's `ode` stage, and DPM-Solver++(2M)'s grids at the most passes into `grids/seed{seed}`. Rerunning resumes the training where it stopped.
+
+The guide ablation (`--kappa 0 --systems fixed_end`): the fixed-end network with curvature 0, where every pixel
+follows one schedule (logSNR linear in t) and only the network's input, the VAE's image, remains; it separates the
+per-pixel bending from the guide. Writes `seed{seed}_kappa0_ode.json`. With `--cond none` as well, the network sees no
+image (a constant mid-grey guide, in training and sampling): a plain noise network on the fixed-end path, which
+separates the guide from the path (`seed{seed}_kappa0_none_ode.json`).
+
+    python bench/regime_c_seed.py --seed 0 --kappa 0 --systems fixed_end --report nbs/experiments/cifar_cpu
+    python bench/regime_c_seed.py --seed 0 --kappa 0 --cond none --systems fixed_end --report nbs/experiments/cifar_cpu
 """
 
-import argparse, json, os, pathlib, sys, time
+import argparse, json, os, pathlib, shutil, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -22,6 +31,11 @@ def main(argv=None):
     ap.add_argument('--protocol', default='cifar_cpu', help='the protocol the run folder was written by')
     ap.add_argument('--passes', default='10,20')
     ap.add_argument('--report', default=None, help='folder to copy seed{seed}_ode.json into')
+    ap.add_argument('--kappa', type=float, default=None, help="the fixed-end curvature (default: the protocol's)")
+    ap.add_argument('--systems', default='eps,fixed_end', help='comma-separated: eps (the baseline), fixed_end')
+    ap.add_argument(
+        '--cond', default=None, help="the fixed-end network's guide: vae (default) or none (with --kappa 0)"
+    )
     a = ap.parse_args(argv)
 
     from pixeldiff_nb.experiments import protocol, train_net, load_pixel_eps, evaluate_samplers, ode_specs
@@ -33,38 +47,49 @@ def main(argv=None):
     if res.get('protocol', {}).get('name') != a.protocol:
         sys.exit(f"{out}/results.json was not written by protocol {a.protocol!r}; run bench/experiment.py first")
     p = json.loads(json.dumps(p | {'ode_passes': tuple(int(n) for n in a.passes.split(','))}))
+    systems = a.systems.split(',')
+    if not systems or set(systems) - {'eps', 'fixed_end'}:
+        sys.exit(f"--systems takes eps and/or fixed_end, got {a.systems!r}")
+    kappa = p['kappa'] if a.kappa is None else a.kappa
+    cond = a.cond or p['cond']
+    tag = ('' if kappa == p['kappa'] else f'_kappa{kappa:g}') + ('' if cond == p['cond'] else f'_{cond}')
+    # an ablation gets its own folder and results file
     run, t0 = out / f'runs/seed{a.seed}', time.time()
     vae_ckpt = out / 'runs/pixel/vae/last.pt'
-    train = dict(
-        eps=train_net(run / 'ddpm/eps', 'eps', p, p['minutes']['eps'], seed=a.seed, T=p['eps_T']),
-        fixed_end=train_net(
-            run / 'pixel_eps_fixed_end',
+    ema, train, rows = p['weights'] == 'ema', {}, []
+    ev = dict(n=p['n'], seed=p['seed'], batch_size=p['sample_batch'], grid_dir=run / f'grids{tag}', grid=p['grid'])
+    if 'eps' in systems:
+        train['eps'] = train_net(run / 'ddpm/eps', 'eps', p, p['minutes']['eps'], seed=a.seed, T=p['eps_T'])
+    if 'fixed_end' in systems:
+        folder = run / f'pixel_eps_fixed_end{tag}'
+        train['fixed_end'] = train_net(
+            folder,
             'pixel-eps',
             p,
             p['minutes']['parallel'],
             seed=a.seed,
-            cond=p['cond'],
-            vae_ckpt=str(vae_ckpt),
+            cond=cond,
+            **({'vae_ckpt': str(vae_ckpt)} if cond == 'vae' else {}),
             schedule='fixed-end',
-            kappa=p['kappa'],
+            kappa=kappa,
             gamma=p['gamma'],
             T=p['T'],
-        ),
-    )
-    ema = p['weights'] == 'ema'
-    pix = load_system(out / 'runs/pixel', p['device'], ema)
-    pe = load_pixel_eps(run / 'pixel_eps_fixed_end/last.pt', pix.vae, p['device'], ema)
-    fixed_end = System('pixel-eps', {'vae': pix.vae, 'pixel-eps': pe}, pix.configs, cond=p['cond'])
-    base = load_system(run / 'ddpm', p['device'], ema)
-    grids = run / 'grids'
-    ev = dict(n=p['n'], seed=p['seed'], batch_size=p['sample_batch'], grid_dir=grids, grid=p['grid'])
-    rows = evaluate_samplers(fixed_end, ode_specs(p, 'fixed-end'), **ev)
-    rows += evaluate_samplers(base, ode_specs(p, 'ddpm'), **ev)
-    result = dict(seed=a.seed, train=train, samplers=rows, machine=machine(p['device']), seconds=time.time() - t0)
-    text = json.dumps(result, indent=1)
-    (out / f'seed{a.seed}_ode.json').write_text(text)
-    if a.report:
-        (pathlib.Path(a.report) / f'seed{a.seed}_ode.json').write_text(text)
+        )
+        pix = load_system(out / 'runs/pixel', p['device'], ema)
+        pe = load_pixel_eps(folder / 'last.pt', pix.vae, p['device'], ema)
+        fixed_end = System('pixel-eps', {'vae': pix.vae, 'pixel-eps': pe}, pix.configs, cond=cond)
+        rows += evaluate_samplers(fixed_end, ode_specs(p, 'fixed-end'), **ev)
+    if 'eps' in systems:
+        rows += evaluate_samplers(load_system(run / 'ddpm', p['device'], ema), ode_specs(p, 'ddpm'), **ev)
+    result = dict(seed=a.seed, kappa=kappa, cond=cond, train=train, samplers=rows, machine=machine(p['device']))
+    text = json.dumps(result | dict(seconds=time.time() - t0), indent=1)
+    name = f'seed{a.seed}{tag}_ode.json'
+    (out / name).write_text(text)
+    if a.report:  # the results, and DPM-Solver++(2M)'s grids at the most passes (logsnr; the baseline's linspace)
+        (pathlib.Path(a.report) / name).write_text(text)
+        for g in sorted(ev['grid_dir'].glob(f"*dpmpp2m_l*+clip_{max(p['ode_passes'])}_passes.png")):
+            (pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}').mkdir(parents=True, exist_ok=True)
+            shutil.copy(g, pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}' / g.name)
     for r in rows:
         print(f"{r['system']:10s} {r['sampler']:45s} FD {r['fd']:.2f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}")
 

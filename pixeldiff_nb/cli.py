@@ -173,7 +173,8 @@ def _train_args(t):
         default=None,
         choices=CONDS,
         help="pixel runs: the U-Net's scale input: vae (the scale VAE's estimate, "
-        "as the papers; default) or oracle (the true scale, an ablation that sees x0)",
+        "as the papers; default), oracle (the true scale, an ablation that sees x0) or none (fixed-end with "
+        "--kappa 0 only: no guide image, the guide ablation)",
     )
     t.add_argument(
         '--vae-target',

@@ -169,6 +169,15 @@ def _ode_passes(T, steps=10, denoise=True, **o):
     return steps + bool(denoise)
 
 
+def _fixed_end_guide(system, b: int, g) -> torch.Tensor:
+    """A fixed-end network's guide for `b` samples, as a scale map: the scale VAE's decoder on draws from its prior, or
+    for a network trained without a guide (`cond='none'`) the constant mid-grey it was trained on."""
+    if system.cond == 'none':
+        net = system.net
+        return torch.full((b, net.in_ch, net.size, net.size), math.exp(-net.gamma / 2), device=system.device)
+    return system.vae.generate(b, generator=g).float()
+
+
 def _ode(solver):
     def run(system, b, g, steps, grid, denoise, clip, callback=None):
         if system.kind == 'ddpm':
@@ -181,7 +190,7 @@ def _ode(solver):
             )
             return from_model((x + 1) / 2)
         if system.net.kappa is not None:  # the fixed-end schedule: N(0, I), every pixel bent by the guide c
-            xd = system.vae.generate(b, generator=g).float()
+            xd = _fixed_end_guide(system, b, g)
             x_T, cond = (
                 torch.randn(xd.shape, generator=g, device=xd.device),
                 guide_pixels(xd, system.net.gamma, system.net.T),
@@ -258,7 +267,8 @@ class System:
     nets: dict  # name -> network, names as in SYSTEMS[kind]
     configs: dict = None  # name -> the TrainConfig fields it was trained with
     steps: dict = None  # name -> optimizer steps it was trained for
-    cond: str = 'vae'  # what the scale-conditioned network saw: the VAE's estimate, or ('oracle') the true scale
+    cond: str = 'vae'  # what the scale-conditioned network saw: the VAE's estimate, ('oracle') the true scale, or
+    # ('none', a fixed-end network's ablation) a constant mid-grey guide
     run: str = None
 
     def __post_init__(self):
@@ -524,7 +534,7 @@ def train_system(
 
 # %% ../nbs/09_system.ipynb #611bf650
 def _check_pair(run: pathlib.Path, name: str, cks: dict) -> str:
-    """The conditioning ('vae' or 'oracle') of the scale-conditioned network `name`, after checking that the run's scale
+    """The conditioning ('vae', 'oracle' or 'none') of the scale-conditioned network `name`, after checking that the run's scale
     VAE is the one it was trained on."""
     vae, net = cks['vae'], cks[name]
     (gv, tv), (gn, tn) = ((c['model_config']['gamma'], c['model_config']['T']) for c in (vae, net))
@@ -534,7 +544,7 @@ def _check_pair(run: pathlib.Path, name: str, cks: dict) -> str:
             "were trained on different schedules; retrain one of them"
         )
     cond = net['train_config'].get('cond', 'oracle')  # runs from before the VAE conditioning saw the true scale
-    if cond == 'oracle':
+    if cond in ('oracle', 'none'):  # the network never saw the VAE
         return cond
     rec, path = net.get('cond_vae'), run / name / 'last.pt'
     if not rec:

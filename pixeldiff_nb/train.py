@@ -22,7 +22,7 @@ from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, PARALLEL_CONFIGS, paralle
 # %% ../nbs/07_train.ipynb #05f55d9d
 MODELS = ('vae', 'parallel', 'eps', 'pixel-eps')
 PAPER_LR = {'tiny': 1e-4, 'tiny16': 2e-4, 'cifar10': 1e-4, 'celeba128': 2e-4}
-CONDS = ('vae', 'oracle')
+CONDS = ('vae', 'oracle', 'none')  # 'none': a fixed-end network without a guide (the guide ablation)
 COND_MODELS = ('parallel', 'pixel-eps')  # the networks conditioned on a scale map
 VAE_TARGETS = ('x_delta', 'x0')
 SCHEDULES = ('pixel', 'fixed-end')  # the pixel-eps network's: the papers' pixel schedule, or 00_theory's fixed-end one
@@ -32,7 +32,8 @@ SCHEDULES = ('pixel', 'fixed-end')  # the pixel-eps network's: the papers' pixel
 class TrainConfig:
     model: str = 'parallel'  # 'vae' (ScaleVAE), 'parallel' (ParallelUNet), 'eps' (EpsUNet, the baseline), 'pixel-eps'
     config: str = 'tiny'  # network size: 'tiny' (32x32), 'tiny16' (16x16), 'cifar10' or 'celeba128'
-    cond: str = 'vae'  # scale input: 'vae' (the frozen VAE's G(x_i, i), the papers'), 'oracle' (true scale: ablation)
+    cond: str = 'vae'  # scale input: 'vae' (the frozen VAE's G(x_i, i), the papers'), 'oracle' (true scale: ablation),
+    # 'none' (fixed-end with kappa=0: a constant mid-grey guide, no image: the guide ablation)
     vae_ckpt: str = (
         None  # parallel with cond='vae': the trained scale VAE's checkpoint (its EMA weights are used, frozen)
     )
@@ -108,6 +109,11 @@ def _check_schedule(self: TrainConfig):
         self.kappa = 3.0 if self.kappa is None else self.kappa
         if not (isinstance(self.kappa, (int, float)) and math.isfinite(self.kappa) and self.kappa >= 0):
             raise ValueError(f"kappa must be a finite number >= 0, got {self.kappa!r}")
+    if self.cond == 'none' and (self.schedule != 'fixed-end' or self.kappa != 0):
+        raise ValueError(
+            "cond='none' (no guide) is the fixed-end network's ablation with every pixel on one path: set "
+            "model='pixel-eps', schedule='fixed-end', kappa=0 (the papers' schedule needs the scale VAE's estimate)"
+        )
 
 # %% ../nbs/07_train.ipynb #4b303c58
 @functools.lru_cache(maxsize=4)
@@ -163,9 +169,11 @@ def guide_pixels(guide: torch.Tensor, gamma: float, T: int) -> torch.Tensor:
 def fixed_end_guide(cond: str, x0: torch.Tensor, gamma: float, T: int, noise: torch.Tensor, vae=None) -> torch.Tensor:
     """The guide `c` of a fixed-end pixel-eps network in training, as a scale map `exp(-gamma c)`: the frozen VAE's
     estimate from the least noised image of its own schedule, `G(x_1, 1)` (`cond='vae'`; sampling decodes the VAE's
-    prior instead), or `x0` itself (`'oracle'`)."""
+    prior instead), `x0` itself (`'oracle'`), or no image (`'none'`: a constant mid-grey, in sampling too)."""
     if cond == 'oracle':
         return torch.exp(-gamma * x0)
+    if cond == 'none':
+        return torch.full_like(x0, math.exp(-gamma / 2))
     x_1 = _pixel(gamma, T).q_sample(x0, 1, noise)
     return scale_input(cond, x0, x_1, torch.ones(len(x0), dtype=torch.long, device=x0.device), gamma, vae)
 
@@ -644,7 +652,11 @@ def _fixed_end_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> d
     x_T = torch.randn(x0.shape, generator=g, device=x0.device)
     rec = S.ode_sample(model.ode_model(x_delta_hat=xd), x_T, c, model.schedule(), 10)
     name = "DPM-Solver++(2M), 10 passes from N(0, I) on the guide"
-    return {'x0': from_model(x0).clamp(0, 1), f"guide ({'x0' if vae is None else 'VAE'})": c, name: S.to_images(rec)}
+    return {
+        'x0': from_model(x0).clamp(0, 1),
+        f"guide ({dict(vae='VAE', oracle='x0', none='none')[cfg.cond]})": c,
+        name: S.to_images(rec),
+    }
 
 # %% ../nbs/07_train.ipynb #67972b8d
 def _grid_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> dict:

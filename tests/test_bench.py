@@ -219,5 +219,21 @@ def test_regime_c_seed_small(tmp_path):
     rows = [(w['system'], w['sampler']) for w in res['samplers']]
     assert len(rows) == 16 and rows[-1] == ('ddpm', 'dpmpp2m linspace+clip 2 passes'), rows
     assert rows[0] == ('pixel-eps', 'fixed-end ddim logsnr+clip 1 passes')
+    grids = sorted(g.name for g in (tmp_path / 'grids/seed1').iterdir())  # DPM-Solver++(2M) at the most passes
+    assert grids == ['ddpm_dpmpp2m_linspace+clip_2_passes.png', 'pixel-eps_fixed-end_dpmpp2m_logsnr+clip_2_passes.png']
     r = run(*args, '--protocol', 'cifar_cpu')
     assert r.returncode != 0 and 'was not written by protocol' in r.stderr
+    # the guide ablation: curvature 0, the fixed-end network alone, in its own folder and results file
+    r = run(*args[:-1], '1', '--protocol', 'smoke', '--kappa', '0', '--systems', 'fixed_end', '--report', str(tmp_path))
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / 'seed1_kappa0_ode.json').read_text())
+    assert res['kappa'] == 0 and list(res['train']) == ['fixed_end'] and res['train']['fixed_end']['kappa'] == 0
+    assert {w['system'] for w in res['samplers']} == {'pixel-eps'} and len(res['samplers']) == 6
+    assert (tmp_path / 'smoke/runs/seed1/pixel_eps_fixed_end_kappa0/last.pt').is_file()
+    # without a guide as well (cond='none'): no scale VAE in training, a constant mid-grey guide in sampling
+    r = run(*args[:-1], '1', '--protocol', 'smoke', '--kappa', '0', '--cond', 'none', '--systems', 'fixed_end')
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / 'smoke/seed1_kappa0_none_ode.json').read_text())
+    assert res['cond'] == res['train']['fixed_end']['cond'] == 'none' and len(res['samplers']) == 6
+    r = run(*args, '--protocol', 'smoke', '--systems', 'eps,vae')
+    assert r.returncode != 0 and '--systems takes eps and/or fixed_end' in r.stderr
