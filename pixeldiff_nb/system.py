@@ -534,8 +534,8 @@ def train_system(
 
 # %% ../nbs/09_system.ipynb #611bf650
 def _check_pair(run: pathlib.Path, name: str, cks: dict) -> str:
-    """The conditioning ('vae', 'oracle' or 'none') of the scale-conditioned network `name`, after checking that the run's scale
-    VAE is the one it was trained on."""
+    """The conditioning ('vae', 'oracle' or 'none') of the scale-conditioned network `name`, after checking that the
+    run's scale VAE is the one it was trained on."""
     vae, net = cks['vae'], cks[name]
     (gv, tv), (gn, tn) = ((c['model_config']['gamma'], c['model_config']['T']) for c in (vae, net))
     if (gv, tv) != (gn, tn):
