@@ -7,7 +7,8 @@ minutes, on the run's seed-0 scale VAE, as the main one was) again with another 
 then samples both with the probability-flow solvers at 10 and 20 passes (clipped; the baseline on diffusers' linspace
 grid, the fixed-end network on each of its grids), 256 images each against the same reference as the main run. The
 1000-step chain is left out (35 minutes here). Writes `seed{seed}_ode.json` into --report (and the run folder), with
-the same row format as results.json's `ode` stage, and DPM-Solver++(2M)'s grids at the most passes into `grids/seed{seed}`. Rerunning resumes the training where it stopped.
+the same row format as results.json's `ode` stage, and DPM-Solver++(2M)'s grids at the most passes into
+`grids/seed{seed}`. Rerunning resumes the training where it stopped.
 
 The guide ablation (`--kappa 0 --systems fixed_end`): the fixed-end network with curvature 0, where every pixel
 follows one schedule (logSNR linear in t) and only the network's input, the VAE's image, remains; it separates the
@@ -48,7 +49,7 @@ def main(argv=None):
         sys.exit(f"{out}/results.json was not written by protocol {a.protocol!r}; run bench/experiment.py first")
     p = json.loads(json.dumps(p | {'ode_passes': tuple(int(n) for n in a.passes.split(','))}))
     systems = a.systems.split(',')
-    if not systems or set(systems) - {'eps', 'fixed_end'}:
+    if set(systems) - {'eps', 'fixed_end'}:
         sys.exit(f"--systems takes eps and/or fixed_end, got {a.systems!r}")
     kappa = p['kappa'] if a.kappa is None else a.kappa
     cond = a.cond or p['cond']
@@ -87,9 +88,10 @@ def main(argv=None):
     (out / name).write_text(text)
     if a.report:  # the results, and DPM-Solver++(2M)'s grids at the most passes (logsnr; the baseline's linspace)
         (pathlib.Path(a.report) / name).write_text(text)
-        for g in sorted(ev['grid_dir'].glob(f"*dpmpp2m_l*+clip_{max(p['ode_passes'])}_passes.png")):
-            (pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}').mkdir(parents=True, exist_ok=True)
-            shutil.copy(g, pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}' / g.name)
+        shown = pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}'
+        shown.mkdir(parents=True, exist_ok=True)
+        for g in ev['grid_dir'].glob(f"*dpmpp2m_l*+clip_{max(p['ode_passes'])}_passes.png"):
+            shutil.copy(g, shown / g.name)
     for r in rows:
         print(f"{r['system']:10s} {r['sampler']:45s} FD {r['fd']:.2f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}")
 
