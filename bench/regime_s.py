@@ -3,20 +3,26 @@ clipping) against a ladder of degraded real images, all at the same sample count
 
     pixeldiff train --model ddpm --config tiny16 --data shapes --steps 8000 --out runs/S/ddpm_s0
     python bench/regime_s.py --run runs/S/ddpm_s0 --n 500 --report nbs/experiments/regime_s
+    # the shipped baseline (regime S on one H200, seed 0) on this machine, its samples kept in --cache
+    python bench/regime_s.py --run pretrained:shapes-ddpm --n 1000 --batch 500 --samplers ddpm,ddim:50 \
+        --cache runs/regime_s_samples --report nbs/experiments/regime_s_pretrained
     # on a GPU: the baseline of protocol shapes_gpu trained for 2, 4 and 6 minutes in all, evaluated after each
     python bench/regime_s.py --device cuda --train-minutes 2,4,6 --run /tmp/baseline_s --n 1000 --samplers ddpm \\
         --report $OUT/regime_s_budget
 
 The criterion (issue 12): FD below that of real images blurred by a Gaussian of one pixel, and grids that show shapes.
+Every FD comes with its jackknife standard error, and each sampler's margin over the criterion `FD - FD(blurred 1 px)`
+with the standard error of that difference (the reference set is shared), so "below the criterion" can be read
+against the noise. Images are scored as uint8 (as they are saved), so cached samples score as fresh ones.
 """
 
-import argparse, json, pathlib, sys, time
+import argparse, functools, json, pathlib, sys, time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pixeldiff_nb.system import load_system, save_grid
+from pixeldiff_nb.system import load_system, load_pretrained, save_grid
 from pixeldiff_nb.data import load_images
-from pixeldiff_nb.metrics import features, reference_features, frechet_distance, kid, FEATURE_NET_ID
+from pixeldiff_nb.metrics import features, reference_features, frechet_distance_se, kid, FEATURE_NET_ID
 from pixeldiff_nb.system import machine
 
 
@@ -31,9 +37,18 @@ def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(F.pad(x, (0, 0, r, r), mode='reflect'), k.view(1, 1, -1, 1).repeat(C, 1, 1, 1), groups=C)
 
 
-def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
-    "FD and KID against the shapes test split of: real images (the floor), blurred by 0.5 and 1 pixel, with noise of std 0.1, and one shape per image."
-    ref = reference_features('shapes', 'test', size=size)
+CRITERION = 'blurred 1 px'
+
+
+def as_uint8(x: torch.Tensor) -> torch.Tensor:
+    "Images in [0, 1] rounded to 8 bits, as a saved image holds them."
+    return (x.clamp(0, 1) * 255).round() / 255
+
+
+@functools.lru_cache(maxsize=4)
+def ladder_features(n: int, size: int = 16, seed: int = 0) -> dict:
+    """Features of the ladder's sets: real images (the floor), blurred by 0.5 and 1 pixel, with noise of std 0.1, one
+    shape per image."""
     real = torch.from_numpy(load_images('shapes', 'train', n=n, size=size)[0]).permute(0, 3, 1, 2).float() / 255
     g = torch.Generator().manual_seed(seed)
     from pixeldiff_nb.data import shapes
@@ -42,16 +57,51 @@ def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
     sets = {
         'real (floor)': real,
         'blurred 0.5 px': blur(real, 0.5),
-        'blurred 1 px': blur(real, 1.0),
-        'noise std 0.1': (real + 0.1 * torch.randn(real.shape, generator=g)).clamp(0, 1),
+        CRITERION: blur(real, 1.0),
+        'noise std 0.1': real + 0.1 * torch.randn(real.shape, generator=g),
         'one shape per image': one,
     }
-    out = {}
-    for name, x in sets.items():
-        f = features(x.clamp(0, 1))
-        k, se = kid(f, ref)
-        out[name] = dict(fd=frechet_distance(f, ref), kid=k, kid_se=se, n=len(f))
-    return out
+    return {name: features(as_uint8(x)) for name, x in sets.items()}
+
+
+def score(f: np.ndarray, ref: np.ndarray, criterion: np.ndarray = None) -> dict:
+    """FD with its standard error (and its mean term, the squared distance between the means) and KID with its
+    standard error, of features `f` against `ref`; with `criterion`, FD's margin over the criterion's FD and its
+    standard error."""
+    fd, fd_se = frechet_distance_se(f, ref)
+    k, se = kid(f, ref)
+    mean_term = float(((f.mean(0) - ref.mean(0)) ** 2).sum())
+    r = dict(fd=fd, fd_se=fd_se, fd_mean_term=mean_term, kid=k, kid_se=se, n=len(f))
+    if criterion is not None:
+        d, d_se = frechet_distance_se(f, ref, versus=criterion)
+        r.update(fd_minus_criterion=d, fd_minus_criterion_se=d_se)
+    return r
+
+
+def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
+    "The ladder's sets scored against the shapes test split."
+    ref = reference_features('shapes', 'test', size=size)
+    return {name: score(f, ref) for name, f in ladder_features(n, size, seed).items()}
+
+
+def samples(sy, res: dict, key: str, sampler: str, steps: str, a) -> tuple:
+    """`(images as uint8 steps in [0, 1] on the CPU, fraction clamped, seconds)` of `sampler` (with clipping) on `a.n`
+    from seed `a.seed`, read from `a.cache` when an earlier call saved exactly these there."""
+    f = None
+    if a.cache:
+        tag = f"{pathlib.Path(res['run']).name}_step{res['step']}_{key}_n{a.n}_seed{a.seed}_batch{a.batch}_{a.device}"
+        f = pathlib.Path(a.cache) / f"{tag}.npz"
+        if f.is_file():
+            z = np.load(f)
+            return torch.from_numpy(z['x']).float() / 255, float(z['clamped']), float(z['seconds'])
+    t0 = time.perf_counter()
+    x, clamped = sy.sample(a.n, sampler, a.seed, a.batch, clip=True, **({'steps': int(steps)} if steps else {}))
+    seconds = time.perf_counter() - t0
+    x = as_uint8(x.cpu())
+    if f is not None:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(f, x=(x * 255).round().to(torch.uint8).numpy(), clamped=clamped, seconds=seconds)
+    return x, clamped, seconds
 
 
 def evaluate(run, a, ladder_res: dict) -> dict:
@@ -63,7 +113,8 @@ def evaluate(run, a, ladder_res: dict) -> dict:
     if not ladder_res:
         ladder_res.update(ladder(a.n, size, a.seed))
         for name, x in ladder_res.items():
-            print(f"{name:22s} FD {x['fd']:.3f}  KID {x['kid']:.4f} ± {x['kid_se']:.4f}", flush=True)
+            fd, kid_ = f"FD {x['fd']:.3f} ± {x['fd_se']:.3f}", f"KID {x['kid']:.4f} ± {x['kid_se']:.4f}"
+            print(f"{name:22s} {fd}  {kid_}", flush=True)
     ck = torch.load(pathlib.Path(run) / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
     res = dict(
         run=str(run),
@@ -84,21 +135,20 @@ def evaluate(run, a, ladder_res: dict) -> dict:
     )
     ref = reference_features('shapes', 'test', size=size)
     report = pathlib.Path(a.report) if a.report else None
+    crit = ladder_features(a.n, size, a.seed)[CRITERION]
     for spec in a.samplers.split(','):
         sampler, _, steps = spec.partition(':')
-        t0 = time.perf_counter()
-        x, clamped = sy.sample(a.n, sampler, a.seed, 250, clip=True, **({'steps': int(steps)} if steps else {}))
-        seconds = time.perf_counter() - t0
-        f = features(x.cpu())
-        k, se = kid(f, ref)
         key = f"{sampler}{'-' + steps if steps else ''}+clip"
-        res['samples'][key] = dict(fd=frechet_distance(f, ref), kid=k, kid_se=se, clamped=clamped, seconds=seconds)
+        x, clamped, seconds = samples(sy, res, key, sampler, steps, a)
+        res['samples'][key] = dict(score(features(x), ref, crit), clamped=clamped, seconds=seconds)
         if report:
             name = f"ddpm_{pathlib.Path(run).name}_step{res['step']}_{key}.png"
-            res['samples'][key]['grid'] = save_grid(x[:64].cpu(), report / name).name
+            res['samples'][key]['grid'] = save_grid(x[:64], report / name).name
         r = res['samples'][key]
         print(
-            f"step {res['step']:6d} {key:14s} FD {r['fd']:.3f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}  "
+            f"step {res['step']:6d} {key:14s} FD {r['fd']:.3f} ± {r['fd_se']:.3f} (criterion + "
+            f"{r['fd_minus_criterion']:.3f} ± {r['fd_minus_criterion_se']:.3f})  "
+            f"KID {r['kid']:.4f} ± {r['kid_se']:.4f}  "
             f"({seconds:.0f} s, clamped {clamped:.3f})",
             flush=True,
         )
@@ -113,12 +163,18 @@ def evaluate(run, a, ladder_res: dict) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--run', required=True, help='a ddpm run folder (pixeldiff train --model ddpm --config tiny16)')
+    ap.add_argument(
+        '--run',
+        required=True,
+        help='a ddpm run folder (pixeldiff train --model ddpm --config tiny16), or pretrained:NAME for a shipped one',
+    )
     ap.add_argument('--n', type=int, default=500)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--samplers', default='ddpm,ddim:50', help='comma-separated; ddim:K for K steps')
     ap.add_argument('--report', default=None, help='folder for search.json and the grids')
     ap.add_argument('--device', default='cpu')
+    ap.add_argument('--batch', type=int, default=250, help='images per sampling batch')
+    ap.add_argument('--cache', default=None, help='folder that keeps each sampler\'s images, reused when asked again')
     ap.add_argument(
         '--train-minutes',
         default=None,
@@ -130,6 +186,10 @@ def main(argv=None):
     )
     ap.add_argument('--train-seed', type=int, default=0, help='the training seed of --train-minutes')
     a = ap.parse_args(argv)
+    if a.run.startswith('pretrained:'):
+        if a.train_minutes:
+            sys.exit('--train-minutes trains a run folder, not a pretrained system')
+        a.run = load_pretrained(a.run.partition(':')[2]).run
     lad = {}  # the ladder, computed once at the first run's image size
     if not a.train_minutes:
         return [evaluate(a.run, a, lad)]

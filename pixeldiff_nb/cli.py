@@ -35,8 +35,9 @@ def format_quality(r: dict) -> str:
     if 'fid' in r:
         return format_inception(r)
     floor = f" (real images: {r['fd_floor']:.3f})" if r.get('fd_floor') is not None else ''
+    se = f" ± {r['fd_se']:.3f}" if r.get('fd_se') is not None else ''  # results written before FD had one lack it
     return (
-        f"FD {r['fd']:.3f}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, "
+        f"FD {r['fd']:.3f}{se}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, "
         f"seed {r['seed']}, "
         f"{r.get('passes', '?')} network passes, against {r['n_ref']} {r['reference']} images; feature network "
         f"{r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)"

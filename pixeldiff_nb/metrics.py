@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['FEATURE_NET_SHA256', 'FEATURE_NET_ID', 'INCEPTION_FILE', 'INCEPTION_URL', 'FeatureNet', 'accuracy',
            'train_feature_net', 'feature_net', 'feature_net_record', 'as_unit_images', 'features', 'frechet_from_stats',
-           'frechet_distance', 'mmd2_unbiased', 'kid', 'reference_features', 'quality', 'inception_net',
-           'inception_features', 'inception_reference', 'inception_quality', 'save_random_inception', 'ssim']
+           'frechet_distance', 'mmd2_unbiased', 'kid', 'frechet_distance_se', 'reference_features', 'quality',
+           'inception_net', 'inception_features', 'inception_reference', 'inception_quality', 'save_random_inception',
+           'ssim']
 
 # %% ../nbs/08_metrics.ipynb #f9e307e6
 import hashlib, json, math, pathlib, time
@@ -308,6 +309,43 @@ def kid(a, b) -> tuple:
     var = (m - 1) / m * ((loo_a - loo_a.mean()) ** 2).sum() + (n - 1) / n * ((loo_b - loo_b.mean()) ** 2).sum()
     return float(est), float(np.sqrt(var))
 
+# %% ../nbs/08_metrics.ipynb #acae54e37e7d407bbb7b55eff062a284
+def _group_moments(x: np.ndarray, groups: int, rng) -> tuple:
+    "`(mean, covariance)` of `x`, and the list of them with each of `groups` random groups of rows left out."
+    n, parts = len(x), np.array_split(rng.permutation(len(x)), groups)
+    s1, s2 = x.sum(0), x.T @ x
+    loo = []
+    for p in parts:
+        m, g = n - len(p), x[p]
+        t1, t2 = s1 - g.sum(0), s2 - g.T @ g
+        loo.append((t1 / m, (t2 - np.outer(t1, t1) / m) / (m - 1)))
+    return (s1 / n, (s2 - np.outer(s1, s1) / n) / (n - 1)), loo
+
+
+def frechet_distance_se(a, b, versus=None, groups: int = None, seed: int = 0) -> tuple:
+    """FD `(estimate, standard error)` of feature arrays `a` and `b`, by the delete-a-group jackknife (each set split
+    into `groups` random groups, one left out at a time; default 50, fewer for sets under 100 rows). With `versus`:
+    `FD(a, b) - FD(versus, b)` and its standard error."""
+    if groups is not None and groups < 2:
+        raise ValueError(f"groups must be at least 2, got {groups}")
+    names = ('a', 'b') if versus is None else ('a', 'b', 'versus')
+    sets = [_check_features(x, k, 4 if groups is None else 2 * groups) for x, k in zip((a, b, versus), names)]
+    groups = groups or min(50, min(map(len, sets)) // 2)
+    if len({s.shape[1] for s in sets}) > 1:
+        raise ValueError(f"the feature arrays have different feature sizes: {[s.shape[1] for s in sets]}")
+    rng = np.random.default_rng(seed)
+    moments = [_group_moments(s, groups, rng) for s in sets]
+    full = [m[0] for m in moments]
+
+    def stat(ma, mb, mv=None):
+        return frechet_from_stats(*ma, *mb) - (0 if mv is None else frechet_from_stats(*mv, *mb))
+
+    var = 0.0
+    for k, (_, loo) in enumerate(moments):  # one set's groups left out, the others whole; the sets' variances add
+        t = np.array([stat(*(full[:k] + [m] + full[k + 1 :])) for m in loo])
+        var += (groups - 1) / groups * ((t - t.mean()) ** 2).sum()
+    return float(stat(*full)), float(np.sqrt(var))
+
 # %% ../nbs/08_metrics.ipynb #244dddc2
 def _cached(name: str, data: str, compute) -> np.ndarray:
     "Features from the disk cache (`cache_dir() / name`), else `compute()` saved there atomically (folders: never)."
@@ -337,8 +375,8 @@ def reference_features(
 def quality(
     images, reference: str = 'cifar10', split: str = 'test', n_ref: int = None, path=None, progress: bool = False
 ) -> dict:
-    """FD (beside its floor) and KID with its standard error of `images` against a reference split, with what is needed
-    to report them."""
+    """FD and KID of `images` against a reference split, each with its standard error, FD beside its floor, and what
+    is needed to report them."""
     # references at the images' own resolution
     size = images.shape[1] if isinstance(images, np.ndarray) else images.shape[-1]
     fa = features(images, progress=progress)
@@ -350,8 +388,10 @@ def quality(
         if reference != 'folder'
         else None
     )
+    fd, fd_se = frechet_distance_se(fa, fb)
     return dict(
-        fd=frechet_distance(fa, fb),
+        fd=fd,
+        fd_se=fd_se,
         fd_floor=floor,
         kid=k,
         kid_se=se,

@@ -94,13 +94,36 @@ def test_regime_s_small(tmp_path):
         'ddim:2',
         '--report',
         str(tmp_path / 'rs'),
+        '--cache',
+        str(tmp_path / 'cache'),
     )
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((tmp_path / 'rs' / 'search.json').read_text())[-1]
     assert res['step'] == 2 and res['size'] == 16 and set(res['ladder']) >= {'real (floor)', 'blurred 1 px'}
     lad = res['ladder']
     assert lad['real (floor)']['fd'] < lad['blurred 0.5 px']['fd'] < lad['blurred 1 px']['fd']  # the ladder is ordered
-    assert (tmp_path / 'rs' / res['samples']['ddim-2+clip']['grid']).is_file()
+    s = res['samples']['ddim-2+clip']
+    assert (tmp_path / 'rs' / s['grid']).is_file()
+    assert all(x['fd_se'] > 0 for x in [*lad.values(), s]) and 0 < s['fd_mean_term'] <= s['fd']
+    # the margin over the criterion is the difference of the two FDs (the shared reference, the same groups)
+    assert (
+        abs(s['fd_minus_criterion'] - (s['fd'] - lad['blurred 1 px']['fd'])) < 1e-9 and s['fd_minus_criterion_se'] > 0
+    )
+    # asked again, the samples come from the cache: the same numbers, the sampling time as first measured
+    (cached,) = list((tmp_path / 'cache').glob('*ddim-2+clip_n64_seed0_batch250_cpu.npz'))
+    r = run(
+        'bench/regime_s.py',
+        '--run',
+        str(tmp_path / 'ddpm'),
+        '--n',
+        '64',
+        '--samplers',
+        'ddim:2',
+        '--cache',
+        str(cached.parent),
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f"FD {s['fd']:.3f} ± {s['fd_se']:.3f}" in r.stdout and f"({s['seconds']:.0f} s," in r.stdout, r.stdout
 
 
 def test_pack_run(tmp_path):
@@ -237,3 +260,11 @@ def test_regime_c_seed_small(tmp_path):
     assert res['cond'] == res['train']['fixed_end']['cond'] == 'none' and len(res['samplers']) == 6
     r = run(*args, '--protocol', 'smoke', '--systems', 'eps,vae')
     assert r.returncode != 0 and '--systems takes eps and/or fixed_end' in r.stderr
+
+
+def test_regime_s_pretrained():
+    "bench/regime_s.py scores the shipped baseline by name; it refuses to train one."
+    r = run('bench/regime_s.py', '--run', 'pretrained:shapes-ddpm', '--n', '32', '--samplers', 'ddim:2')
+    assert r.returncode == 0 and 'step   1977 ddim-2+clip' in r.stdout, r.stderr[-3000:]
+    r = run('bench/regime_s.py', '--run', 'pretrained:shapes-ddpm', '--train-minutes', '1')
+    assert r.returncode == 1 and 'not a pretrained system' in r.stderr, r.stderr[-3000:]
