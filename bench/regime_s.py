@@ -45,10 +45,10 @@ def as_uint8(x: torch.Tensor) -> torch.Tensor:
     return (x.clamp(0, 1) * 255).round() / 255
 
 
-@functools.lru_cache(maxsize=4)
-def ladder_features(n: int, size: int = 16, seed: int = 0) -> dict:
-    """Features of the ladder's sets: real images (the floor), blurred by 0.5 and 1 pixel, with noise of std 0.1, one
-    shape per image."""
+@functools.lru_cache(maxsize=2)
+def ladder_sets(n: int, size: int = 16, seed: int = 0) -> dict:
+    """The ladder's sets of `n` images (8-bit steps in [0, 1]): real images (the floor), blurred by 0.5 and 1 pixel,
+    with noise of std 0.1, one shape per image."""
     real = torch.from_numpy(load_images('shapes', 'train', n=n, size=size)[0]).permute(0, 3, 1, 2).float() / 255
     g = torch.Generator().manual_seed(seed)
     from pixeldiff_nb.data import shapes
@@ -61,7 +61,25 @@ def ladder_features(n: int, size: int = 16, seed: int = 0) -> dict:
         'noise std 0.1': real + 0.1 * torch.randn(real.shape, generator=g),
         'one shape per image': one,
     }
-    return {name: features(as_uint8(x)) for name, x in sets.items()}
+    return {name: as_uint8(x) for name, x in sets.items()}
+
+
+@functools.lru_cache(maxsize=2)
+def ladder_features(n: int, size: int = 16, seed: int = 0) -> dict:
+    "Features of the ladder's sets."
+    return {name: features(x) for name, x in ladder_sets(n, size, seed).items()}
+
+
+def pixel_stats(x: torch.Tensor) -> dict:
+    """What FD's features respond to, in pixels, of images `(N, 3, H, W)` in [0, 1]: contrast within an image (standard
+    deviation over its pixels, per channel), colour saturation (max minus min channel), edge strength (mean absolute
+    difference of neighbouring pixels, both directions), and the share of values at 0 or 1."""
+    return dict(
+        contrast=float(x.std(dim=(2, 3), correction=0).mean()),
+        saturation=float((x.amax(1) - x.amin(1)).mean()),
+        edges=float(x.diff(dim=2).abs().mean() + x.diff(dim=3).abs().mean()),
+        at_bounds=float(((x <= 0) | (x >= 1)).float().mean()),
+    )
 
 
 def score(f: np.ndarray, ref: np.ndarray, criterion: np.ndarray = None) -> dict:
@@ -80,8 +98,11 @@ def score(f: np.ndarray, ref: np.ndarray, criterion: np.ndarray = None) -> dict:
 
 def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
     "The ladder's sets scored against the shapes test split."
-    ref = reference_features('shapes', 'test', size=size)
-    return {name: score(f, ref) for name, f in ladder_features(n, size, seed).items()}
+    ref, sets = reference_features('shapes', 'test', size=size), ladder_sets(n, size, seed)
+    return {
+        name: score(f, ref) | dict(pixel_stats=pixel_stats(sets[name]))
+        for name, f in ladder_features(n, size, seed).items()
+    }
 
 
 def samples(sy, res: dict, key: str, sampler: str, steps: str, a) -> tuple:
@@ -89,7 +110,7 @@ def samples(sy, res: dict, key: str, sampler: str, steps: str, a) -> tuple:
     from seed `a.seed`, read from `a.cache` when an earlier call saved exactly these there."""
     f = None
     if a.cache:
-        tag = f"{pathlib.Path(res['run']).name}_step{res['step']}_{key}_n{a.n}_seed{a.seed}_batch{a.batch}_{a.device}"
+        tag = f"{pathlib.Path(sy.run).name}_step{res['step']}_{key}_n{a.n}_seed{a.seed}_batch{a.batch}_{a.device}"
         f = pathlib.Path(a.cache) / f"{tag}.npz"
         if f.is_file():
             z = np.load(f)
@@ -117,7 +138,7 @@ def evaluate(run, a, ladder_res: dict) -> dict:
             print(f"{name:22s} {fd}  {kid_}", flush=True)
     ck = torch.load(pathlib.Path(run) / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
     res = dict(
-        run=str(run),
+        run=a.name,
         step=sy.steps['eps'],
         batch=cfg['batch_size'],
         lr=cfg['lr'],
@@ -140,9 +161,12 @@ def evaluate(run, a, ladder_res: dict) -> dict:
         sampler, _, steps = spec.partition(':')
         key = f"{sampler}{'-' + steps if steps else ''}+clip"
         x, clamped, seconds = samples(sy, res, key, sampler, steps, a)
-        res['samples'][key] = dict(score(features(x), ref, crit), clamped=clamped, seconds=seconds)
+        res['samples'][key] = dict(
+            score(features(x), ref, crit), pixel_stats=pixel_stats(x), clamped=clamped, seconds=seconds
+        )
         if report:
-            name = f"ddpm_{pathlib.Path(run).name}_step{res['step']}_{key}.png"
+            seed = f'_seed{a.seed}' if a.seed else ''  # seed 0 keeps the name it always had
+            name = f"ddpm_{pathlib.Path(run).name}_step{res['step']}_{key}{seed}.png"
             res['samples'][key]['grid'] = save_grid(x[:64], report / name).name
         r = res['samples'][key]
         print(
@@ -156,7 +180,8 @@ def evaluate(run, a, ladder_res: dict) -> dict:
         report.mkdir(parents=True, exist_ok=True)
         f = report / 'search.json'
         runs = json.loads(f.read_text()) if f.is_file() else []
-        runs = [r for r in runs if (r['run'], r['step']) != (res['run'], res['step'])] + [res]
+        same = lambda r: (r['run'], r['step'], r['n'], r['seed']) == (res['run'], res['step'], res['n'], res['seed'])
+        runs = [r for r in runs if not same(r)] + [res]
         f.write_text(json.dumps(runs, indent=1))
     return res
 
@@ -186,6 +211,7 @@ def main(argv=None):
     )
     ap.add_argument('--train-seed', type=int, default=0, help='the training seed of --train-minutes')
     a = ap.parse_args(argv)
+    a.name = a.run  # what search.json records: the folder, or pretrained:NAME
     if a.run.startswith('pretrained:'):
         if a.train_minutes:
             sys.exit('--train-minutes trains a run folder, not a pretrained system')

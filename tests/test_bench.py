@@ -105,6 +105,11 @@ def test_regime_s_small(tmp_path):
     s = res['samples']['ddim-2+clip']
     assert (tmp_path / 'rs' / s['grid']).is_file()
     assert all(x['fd_se'] > 0 for x in [*lad.values(), s]) and 0 < s['fd_mean_term'] <= s['fd']
+    px = {k: v['pixel_stats'] for k, v in lad.items()}
+    assert (
+        px['blurred 1 px']['edges'] < px['blurred 0.5 px']['edges'] < px['real (floor)']['edges']
+    )  # blur softens edges
+    assert set(s['pixel_stats']) == {'contrast', 'saturation', 'edges', 'at_bounds'}
     # the margin over the criterion is the difference of the two FDs (the shared reference, the same groups)
     assert (
         abs(s['fd_minus_criterion'] - (s['fd'] - lad['blurred 1 px']['fd'])) < 1e-9 and s['fd_minus_criterion_se'] > 0
