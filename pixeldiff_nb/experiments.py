@@ -403,6 +403,7 @@ def evaluate_samplers(
             seed=seed,
             clamped=r['clamped'],
             **{k: r[k] for k in ('fd', 'fd_floor', 'kid', 'kid_se', 'n_ref', 'feature_net')},
+            fd_se=r.get('fd_se'),  # FD's jackknife standard error (not in runs from before it existed)
         )
         if grid_dir is not None:
             f = f"{row['system']}_{re.sub(r'[,()=]', '', name.replace(' ', '_'))}.png"

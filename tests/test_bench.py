@@ -84,19 +84,8 @@ def test_regime_s_small(tmp_path):
         timeout=600,
     )
     assert t.returncode == 0, t.stderr[-3000:]
-    r = run(
-        'bench/regime_s.py',
-        '--run',
-        str(tmp_path / 'ddpm'),
-        '--n',
-        '64',
-        '--samplers',
-        'ddim:2',
-        '--report',
-        str(tmp_path / 'rs'),
-        '--cache',
-        str(tmp_path / 'cache'),
-    )
+    score = ['bench/regime_s.py', '--run', str(tmp_path / 'ddpm'), '--n', '64', '--samplers', 'ddim:2']
+    r = run(*score, '--report', str(tmp_path / 'rs'), '--cache', str(tmp_path / 'cache'))
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((tmp_path / 'rs' / 'search.json').read_text())[-1]
     assert res['step'] == 2 and res['size'] == 16 and set(res['ladder']) >= {'real (floor)', 'blurred 1 px'}
@@ -105,10 +94,8 @@ def test_regime_s_small(tmp_path):
     s = res['samples']['ddim-2+clip']
     assert (tmp_path / 'rs' / s['grid']).is_file()
     assert all(x['fd_se'] > 0 for x in [*lad.values(), s]) and 0 < s['fd_mean_term'] <= s['fd']
-    px = {k: v['pixel_stats'] for k, v in lad.items()}
-    assert (
-        px['blurred 1 px']['edges'] < px['blurred 0.5 px']['edges'] < px['real (floor)']['edges']
-    )  # blur softens edges
+    edges = {k: v['pixel_stats']['edges'] for k, v in lad.items()}  # blur softens edges
+    assert edges['blurred 1 px'] < edges['blurred 0.5 px'] < edges['real (floor)']
     assert set(s['pixel_stats']) == {'contrast', 'saturation', 'edges', 'at_bounds'}
     # the margin over the criterion is the difference of the two FDs (the shared reference, the same groups)
     assert (
@@ -116,17 +103,7 @@ def test_regime_s_small(tmp_path):
     )
     # asked again, the samples come from the cache: the same numbers, the sampling time as first measured
     (cached,) = list((tmp_path / 'cache').glob('*ddim-2+clip_n64_seed0_batch250_cpu.npz'))
-    r = run(
-        'bench/regime_s.py',
-        '--run',
-        str(tmp_path / 'ddpm'),
-        '--n',
-        '64',
-        '--samplers',
-        'ddim:2',
-        '--cache',
-        str(cached.parent),
-    )
+    r = run(*score, '--cache', str(cached.parent))
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"FD {s['fd']:.3f} ± {s['fd_se']:.3f}" in r.stdout and f"({s['seconds']:.0f} s," in r.stdout, r.stdout
 
