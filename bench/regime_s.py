@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from pixeldiff_nb.system import load_system, load_pretrained, save_grid
-from pixeldiff_nb.data import load_images
+from pixeldiff_nb.data import load_images, to_uint8
 from pixeldiff_nb.metrics import features, reference_features, frechet_distance_se, kid, FEATURE_NET_ID
 from pixeldiff_nb.system import machine
 
@@ -41,8 +41,8 @@ CRITERION = 'blurred 1 px'
 
 
 def as_uint8(x: torch.Tensor) -> torch.Tensor:
-    "Images in [0, 1] rounded to 8 bits, as a saved image holds them."
-    return (x.clamp(0, 1) * 255).round() / 255
+    "Images in [0, 1] rounded to 8 bits (`data.to_uint8`) and back to floats: what a saved image holds."
+    return torch.from_numpy(to_uint8(x)).float() / 255
 
 
 @functools.lru_cache(maxsize=2)
@@ -71,7 +71,7 @@ def ladder_features(n: int, size: int = 16, seed: int = 0) -> dict:
 
 
 def pixel_stats(x: torch.Tensor) -> dict:
-    """What FD's features respond to, in pixels, of images `(N, 3, H, W)` in [0, 1]: contrast within an image (standard
+    """Pixel statistics to read an FD by, of images `(N, 3, H, W)` in [0, 1]: contrast within an image (standard
     deviation over its pixels, per channel), colour saturation (max minus min channel), edge strength (mean absolute
     difference of neighbouring pixels, both directions), and the share of values at 0 or 1."""
     return dict(
@@ -121,7 +121,7 @@ def samples(sy, res: dict, key: str, sampler: str, steps: str, a) -> tuple:
     x = as_uint8(x.cpu())
     if f is not None:
         f.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(f, x=(x * 255).round().to(torch.uint8).numpy(), clamped=clamped, seconds=seconds)
+        np.savez(f, x=to_uint8(x), clamped=clamped, seconds=seconds)
     return x, clamped, seconds
 
 
