@@ -142,6 +142,7 @@ def evaluate(run, a, ladder_res: dict) -> dict:
         step=sy.steps['eps'],
         batch=cfg['batch_size'],
         lr=cfg['lr'],
+        lr_decay=cfg.get('lr_decay', 'constant'),
         config=cfg['config'],
         size=size,
         images_seen=sy.steps['eps'] * cfg['batch_size'],

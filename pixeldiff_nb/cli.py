@@ -9,7 +9,7 @@ __all__ = ['format_quality', 'format_bench', 'format_inception', 'main']
 import argparse, json, pathlib
 import torch
 from .data import DATASETS
-from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES
+from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, LR_DECAYS
 from .sampler import ODE_GRIDS
 from .metrics import INCEPTION_FILE
 from pixeldiff_nb.system import (
@@ -156,6 +156,12 @@ def _train_args(t):
     t.add_argument('--vae-steps', type=int, default=None, help='total scale-VAE steps (default: --steps)')
     t.add_argument('--batch-size', type=int, default=None, help='global batch (default 64)')
     t.add_argument('--lr', type=float, default=None, help="learning rate (default: the papers')")
+    t.add_argument(
+        '--lr-decay',
+        default=None,
+        choices=LR_DECAYS,
+        help="constant (the papers'; default) or cosine: from --lr to 0 over the run's --steps",
+    )
     t.add_argument('--n-data', type=int, default=None, help='use only the first N training images')
     t.add_argument(
         '--seed', type=int, default=None, help='seed of data order, initial weights and every draw (default 0)'
@@ -292,6 +298,7 @@ def _train(a):
         config=a.config,
         batch_size=a.batch_size,
         lr=a.lr,
+        lr_decay=a.lr_decay,
         n_data=a.n_data,
         seed=a.seed,
         sample_every=a.sample_every,

@@ -21,9 +21,10 @@ def timestep_embedding(i: torch.Tensor, dim: int, max_period: float = 10_000.0) 
     return torch.cat([args.cos(), args.sin()], 1)
 
 
-def norm(ch: int, groups: int = 32) -> nn.GroupNorm:
-    "GroupNorm with at most `groups` groups, fewer for narrow layers."
-    return nn.GroupNorm(math.gcd(groups, ch), ch)
+def norm(ch: int, groups: int = 32, group_ch: int = 1) -> nn.GroupNorm:
+    """GroupNorm with at most `groups` groups, fewer for narrow layers, and at least `group_ch` channels per group
+    (where `ch` allows): a group of one channel removes that channel's mean over the image (see 06_unet)."""
+    return nn.GroupNorm(math.gcd(groups, max(ch // group_ch, 1)), ch)
 
 
 def as_step_tensor(i, B: int, T: int, device) -> torch.Tensor:

@@ -437,6 +437,7 @@ _RESUMED = (
     'n_data',
     'batch_size',
     'lr',
+    'lr_decay',
     'ema_decay',
     'ema_warmup',
     'grad_clip',
@@ -473,7 +474,7 @@ def _check_run_folder(out: pathlib.Path, model: str, resume: bool) -> list:
 def _resumed_settings(out: pathlib.Path, names: tuple, existing: list, settings: dict) -> dict:
     "The saved settings of the run in `out`, overridden by those the caller set explicitly."
     saved = _saved_config(out / existing[0] / 'last.pt')
-    done = {k: saved.get(k) for k in _RESUMED}
+    done = {k: saved[k] for k in _RESUMED if k in saved}  # a setting newer than the run: its default
     if len(names) > 1 and (out / names[1] / 'last.pt').exists():
         net = _saved_config(out / names[1] / 'last.pt')
         done['cond'] = net.get('cond', 'oracle')

@@ -20,10 +20,15 @@ from .layers import timestep_embedding, norm, as_step_tensor, count_params, para
 class ResBlock(nn.Module):
     "DDPM residual block: GN, SiLU, conv; + step embedding; GN, SiLU, dropout, conv; 1x1 skip when widths differ."
 
-    def __init__(self, c_in, c_out, temb, dropout=0.1):
+    def __init__(self, c_in, c_out, temb, dropout=0.1, group_ch=1):
         super().__init__()
-        self.n1, self.c1, self.t = norm(c_in), nn.Conv2d(c_in, c_out, 3, padding=1), nn.Linear(temb, c_out)
-        self.n2, self.drop, self.c2 = norm(c_out), nn.Dropout(dropout), nn.Conv2d(c_out, c_out, 3, padding=1)
+        self.n1, self.c1, self.t = (
+            norm(c_in, group_ch=group_ch),
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            nn.Linear(temb, c_out),
+        )
+        self.n2, self.drop = norm(c_out, group_ch=group_ch), nn.Dropout(dropout)
+        self.c2 = nn.Conv2d(c_out, c_out, 3, padding=1)
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x, t):
@@ -34,9 +39,9 @@ class ResBlock(nn.Module):
 class Attention(nn.Module):
     "Single-head self-attention over the pixels of a feature map, with a residual connection."
 
-    def __init__(self, c):
+    def __init__(self, c, group_ch=1):
         super().__init__()
-        self.n, self.qkv, self.proj = norm(c), nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
+        self.n, self.qkv, self.proj = norm(c, group_ch=group_ch), nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
 
     def forward(self, x):
         B, C, H, W = x.shape
@@ -63,6 +68,7 @@ class UNetBackbone(nn.Module):
         dropout=0.1,
         cond_ch=0,
         T=1000,
+        group_ch=1,  # at least this many channels per GroupNorm group (1: the layout of checkpoints before it)
     ):
         super().__init__()
         self.size, self.in_ch, self.ch, self.T, self.cond_ch = size, in_ch, ch, T, cond_ch
@@ -75,31 +81,33 @@ class UNetBackbone(nn.Module):
             blocks = nn.ModuleList()
             self.level_in.append((c, res))
             for _ in range(num_res_blocks):
-                blocks.append(ResBlock(c, ch * m, temb, dropout))
+                blocks.append(ResBlock(c, ch * m, temb, dropout, group_ch))
                 c = ch * m
                 if res in attn_res:
-                    blocks.append(Attention(c))
+                    blocks.append(Attention(c, group_ch))
                 chans.append(c)
             if l != len(ch_mult) - 1:
                 blocks.append(nn.Conv2d(c, c, 3, stride=2, padding=1))
                 res //= 2
                 chans.append(c)
             self.down.append(blocks)
-        self.mid = nn.ModuleList([ResBlock(c, c, temb, dropout), Attention(c), ResBlock(c, c, temb, dropout)])
+        self.mid = nn.ModuleList(
+            [ResBlock(c, c, temb, dropout, group_ch), Attention(c, group_ch), ResBlock(c, c, temb, dropout, group_ch)]
+        )
         self.up = nn.ModuleList()
         for l, m in reversed(list(enumerate(ch_mult))):
             blocks = nn.ModuleList()
             self.level_in.append((c, res))
             for _ in range(num_res_blocks + 1):
-                blocks.append(ResBlock(c + chans.pop(), ch * m, temb, dropout))
+                blocks.append(ResBlock(c + chans.pop(), ch * m, temb, dropout, group_ch))
                 c = ch * m
                 if res in attn_res:
-                    blocks.append(Attention(c))
+                    blocks.append(Attention(c, group_ch))
             if l != 0:
                 blocks.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, c, 3, padding=1)))
                 res *= 2
             self.up.append(blocks)
-        self.out = nn.Sequential(norm(c), nn.SiLU(), nn.Conv2d(c, out_ch, 3, padding=1))
+        self.out = nn.Sequential(norm(c, group_ch=group_ch), nn.SiLU(), nn.Conv2d(c, out_ch, 3, padding=1))
         if cond_ch:  # P_k(i) and H_k(x_delta_hat) at the input of every encoder and decoder level
             self.P = nn.ModuleList([nn.Linear(temb, c_l) for c_l, _ in self.level_in])
             self.H = nn.ModuleList([nn.Conv2d(cond_ch, c_l, 3, padding=1) for c_l, _ in self.level_in])
@@ -139,8 +147,8 @@ def forward(self: UNetBackbone, x, i, cond=None):
 
 # %% ../nbs/06_unet.ipynb #03df3b52
 BACKBONES = {
-    'tiny': dict(size=32, ch=32, ch_mult=(1, 2, 2), num_res_blocks=1, attn_res=(16,), dropout=0.0),
-    'tiny16': dict(size=16, ch=32, ch_mult=(1, 2, 2), num_res_blocks=1, attn_res=(8,), dropout=0.0),
+    'tiny': dict(size=32, ch=32, ch_mult=(1, 2, 2), num_res_blocks=1, attn_res=(16,), dropout=0.0, group_ch=4),
+    'tiny16': dict(size=16, ch=32, ch_mult=(1, 2, 2), num_res_blocks=1, attn_res=(8,), dropout=0.0, group_ch=4),
     'cifar10': dict(size=32, ch=128, ch_mult=(1, 2, 2, 2), num_res_blocks=2, attn_res=(16,), dropout=0.1),
     'celeba128': dict(size=128, ch=128, ch_mult=(1, 1, 2, 2, 2, 4), num_res_blocks=2, attn_res=(16,), dropout=0.0),
 }
@@ -191,10 +199,11 @@ class HeadBank(nn.Module):
     """The `T` heads `G_j` as one computation: a shared trunk (GN, SiLU, 1x1 conv, GN, SiLU), then one 3x3 conv with `T
     * C` outputs."""
 
-    def __init__(self, features: int, head_ch: int, T: int, out_ch: int):
+    def __init__(self, features: int, head_ch: int, T: int, out_ch: int, group_ch: int = 1):
         super().__init__()
         self.T, self.out_ch = T, out_ch
-        self.trunk = nn.Sequential(norm(features), nn.SiLU(), nn.Conv2d(features, head_ch, 1), norm(head_ch), nn.SiLU())
+        n1, n2 = norm(features, group_ch=group_ch), norm(head_ch, group_ch=group_ch)
+        self.trunk = nn.Sequential(n1, nn.SiLU(), nn.Conv2d(features, head_ch, 1), n2, nn.SiLU())
         conv = nn.Conv2d(head_ch, T * out_ch, 3, padding=1)  # for its initialisation
         self.weight, self.bias = nn.Parameter(conv.weight.detach()), nn.Parameter(conv.bias.detach())
 
@@ -217,7 +226,7 @@ class ParallelUNet(nn.Module):
         self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
         self.config = dict(T=self.T, gamma=self.gamma, features=features, head_ch=head_ch, in_ch=in_ch, **backbone)
         self.backbone = UNetBackbone(in_ch=in_ch, out_ch=features, cond_ch=in_ch, T=self.T, **backbone)
-        self.heads = HeadBank(features, head_ch, self.T, in_ch)
+        self.heads = HeadBank(features, head_ch, self.T, in_ch, backbone.get('group_ch', 1))
         self.size = self.backbone.size
 
     @classmethod

@@ -91,6 +91,19 @@ def test_ddpm_baseline_trains_and_samples(tmp_path):
     )
 
 
+def test_cosine_learning_rate_is_kept_on_resume(tmp_path):
+    ok('train', '--model', 'ddpm', '--steps', 4, '--lr-decay', 'cosine', '--out', tmp_path / 'cos', *TINY)
+    ck = torch.load(tmp_path / 'cos' / 'eps' / 'last.pt', weights_only=False)
+    assert (ck['train_config']['lr_decay'], ck['train_config']['lr_decay_steps']) == ('cosine', 4)
+    assert ck['opt']['param_groups'][0]['lr'] == pytest.approx(1e-4 * (1 - np.cos(np.pi / 4)) / 2)  # step 4 of 4
+    # --resume reads the decay from the run (not given again), and its horizon stays 4
+    one_line_error(
+        pixeldiff('train', '--model', 'ddpm', '--out', tmp_path / 'cos', '--steps', 6, '--resume'),
+        'reaches lr 0 at step 4',
+        'steps 6',
+    )
+
+
 def test_sample_writes_grid_and_npz(run_dir, tmp_path):
     out = ok(
         'sample',
