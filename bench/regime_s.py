@@ -143,6 +143,7 @@ def evaluate(run, a, ladder_res: dict) -> dict:
         batch=cfg['batch_size'],
         lr=cfg['lr'],
         lr_decay=cfg.get('lr_decay', 'constant'),
+        group_ch=sy.net.config.get('group_ch', 1),  # channels per GroupNorm group (1: before nbs/06_unet's fix)
         config=cfg['config'],
         size=size,
         images_seen=sy.steps['eps'] * cfg['batch_size'],
