@@ -9,7 +9,7 @@ __all__ = ['MODELS', 'PAPER_LR', 'CONDS', 'COND_MODELS', 'VAE_TARGETS', 'SCHEDUL
            'sample_grid']
 
 # %% ../nbs/07_train.ipynb #6494d3be
-import contextlib, dataclasses, functools, hashlib, math, os, pathlib, signal, threading, time
+import atexit, contextlib, dataclasses, functools, hashlib, math, os, pathlib, signal, threading, time
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -390,6 +390,9 @@ def _dist():
 
     if not dist.is_initialized():
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+        # torn down before the interpreter exits: left to C++ destructors, a process can abort in its last moment
+        # ('terminate called without an active exception'), failing a run that finished
+        atexit.register(lambda: dist.is_initialized() and dist.destroy_process_group())
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     return dist.get_rank(), dist.get_world_size()
