@@ -14,6 +14,13 @@ The criterion (issue 12): FD below that of real images blurred by a Gaussian of 
 Every FD comes with its jackknife standard error, and each sampler's margin over the criterion `FD - FD(blurred 1 px)`
 with the standard error of that difference (the reference set is shared), so "below the criterion" can be read
 against the noise. Images are scored as uint8 (as they are saved), so cached samples score as fresh ones.
+
+The papers' system and the pixel-eps network are scored the same way, on the same ladder, with their own samplers:
+
+    pixeldiff train --model pixel --config tiny16 --data shapes --vae-target x0 --vae-steps 2000 --steps 3000 \
+        --lr-decay cosine --out runs/s_px
+    python bench/regime_s.py --run runs/s_px --n 1000 --batch 500 \
+        --samplers vae_only,parallel_deterministic,block_sequential:10 --report nbs/experiments/regime_s_cosine
 """
 
 import argparse, functools, json, pathlib, sys, time
@@ -105,9 +112,23 @@ def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
     }
 
 
-def samples(sy, res: dict, key: str, sampler: str, steps: str, a) -> tuple:
-    """`(images as uint8 steps in [0, 1] on the CPU, fraction clamped, seconds)` of `sampler` (with clipping) on `a.n`
-    from seed `a.seed`, read from `a.cache` when an earlier call saved exactly these there."""
+def sampler_spec(spec: str, kind: str) -> tuple:
+    """`(key, sampler, options)` of a `--samplers` entry: `name` or `name:N`, where N is the sampler's `steps`, or its
+    block size `K` for `block_sequential`; every sampler that can clip does."""
+    from pixeldiff_nb.system import get_sampler
+
+    name, _, count = spec.partition(':')
+    takes = get_sampler(name, kind).options
+    opts = {'clip': True} if 'clip' in takes else {}
+    if count:
+        opts['steps' if 'steps' in takes else 'K'] = int(count)
+    key = f"{name}{'-' + count if count else ''}{'+clip' if 'clip' in opts else ''}"
+    return key, name, opts
+
+
+def samples(sy, res: dict, key: str, sampler: str, opts: dict, a) -> tuple:
+    """`(images as uint8 steps in [0, 1] on the CPU, fraction clamped, seconds)` of `sampler` with `opts` on `a.n` from
+    seed `a.seed`, read from `a.cache` when an earlier call saved exactly these there."""
     f = None
     if a.cache:
         tag = f"{pathlib.Path(sy.run).name}_step{res['step']}_{key}_n{a.n}_seed{a.seed}_batch{a.batch}_{a.device}"
@@ -116,7 +137,7 @@ def samples(sy, res: dict, key: str, sampler: str, steps: str, a) -> tuple:
             z = np.load(f)
             return torch.from_numpy(z['x']).float() / 255, float(z['clamped']), float(z['seconds'])
     t0 = time.perf_counter()
-    x, clamped = sy.sample(a.n, sampler, a.seed, a.batch, clip=True, **({'steps': int(steps)} if steps else {}))
+    x, clamped = sy.sample(a.n, sampler, a.seed, a.batch, **opts)
     seconds = time.perf_counter() - t0
     x = as_uint8(x.cpu())
     if f is not None:
@@ -126,29 +147,48 @@ def samples(sy, res: dict, key: str, sampler: str, steps: str, a) -> tuple:
 
 
 def evaluate(run, a, ladder_res: dict) -> dict:
-    "The ddpm run `run` at its current step: what it was trained on, and each of `a.samplers` (with clipping) on `a.n`."
+    """The run `run` (a baseline, a pixel system or a pixel-eps system, on shapes) at its current step: what each of its
+    networks was trained on, and each of `a.samplers` (with clipping where the sampler can) on `a.n`."""
+    from pixeldiff_nb.system import SYSTEMS
+
     sy = load_system(run, a.device)
-    cfg, size = sy.configs.get('eps', {}), sy.net.size
-    if sy.kind != 'ddpm' or cfg['data'] != 'shapes':
-        sys.exit(f"{run}: expected a ddpm run on shapes, got a {sy.kind} run on {sy.data}")
+    names = SYSTEMS[sy.kind]
+    main_net, size = names[-1], sy.net.size  # the network the system is named for: its step and config
+    cfg = sy.configs[main_net]
+    if cfg['data'] != 'shapes':
+        sys.exit(f"{run}: expected a run on shapes, got a {sy.kind} run on {sy.data}")
     if not ladder_res:
         ladder_res.update(ladder(a.n, size, a.seed))
         for name, x in ladder_res.items():
             fd, kid_ = f"FD {x['fd']:.3f} ± {x['fd_se']:.3f}", f"KID {x['kid']:.4f} ± {x['kid_se']:.4f}"
             print(f"{name:22s} {fd}  {kid_}", flush=True)
-    ck = torch.load(pathlib.Path(run) / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
+    train = {}
+    for n in names:
+        ck = torch.load(pathlib.Path(run) / n / 'last.pt', map_location='cpu', weights_only=False)
+        c = sy.configs[n]
+        train[n] = dict(
+            steps=ck['step'],
+            batch=c['batch_size'],
+            images=ck['step'] * c['batch_size'],
+            seconds=ck.get('train_seconds'),
+            final_loss=float(np.mean([l for _, l in ck['history'][-20:]])),
+            **{k: c[k] for k in ('lr', 'lr_decay', 'vae_target', 'cond', 'schedule', 'kappa') if k in c},
+        )
+    seconds = [t['seconds'] for t in train.values()]
     res = dict(
         run=a.name,
-        step=sy.steps['eps'],
+        kind=sy.kind,
+        step=sy.steps[main_net],
         batch=cfg['batch_size'],
         lr=cfg['lr'],
         lr_decay=cfg.get('lr_decay', 'constant'),
         group_ch=sy.net.config.get('group_ch', 1),  # channels per GroupNorm group (1: before nbs/06_unet's fix)
         config=cfg['config'],
         size=size,
-        images_seen=sy.steps['eps'] * cfg['batch_size'],
-        train_seconds=ck.get('train_seconds'),
-        final_loss=float(np.mean([l for _, l in ck['history'][-20:]])),
+        images_seen=sum(t['images'] for t in train.values()),  # every network's, the pixel system's VAE included
+        train_seconds=None if None in seconds else sum(seconds),
+        final_loss=train[main_net]['final_loss'],
+        train=train,
         n=a.n,
         seed=a.seed,
         machine=machine(a.device),
@@ -160,19 +200,22 @@ def evaluate(run, a, ladder_res: dict) -> dict:
     report = pathlib.Path(a.report) if a.report else None
     crit = ladder_features(a.n, size, a.seed)[CRITERION]
     for spec in a.samplers.split(','):
-        sampler, _, steps = spec.partition(':')
-        key = f"{sampler}{'-' + steps if steps else ''}+clip"
-        x, clamped, seconds = samples(sy, res, key, sampler, steps, a)
+        key, sampler, opts = sampler_spec(spec, sy.kind)
+        x, clamped, seconds = samples(sy, res, key, sampler, opts, a)
         res['samples'][key] = dict(
-            score(features(x), ref, crit), pixel_stats=pixel_stats(x), clamped=clamped, seconds=seconds
+            score(features(x), ref, crit),
+            pixel_stats=pixel_stats(x),
+            clamped=clamped,
+            seconds=seconds,
+            passes=sy.passes(sampler, **opts),
         )
         if report:
             seed = f'_seed{a.seed}' if a.seed else ''  # seed 0 keeps the name it always had
-            name = f"ddpm_{pathlib.Path(run).name}_step{res['step']}_{key}{seed}.png"
+            name = f"{sy.kind}_{pathlib.Path(run).name}_step{res['step']}_{key}{seed}.png"
             res['samples'][key]['grid'] = save_grid(x[:64], report / name).name
         r = res['samples'][key]
         print(
-            f"step {res['step']:6d} {key:14s} FD {r['fd']:.3f} ± {r['fd_se']:.3f} (criterion + "
+            f"step {res['step']:6d} {key:28s} FD {r['fd']:.3f} ± {r['fd_se']:.3f} (criterion + "
             f"{r['fd_minus_criterion']:.3f} ± {r['fd_minus_criterion_se']:.3f})  "
             f"KID {r['kid']:.4f} ± {r['kid_se']:.4f}  "
             f"({seconds:.0f} s, clamped {clamped:.3f})",
@@ -193,11 +236,16 @@ def main(argv=None):
     ap.add_argument(
         '--run',
         required=True,
-        help='a ddpm run folder (pixeldiff train --model ddpm --config tiny16), or pretrained:NAME for a shipped one',
+        help='a run folder on shapes (pixeldiff train --config tiny16; any --model), or pretrained:NAME for a shipped one',
     )
     ap.add_argument('--n', type=int, default=500)
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--samplers', default='ddpm,ddim:50', help='comma-separated; ddim:K for K steps')
+    ap.add_argument(
+        '--samplers',
+        default='ddpm,ddim:50',
+        help='comma-separated; name:N for N steps (block_sequential: block size N), for example ddim:50, '
+        'block_sequential:10, dpmpp2m:20',
+    )
     ap.add_argument('--report', default=None, help='folder for search.json and the grids')
     ap.add_argument('--device', default='cpu')
     ap.add_argument('--batch', type=int, default=250, help='images per sampling batch')

@@ -112,6 +112,30 @@ def test_regime_s_small(tmp_path):
     assert f"FD {s['fd']:.3f} ± {s['fd_se']:.3f}" in r.stdout and '(12345 s,' in r.stdout, r.stdout
 
 
+def test_regime_s_pixel_system(tmp_path):
+    """bench/regime_s.py scores the papers' system on the same ladder with its own samplers: `name:N` is the block size
+    of block_sequential, the VAE alone cannot clip, and the images seen count the scale VAE's too."""
+    t = subprocess.run(
+        ['pixeldiff', 'train', '--model', 'pixel', '--config', 'tiny16', '--steps', '2', '--vae-steps', '3',
+         '--batch-size', '8', '--n-data', '64', '--sample-every', '0', '--out', str(tmp_path / 'px')],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert t.returncode == 0, t.stderr[-3000:]
+    samplers = 'vae_only,parallel_deterministic,block_sequential:100'
+    r = run('bench/regime_s.py', '--run', str(tmp_path / 'px'), '--n', '32', '--samplers', samplers,
+            '--report', str(tmp_path / 'rs'))  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / 'rs' / 'search.json').read_text())[-1]
+    assert res['kind'] == 'pixel' and res['step'] == 2 and res['group_ch'] == 4
+    assert (res['train']['vae']['steps'], res['train']['parallel']['steps'], res['images_seen']) == (3, 2, 40)
+    s = res['samples']
+    assert set(s) == {'vae_only', 'parallel_deterministic+clip', 'block_sequential-100+clip'}
+    assert [s[k]['passes'] for k in s] == [0, 1, 2]
+    assert all((tmp_path / 'rs' / v['grid']).is_file() and v['grid'].startswith('pixel_px_') for v in s.values())
+    r = run('bench/regime_s.py', '--run', str(tmp_path / 'px'), '--n', '32', '--samplers', 'ddpm')
+    assert r.returncode != 0 and "sampler 'ddpm' does not apply to a pixel system" in r.stderr
+
+
 def test_pack_run(tmp_path):
     "bench/pack_run.py packs a run's report and EMA weights; the slim checkpoint loads with load_system and refuses to resume."
     import tarfile, torch
