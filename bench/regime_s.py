@@ -146,6 +146,10 @@ def samples(sy, res: dict, key: str, sampler: str, opts: dict, a) -> tuple:
     return x, clamped, seconds
 
 
+# each network's own settings, recorded beside its training (the others keep TrainConfig's unused defaults)
+OWN_SETTINGS = {'vae': ('vae_target',), 'parallel': ('cond',), 'pixel-eps': ('cond', 'schedule', 'kappa'), 'eps': ()}
+
+
 def evaluate(run, a, ladder_res: dict) -> dict:
     """The run `run` (a baseline, a pixel system or a pixel-eps system, on shapes) at its current step: what each of its
     networks was trained on, and each of `a.samplers` (with clipping where the sampler can) on `a.n`."""
@@ -172,7 +176,7 @@ def evaluate(run, a, ladder_res: dict) -> dict:
             images=ck['step'] * c['batch_size'],
             seconds=ck.get('train_seconds'),
             final_loss=float(np.mean([l for _, l in ck['history'][-20:]])),
-            **{k: c[k] for k in ('lr', 'lr_decay', 'vae_target', 'cond', 'schedule', 'kappa') if k in c},
+            **{k: c[k] for k in ('lr', 'lr_decay') + OWN_SETTINGS[n] if k in c},
         )
     seconds = [t['seconds'] for t in train.values()]
     res = dict(

@@ -128,12 +128,38 @@ def test_regime_s_pixel_system(tmp_path):
     res = json.loads((tmp_path / 'rs' / 'search.json').read_text())[-1]
     assert res['kind'] == 'pixel' and res['step'] == 2 and res['group_ch'] == 4
     assert (res['train']['vae']['steps'], res['train']['parallel']['steps'], res['images_seen']) == (3, 2, 40)
+    assert res['train']['vae']['vae_target'] == 'x_delta' and res['train']['parallel']['cond'] == 'vae'
+    assert 'cond' not in res['train']['vae'] and 'vae_target' not in res['train']['parallel']
     s = res['samples']
     assert set(s) == {'vae_only', 'parallel_deterministic+clip', 'block_sequential-100+clip'}
     assert [s[k]['passes'] for k in s] == [0, 1, 2]
     assert all((tmp_path / 'rs' / v['grid']).is_file() and v['grid'].startswith('pixel_px_') for v in s.values())
     r = run('bench/regime_s.py', '--run', str(tmp_path / 'px'), '--n', '32', '--samplers', 'ddpm')
     assert r.returncode != 0 and "sampler 'ddpm' does not apply to a pixel system" in r.stderr
+
+
+def test_matched_time(tmp_path):
+    """bench/matched_time.py trains the papers' system in a given wall time: the VAE its steps, the parallel U-Net what
+    the probe says the time left buys, with the cosine horizon set to that; it refuses a budget spent before the U-Net."""
+    small = ['--vae-steps', '2', '--batch-size', '8', '--n-data', '64', '--probe', '2,6', '--sample-every', '0']
+    r = run('bench/matched_time.py', '--out', str(tmp_path / 'px'), '--seconds', '40', *small)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rec = json.loads((tmp_path / 'px' / 'matched_time.json').read_text())
+    assert rec['parallel_steps'] >= 1 and rec['seconds_per_step'] > 0 and rec['total_seconds'] < 80
+    from pixeldiff_nb.system import load_system
+
+    sy = load_system(tmp_path / 'px')
+    assert sy.kind == 'pixel' and sy.steps == {'vae': 2, 'parallel': rec['parallel_steps']}
+    cfg = sy.configs['parallel']
+    assert (cfg['lr_decay'], cfg['lr_decay_steps'], sy.configs['vae']['vae_target']) == (
+        'cosine',
+        rec['parallel_steps'],
+        'x0',
+    )
+    r = run('bench/matched_time.py', '--out', str(tmp_path / 'px2'), '--seconds', '0.5', *small)
+    assert r.returncode != 0 and 'is spent before the parallel U-Net starts' in r.stderr
+    r = run('bench/matched_time.py', '--out', str(tmp_path / 'px'), '--seconds', '40', *small)
+    assert r.returncode != 0 and 'exists' in r.stderr
 
 
 def test_pack_run(tmp_path):

@@ -1,0 +1,84 @@
+"""Train the papers' system (scale VAE, then the parallel U-Net on the frozen VAE's estimate) in the training wall time a
+baseline run took on this machine, with a cosine learning rate, whose horizon must be fixed before the U-Net starts:
+the VAE trains its `--vae-steps`, a timed probe measures the parallel U-Net's seconds per step, and the U-Net gets the
+steps that the time left buys.
+
+    python bench/matched_time.py --baseline runs/s_gn20k --vae-steps 3000 --out runs/s_px_gn
+    python bench/regime_s.py --run runs/s_px_gn --n 1000 --batch 500 \\
+        --samplers vae_only,parallel_deterministic,algorithm1,block_sequential:10 --report nbs/experiments/regime_s_cosine
+
+The run it writes is the one `pixeldiff train --model pixel --config tiny16 --data shapes --vae-target x0
+--lr-decay cosine --vae-steps V --steps S` writes, with S printed here; its `matched_time.json` keeps the budget,
+the probe and the choice. The probe is two short runs (`--probe` steps) in a scratch folder; their difference removes
+the start-up cost, and the probe's seconds count against the budget.
+"""
+
+import argparse, json, pathlib, shutil, sys, tempfile, time
+import torch
+from pixeldiff_nb.train import TrainConfig, train
+from pixeldiff_nb.data import load_images
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--out', required=True, help='the new pixel run folder')
+    budget = ap.add_mutually_exclusive_group(required=True)
+    budget.add_argument('--baseline', help="a ddpm run folder whose training seconds are the budget")
+    budget.add_argument('--seconds', type=float, help='the budget in seconds')
+    ap.add_argument('--vae-steps', type=int, default=3000)
+    ap.add_argument('--vae-target', default='x0', choices=('x_delta', 'x0'))
+    ap.add_argument('--batch-size', type=int, default=64)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--n-data', type=int, default=None)
+    ap.add_argument('--probe', default='10,40', help='the two probe lengths, in parallel U-Net steps')
+    ap.add_argument('--sample-every', type=int, default=1000)
+    a = ap.parse_args(argv)
+    out = pathlib.Path(a.out)
+    if out.exists():
+        sys.exit(f"{out} exists; this script starts a run, it does not resume one (use pixeldiff train --resume)")
+    if a.baseline:
+        ck = torch.load(pathlib.Path(a.baseline) / 'eps' / 'last.pt', map_location='cpu', weights_only=False)
+        a.seconds = ck['train_seconds']
+    short, long = map(int, a.probe.split(','))
+    if not 0 < short < long:
+        sys.exit(f"--probe must be two step counts, the first smaller, got {a.probe}")
+    images = load_images('shapes', 'train', n=a.n_data, seed=a.seed, size=16)[0]
+    common = dict(config='tiny16', data='shapes', batch_size=a.batch_size, lr_decay='cosine', seed=a.seed)
+    t0 = time.perf_counter()
+    vae = TrainConfig(model='vae', steps=a.vae_steps, out_dir=str(out / 'vae'), vae_target=a.vae_target,
+                      ckpt_every=min(500, a.vae_steps), sample_every=a.sample_every, **common)  # fmt: skip
+    train(vae, images, device='cpu')
+    vae_seconds = time.perf_counter() - t0
+    parallel = lambda steps, folder, **kw: TrainConfig(
+        model='parallel', steps=steps, out_dir=str(folder), vae_ckpt=str(out / 'vae' / 'last.pt'), **common, **kw
+    )
+    probe = {}
+    with tempfile.TemporaryDirectory() as d:
+        for n in (short, long):
+            shutil.rmtree(pathlib.Path(d) / 'p', ignore_errors=True)
+            t = time.perf_counter()
+            train(
+                parallel(n, pathlib.Path(d) / 'p', ckpt_every=n, sample_every=0), images, device='cpu', progress=False
+            )
+            probe[n] = time.perf_counter() - t
+    per_step = (probe[long] - probe[short]) / (long - short)
+    if per_step <= 0:
+        sys.exit(f"the probe's timings ({probe}) do not grow with its steps; give --probe longer runs")
+    left = a.seconds - (time.perf_counter() - t0)
+    steps = int(left / per_step)
+    if steps < 1:
+        sys.exit(f"the budget ({a.seconds:.0f} s) is spent before the parallel U-Net starts; give more seconds")
+    record = dict(budget_seconds=a.seconds, baseline=a.baseline, vae_steps=a.vae_steps, vae_seconds=vae_seconds,
+                  probe_seconds=probe, seconds_per_step=per_step, parallel_steps=steps)  # fmt: skip
+    (out / 'matched_time.json').write_text(json.dumps(record, indent=1))
+    print(json.dumps(record), flush=True)
+    train(
+        parallel(steps, out / 'parallel', ckpt_every=min(500, steps), sample_every=a.sample_every), images, device='cpu'
+    )
+    record['total_seconds'] = time.perf_counter() - t0
+    (out / 'matched_time.json').write_text(json.dumps(record, indent=1))
+    print(f"trained {out} in {record['total_seconds']:.0f} s of a {a.seconds:.0f} s budget", flush=True)
+
+
+if __name__ == '__main__':
+    main()
