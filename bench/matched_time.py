@@ -1,5 +1,5 @@
-"""Train the papers' system (scale VAE, then the parallel U-Net on the frozen VAE's estimate) in the training wall time a
-baseline run took on this machine, with a cosine learning rate, whose horizon must be fixed before the U-Net starts:
+"""Train the papers' system (scale VAE, then the parallel U-Net on the frozen VAE's estimate), or with `--model pixel-eps`
+the scale VAE and a noise network on a per-pixel schedule, in the training wall time a baseline run took on this machine, with a cosine learning rate, whose horizon must be fixed before the U-Net starts:
 the VAE trains its `--vae-steps`, a timed probe measures the parallel U-Net's seconds per step, and the U-Net gets the
 steps that the time left buys.
 
@@ -10,7 +10,8 @@ steps that the time left buys.
 The run it writes is the one `pixeldiff train --model pixel --config tiny16 --data shapes --vae-target x0
 --lr-decay cosine --vae-steps V --steps S` writes, with S printed here; its `matched_time.json` keeps the budget,
 the probe and the choice. The probe is two short runs (`--probe` steps) in a scratch folder; their difference removes
-the start-up cost, and the probe's seconds count against the budget.
+the start-up cost, and the probe's seconds count against the budget. Should the probe have underestimated the step's
+cost, the U-Net stops at 1.2 times the time left, before its horizon (`steps_done` in the record).
 """
 
 import argparse, json, pathlib, shutil, sys, tempfile, time
@@ -25,6 +26,9 @@ def main(argv=None):
     budget = ap.add_mutually_exclusive_group(required=True)
     budget.add_argument('--baseline', help="a ddpm run folder whose training seconds are the budget")
     budget.add_argument('--seconds', type=float, help='the budget in seconds')
+    ap.add_argument('--model', default='pixel', choices=('pixel', 'pixel-eps'))
+    ap.add_argument('--schedule', default=None, choices=('pixel', 'fixed-end'), help='pixel-eps: the schedule')
+    ap.add_argument('--kappa', type=float, default=None, help='pixel-eps with the fixed-end schedule: its curvature')
     ap.add_argument('--vae-steps', type=int, default=3000)
     ap.add_argument('--vae-target', default='x0', choices=('x_delta', 'x0'))
     ap.add_argument('--batch-size', type=int, default=64)
@@ -49,8 +53,12 @@ def main(argv=None):
                       ckpt_every=min(500, a.vae_steps), sample_every=a.sample_every, **common)  # fmt: skip
     train(vae, images, device='cpu')
     vae_seconds = time.perf_counter() - t0
+    net = 'parallel' if a.model == 'pixel' else 'pixel-eps'
+    own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa).items() if v is not None}
+    if own and a.model == 'pixel':
+        sys.exit('--schedule and --kappa set the pixel-eps network; leave them unset for --model pixel')
     parallel = lambda steps, folder, **kw: TrainConfig(
-        model='parallel', steps=steps, out_dir=str(folder), vae_ckpt=str(out / 'vae' / 'last.pt'), **common, **kw
+        model=net, steps=steps, out_dir=str(folder), vae_ckpt=str(out / 'vae' / 'last.pt'), **common, **own, **kw
     )
     probe = {}
     with tempfile.TemporaryDirectory() as d:
@@ -67,14 +75,16 @@ def main(argv=None):
     left = a.seconds - (time.perf_counter() - t0)
     steps = int(left / per_step)
     if steps < 1:
-        sys.exit(f"the budget ({a.seconds:.0f} s) is spent before the parallel U-Net starts; give more seconds")
+        sys.exit(f"the budget ({a.seconds:.0f} s) is spent before the {net} U-Net starts; give more seconds")
     record = dict(budget_seconds=a.seconds, baseline=a.baseline, vae_steps=a.vae_steps, vae_seconds=vae_seconds,
-                  probe_seconds=probe, seconds_per_step=per_step, parallel_steps=steps)  # fmt: skip
+                  probe_seconds=probe, seconds_per_step=per_step, network=net, steps=steps)  # fmt: skip
     (out / 'matched_time.json').write_text(json.dumps(record, indent=1))
     print(json.dumps(record), flush=True)
-    train(
-        parallel(steps, out / 'parallel', ckpt_every=min(500, steps), sample_every=a.sample_every), images, device='cpu'
-    )
+    # a probe that underestimates the step's cost (short probes are noisy) cannot overrun the budget by more than a
+    # fifth: the run then stops with a checkpoint before its cosine horizon, and the record says where
+    cfg = parallel(steps, out / net, ckpt_every=min(500, steps), sample_every=a.sample_every)
+    train(cfg, images, device='cpu', time_limit=1.2 * left)
+    record['steps_done'] = torch.load(out / net / 'last.pt', map_location='cpu', weights_only=False)['step']
     record['total_seconds'] = time.perf_counter() - t0
     (out / 'matched_time.json').write_text(json.dumps(record, indent=1))
     print(f"trained {out} in {record['total_seconds']:.0f} s of a {a.seconds:.0f} s budget", flush=True)

@@ -230,6 +230,8 @@ def evaluate(run, a, ladder_res: dict) -> dict:
         f = report / 'search.json'
         runs = json.loads(f.read_text()) if f.is_file() else []
         same = lambda r: (r['run'], r['step'], r['n'], r['seed']) == (res['run'], res['step'], res['n'], res['seed'])
+        # a run scored again with other samplers keeps the samplers scored before
+        res['samples'] = {**next((r['samples'] for r in runs if same(r)), {}), **res['samples']}
         runs = [r for r in runs if not same(r)] + [res]
         f.write_text(json.dumps(runs, indent=1))
     return res

@@ -145,19 +145,33 @@ def test_matched_time(tmp_path):
     r = run('bench/matched_time.py', '--out', str(tmp_path / 'px'), '--seconds', '40', *small)
     assert r.returncode == 0, r.stderr[-3000:]
     rec = json.loads((tmp_path / 'px' / 'matched_time.json').read_text())
-    assert rec['parallel_steps'] >= 1 and rec['seconds_per_step'] > 0 and rec['total_seconds'] < 80
+    assert (
+        rec['steps'] >= 1 and rec['network'] == 'parallel' and rec['seconds_per_step'] > 0 and rec['total_seconds'] < 80
+    )
     from pixeldiff_nb.system import load_system
 
     sy = load_system(tmp_path / 'px')
-    assert sy.kind == 'pixel' and sy.steps == {'vae': 2, 'parallel': rec['parallel_steps']}
+    # the U-Net trains the steps the probe's rate buys, or stops at 1.2 times the time left before its horizon
+    assert (
+        sy.kind == 'pixel'
+        and sy.steps == {'vae': 2, 'parallel': rec['steps_done']}
+        and rec['steps_done'] <= rec['steps']
+    )
     cfg = sy.configs['parallel']
     assert (cfg['lr_decay'], cfg['lr_decay_steps'], sy.configs['vae']['vae_target']) == (
         'cosine',
-        rec['parallel_steps'],
+        rec['steps'],
         'x0',
     )
     r = run('bench/matched_time.py', '--out', str(tmp_path / 'px2'), '--seconds', '0.5', *small)
     assert r.returncode != 0 and 'is spent before the parallel U-Net starts' in r.stderr
+    r = run('bench/matched_time.py', '--out', str(tmp_path / 'pe'), '--seconds', '30', '--model', 'pixel-eps',
+            '--schedule', 'fixed-end', *small)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    sy = load_system(tmp_path / 'pe')
+    assert sy.kind == 'pixel-eps' and sy.configs['pixel-eps']['schedule'] == 'fixed-end'
+    rec = json.loads((tmp_path / 'pe' / 'matched_time.json').read_text())
+    assert rec['network'] == 'pixel-eps' and 1 <= rec['steps_done'] <= rec['steps'] and rec['total_seconds'] < 80
     r = run('bench/matched_time.py', '--out', str(tmp_path / 'px'), '--seconds', '40', *small)
     assert r.returncode != 0 and 'exists' in r.stderr
 
