@@ -1,14 +1,17 @@
-"""Train the papers' system (scale VAE, then the parallel U-Net on the frozen VAE's estimate), or with `--model pixel-eps`
-the scale VAE and a noise network on a per-pixel schedule, in the training wall time a baseline run took on this machine, with a cosine learning rate, whose horizon must be fixed before the U-Net starts:
-the VAE trains its `--vae-steps`, a timed probe measures the parallel U-Net's seconds per step, and the U-Net gets the
-steps that the time left buys.
+"""Train the papers' system (scale VAE, then the parallel U-Net on the frozen VAE's estimate), or with
+`--model pixel-eps` the scale VAE and a noise network on a per-pixel schedule, in the training wall time a baseline
+run took on this machine, with a cosine learning rate, whose horizon must be fixed before the U-Net starts: the VAE
+trains its `--vae-steps`, a timed probe measures the U-Net's seconds per step, and the U-Net gets the steps the time
+left buys.
 
     python bench/matched_time.py --baseline runs/s_gn20k --vae-steps 3000 --out runs/s_px_gn
     python bench/regime_s.py --run runs/s_px_gn --n 1000 --batch 500 \\
-        --samplers vae_only,parallel_deterministic,algorithm1,block_sequential:10 --report nbs/experiments/regime_s_cosine
+        --samplers vae_only,parallel_deterministic,algorithm1,block_sequential:10 \\
+        --report nbs/experiments/regime_s_cosine
 
 The run it writes is the one `pixeldiff train --model pixel --config tiny16 --data shapes --vae-target x0
---lr-decay cosine --vae-steps V --steps S` writes, with S printed here; its `matched_time.json` keeps the budget,
+--lr-decay cosine --vae-steps V --steps S` writes (`--model pixel-eps` with its schedule for the other), with S
+printed here; its `matched_time.json` keeps the budget,
 the probe and the choice. The probe is two short runs (`--probe` steps) in a scratch folder; their difference removes
 the start-up cost, and the probe's seconds count against the budget. Should the probe have underestimated the step's
 cost, the U-Net stops at 1.2 times the time left, before its horizon (`steps_done` in the record).
@@ -46,6 +49,10 @@ def main(argv=None):
     short, long = map(int, a.probe.split(','))
     if not 0 < short < long:
         sys.exit(f"--probe must be two step counts, the first smaller, got {a.probe}")
+    net = 'parallel' if a.model == 'pixel' else 'pixel-eps'
+    own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa).items() if v is not None}
+    if own and a.model == 'pixel':
+        sys.exit('--schedule and --kappa set the pixel-eps network; leave them unset for --model pixel')
     images = load_images('shapes', 'train', n=a.n_data, seed=a.seed, size=16)[0]
     common = dict(config='tiny16', data='shapes', batch_size=a.batch_size, lr_decay='cosine', seed=a.seed)
     t0 = time.perf_counter()
@@ -53,10 +60,6 @@ def main(argv=None):
                       ckpt_every=min(500, a.vae_steps), sample_every=a.sample_every, **common)  # fmt: skip
     train(vae, images, device='cpu')
     vae_seconds = time.perf_counter() - t0
-    net = 'parallel' if a.model == 'pixel' else 'pixel-eps'
-    own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa).items() if v is not None}
-    if own and a.model == 'pixel':
-        sys.exit('--schedule and --kappa set the pixel-eps network; leave them unset for --model pixel')
     parallel = lambda steps, folder, **kw: TrainConfig(
         model=net, steps=steps, out_dir=str(folder), vae_ckpt=str(out / 'vae' / 'last.pt'), **common, **own, **kw
     )

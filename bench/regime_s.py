@@ -17,9 +17,8 @@ against the noise. Images are scored as uint8 (as they are saved), so cached sam
 
 The papers' system and the pixel-eps network are scored the same way, on the same ladder, with their own samplers:
 
-    pixeldiff train --model pixel --config tiny16 --data shapes --vae-target x0 --vae-steps 2000 --steps 3000 \
-        --lr-decay cosine --out runs/s_px
-    python bench/regime_s.py --run runs/s_px --n 1000 --batch 500 \
+    python bench/matched_time.py --baseline runs/s_gn20k --vae-steps 3000 --out runs/s_px_gn  # the baseline's time
+    python bench/regime_s.py --run runs/s_px_gn --n 1000 --batch 500 \
         --samplers vae_only,parallel_deterministic,block_sequential:10 --report nbs/experiments/regime_s_cosine
 """
 
@@ -242,7 +241,7 @@ def main(argv=None):
     ap.add_argument(
         '--run',
         required=True,
-        help='a run folder on shapes (pixeldiff train --config tiny16; any --model), or pretrained:NAME for a shipped one',
+        help='a run folder on shapes (pixeldiff train --config tiny16, any --model), or pretrained:NAME',
     )
     ap.add_argument('--n', type=int, default=500)
     ap.add_argument('--seed', type=int, default=0)

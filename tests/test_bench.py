@@ -174,6 +174,8 @@ def test_matched_time(tmp_path):
     assert rec['network'] == 'pixel-eps' and 1 <= rec['steps_done'] <= rec['steps'] and rec['total_seconds'] < 80
     r = run('bench/matched_time.py', '--out', str(tmp_path / 'px'), '--seconds', '40', *small)
     assert r.returncode != 0 and 'exists' in r.stderr
+    r = run('bench/matched_time.py', '--out', str(tmp_path / 'px3'), '--seconds', '40', '--kappa', '3', *small)
+    assert r.returncode != 0 and 'leave them unset for --model pixel' in r.stderr and not (tmp_path / 'px3').exists()
 
 
 def test_pack_run(tmp_path):
