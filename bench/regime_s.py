@@ -112,16 +112,21 @@ def ladder(n: int, size: int = 16, seed: int = 0) -> dict:
 
 
 def sampler_spec(spec: str, kind: str) -> tuple:
-    """`(key, sampler, options)` of a `--samplers` entry: `name` or `name:N`, where N is the sampler's `steps`, or its
-    block size `K` for `block_sequential`; every sampler that can clip does."""
+    """`(key, sampler, options)` of a `--samplers` entry: `name`, `name:N` or `name:N:grid`, where N is the sampler's
+    `steps` (its block size `K` for `block_sequential`) and `grid` an ODE solver's time grid; every sampler that can
+    clip does."""
     from pixeldiff_nb.system import get_sampler
 
-    name, _, count = spec.partition(':')
+    name, count, grid, *extra = spec.split(':') + ['', '']
     takes = get_sampler(name, kind).options
+    if any(extra) or (grid and 'grid' not in takes):
+        raise ValueError(f"--samplers entry {spec!r}: expected name, name:N, or name:N:grid for a sampler with a grid")
     opts = {'clip': True} if 'clip' in takes else {}
     if count:
         opts['steps' if 'steps' in takes else 'K'] = int(count)
-    key = f"{name}{'-' + count if count else ''}{'+clip' if 'clip' in opts else ''}"
+    if grid:
+        opts['grid'] = grid
+    key = f"{name}{'-' + count if count else ''}{'-' + grid if grid else ''}{'+clip' if 'clip' in opts else ''}"
     return key, name, opts
 
 
@@ -248,8 +253,8 @@ def main(argv=None):
     ap.add_argument(
         '--samplers',
         default='ddpm,ddim:50',
-        help='comma-separated; name:N for N steps (block_sequential: block size N), for example ddim:50, '
-        'block_sequential:10, dpmpp2m:20',
+        help='comma-separated; name:N for N steps (block_sequential: block size N), name:N:grid for an ODE solver on '
+        'a time grid, for example ddim:50, block_sequential:10, dpmpp2m:20, dpmpp2m:20:edm',
     )
     ap.add_argument('--report', default=None, help='folder for search.json and the grids')
     ap.add_argument('--device', default='cpu')

@@ -112,6 +112,25 @@ def test_regime_s_small(tmp_path):
     assert f"FD {s['fd']:.3f} ± {s['fd_se']:.3f}" in r.stdout and '(12345 s,' in r.stdout, r.stdout
 
 
+def test_regime_s_sampler_spec():
+    "A --samplers entry sets a sampler's steps (block_sequential: its block size) and an ODE solver's time grid."
+    sys.path.insert(0, str(ROOT / 'bench'))
+    from regime_s import sampler_spec
+
+    assert sampler_spec('dpmpp2m:20:edm', 'pixel-eps') == (
+        'dpmpp2m-20-edm+clip',
+        'dpmpp2m',
+        {'clip': True, 'steps': 20, 'grid': 'edm'},
+    )
+    assert sampler_spec('dpmpp2m:20', 'ddpm') == ('dpmpp2m-20+clip', 'dpmpp2m', {'clip': True, 'steps': 20})
+    assert sampler_spec('block_sequential:10', 'pixel') == ('block_sequential-10+clip', 'block_sequential',
+                                                            {'clip': True, 'K': 10})  # fmt: skip
+    assert sampler_spec('vae_only', 'pixel') == ('vae_only', 'vae_only', {})
+    for bad in ('ddim:10:edm', 'dpmpp2m:10:edm:x'):
+        with pytest.raises(ValueError, match='name:N:grid for a sampler with a grid'):
+            sampler_spec(bad, 'ddpm')
+
+
 def test_regime_s_pixel_system(tmp_path):
     """bench/regime_s.py scores the papers' system on the same ladder with its own samplers: `name:N` is the block size
     of block_sequential, the VAE alone cannot clip, and the images seen count the scale VAE's too."""
