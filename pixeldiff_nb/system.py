@@ -657,8 +657,9 @@ def _sync(device):
 
 # %% ../nbs/09_system.ipynb #53b1ac0f
 PRETRAINED = {  # name -> SHA-256 of pixeldiff_nb/assets/pretrained_<name>.pt (bench/make_pretrained.py prints it)
-    'shapes-pixel': '4fcf6288268b9374b68ef18b6ffa50b4994e3aabe9c9935c868545319f96b03a',
-    'shapes-ddpm': '278dd993ae99577cab3b35481a65799fa63a4bad47158b0579bf826193eed05f',
+    'shapes-ddpm': 'be4cf7812d4a15f0b08bf2384f7efdc2b8ca6001eebeac9297257a835707e96e',
+    'shapes-pixel-eps': '688ee92f05dafaab21226db8333aec2afedbb139a6c50d85e7d916977aec0be7',
+    'shapes-pixel': '814d4e23dc0ae6c25d57a8ae1e7cc98a94314a1528a5fffba5ef4832753649dc',
 }
 
 
@@ -809,8 +810,10 @@ def _recursion_rows(pix: System, batch: int, device, reps: int, seed: int) -> li
 DEMO_RUNS = (  # (pretrained system, sampler, options): the registered samplers a 2-core CPU runs in seconds
     ('shapes-ddpm', 'ddim', dict(steps=50, clip=True)),
     ('shapes-ddpm', 'ddim', dict(steps=10, clip=True)),
-    ('shapes-ddpm', 'dpmpp2m', dict(steps=9)),
-    ('shapes-ddpm', 'ode_ddim', dict(steps=9)),
+    ('shapes-ddpm', 'dpmpp2m', dict(steps=9, clip=True)),
+    ('shapes-ddpm', 'ode_ddim', dict(steps=9, clip=True)),
+    ('shapes-pixel-eps', 'dpmpp2m', dict(steps=9, clip=True)),
+    ('shapes-pixel-eps', 'dpmpp2m', dict(steps=19, clip=True)),
     ('shapes-pixel', 'vae_only', {}),
     ('shapes-pixel', 'parallel_deterministic', dict(clip=True)),
     ('shapes-pixel', 'algorithm1', dict(clip=True)),

@@ -336,6 +336,6 @@ def test_regime_c_seed_small(tmp_path):
 def test_regime_s_pretrained():
     "bench/regime_s.py scores the shipped baseline by name; it refuses to train one."
     r = run('bench/regime_s.py', '--run', 'pretrained:shapes-ddpm', '--n', '32', '--samplers', 'ddim:2')
-    assert r.returncode == 0 and 'step   1977 ddim-2+clip' in r.stdout, r.stderr[-3000:]
+    assert r.returncode == 0 and 'step  20000 ddim-2+clip' in r.stdout, r.stderr[-3000:]
     r = run('bench/regime_s.py', '--run', 'pretrained:shapes-ddpm', '--train-minutes', '1')
     assert r.returncode == 1 and 'not a pretrained system' in r.stderr, r.stderr[-3000:]
