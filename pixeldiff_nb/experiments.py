@@ -175,7 +175,7 @@ for _p in PROTOCOLS.values():
     _p.setdefault('kappa', None)  # the fixed-end schedule's curvature: an `ode_fixed_end` stage; None: none
     _p.setdefault('skip', ())  # stages not run, by their names in results.json
 
-# issue 14 on one GPU in one device call: regime S's baseline, pixel system and pixel-eps networks on both per-pixel
+# the few-pass comparison on one GPU in one device call: regime S's baseline, pixel system and pixel-eps networks on both per-pixel
 # schedules, every ODE solver and grid from 1 to 50 passes; one training seed, the VAE analyses left out (shapes_gpu)
 PROTOCOLS['shapes_ode_gpu'] = dict(
     PROTOCOLS['shapes_gpu'], seeds=(0,), kappa=3.0, skip=('ssim', 'recon', 'vae_bias', 'vae_variant')
@@ -655,13 +655,13 @@ def _pixel_eps_stage(ex: _Experiment, name: str, kind: str, **settings) -> tuple
 
 
 def _ode_stage(ex: _Experiment) -> dict:
-    "Issue 14: the pixel schedule without the parallel heads (same VAE, the U-Net's minutes); the baseline's solvers."
+    "The pixel schedule without the parallel heads (same VAE, the U-Net's minutes); the baseline's solvers."
     tr, rows = _pixel_eps_stage(ex, 'pixel_eps', 'pixel')
     return dict(train=tr, samplers=rows + ex.ev(ex.base, ode_specs(ex.p, 'ddpm'), ex.out / 'grids/ode'))
 
 
 def _ode_fixed_end_stage(ex: _Experiment) -> dict:
-    "Issue 14, section 3: the same network on the fixed-end schedule, the same VAE supplying its guide."
+    "The same network on the fixed-end schedule, the same VAE supplying its guide."
     tr, rows = _pixel_eps_stage(ex, 'pixel_eps_fixed_end', 'fixed-end', schedule='fixed-end', kappa=ex.p['kappa'])
     return dict(train=tr, samplers=rows)
 
@@ -917,7 +917,7 @@ def _ode_method(r: dict) -> str:
 
 
 def ode_frame(res: dict):
-    """Issue 14's table: one row per method and pass count (the ODE stages, the baseline's own samplers, the papers'
+    """Quality against passes as a table: one row per method and pass count (the ODE stages, the baseline's own samplers, the papers'
     system at its lowest FD), with seconds, FD beside its floor, and KID ± se."""
     import pandas as pd
 

@@ -288,7 +288,7 @@ def score_row(r: dict, v: dict) -> dict:
         **{k: round(x, 3) for k, x in v['pixel_stats'].items()},
     )  # fmt: skip
 
-# %% ../nbs/11a_results.ipynb #7a55d195
+# %% ../nbs/11a_results.ipynb #008c0579
 EVIDENCE = pathlib.Path('pixeldiff_nb') / 'assets' / 'evidence.json'  # relative to the repository root
 
 
@@ -299,10 +299,10 @@ def evidence(rs: dict = None) -> dict:
     P = lambda x: f"FD {pm(x['fd'], x['fd_se'])}"
     heads = min((k for k in rs['runs/s_px_gn']['samples'] if k != 'vae_only'), key=lambda k: f('runs/s_px_gn', k)['fd'])
     return {
-        'source': 'regime S, training seed 0, 1,000 clipped samples, FD ± standard error; nbs/13_papers_system and '
-        'nbs/14_few_passes',
-        'ddpm': f"DDIM with 50 steps, {P(f('runs/s_gn20k', 'ddim-50+clip'))}; DPM-Solver++(2M) with 20 steps "
-        f"{P(f('runs/s_gn20k', 'dpmpp2m-20+clip'))}; DDPM with 1,000 steps {P(f('runs/s_gn20k', 'ddpm+clip'))}",
+        'source': 'regime S (training seed 0, 1,000 clipped samples, FD ± standard error; notebooks 13_papers_system '
+        'and 14_few_passes)',
+        'ddpm': f"DDIM with 50 steps, {P(f('runs/s_gn20k', 'ddim-50+clip'))} (DPM-Solver++(2M) with 20 steps: "
+        f"{P(f('runs/s_gn20k', 'dpmpp2m-20+clip'))}, DDPM with 1,000 steps: {P(f('runs/s_gn20k', 'ddpm+clip'))})",
         'pixel': f"its scale VAE alone, {P(f('runs/s_px_gn', 'vae_only'))}, against {P(f('runs/s_px_gn', heads))} for "
         f"its best sampler that uses the parallel heads ({heads.split('+')[0]})",
         'pixel-eps': f"DPM-Solver++(2M) with 10 steps on the logsnr grid, {P(f('runs/s_pe_gn', 'dpmpp2m-10+clip'))}",

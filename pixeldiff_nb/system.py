@@ -246,13 +246,8 @@ def _ddim(system, b, g, steps, clip, callback=None):
 
 # %% ../nbs/09_system.ipynb #4992f0bf
 SYSTEMS = {'pixel': ('vae', 'parallel'), 'pixel-eps': ('vae', 'pixel-eps'), 'ddpm': ('eps',)}
-# With no sampler named, each kind runs the best sampler measured for it in regime S (nbs/experiments/shapes_gpu,
-# n = 1,000, FD floor 0.05, KID ± its standard error). The baseline: DDIM-50 with clipping, FD 1.94, KID 0.0190 ± 0.0012
-# (DDPM-1000 has the lower FD, 1.55, but KID 0.0234 ± 0.0018, with 20x the passes; DDIM-10 is within 2 se: one
-# training seed). The pixel system: its scale VAE alone, FD 8.49, KID 0.168 ± 0.003, against 12.65 and 0.345 ± 0.009
-# for its best U-Net sampler (block_sequential); seed 1 agrees (KID 0.130 against 0.64 and more). pixel-eps, not
-# measured there yet: DPM-Solver++(2M) with its default 10 steps, clipped (on the CPU, nbs/experiments/pixel_eps_pair,
-# n = 500, 20 passes, logsnr grid: FD 1.96 clipped, 4.52 unclipped; KID 0.022 ± 0.001 against 0.047 ± 0.004).
+# With no sampler named, each kind runs its default sampler; its regime-S scores are in assets/evidence.json, written
+# from the committed records by 11a_results, and `pixeldiff sample --help` prints them.
 DEFAULT_SAMPLER = {'pixel': 'vae_only', 'pixel-eps': 'dpmpp2m', 'ddpm': 'ddim'}
 DEFAULT_OPTIONS = {'pixel': {}, 'pixel-eps': dict(clip=True), 'ddpm': dict(steps=50, clip=True)}
 _CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'pixel-eps': PixelEpsUNet, 'eps': EpsUNet}
