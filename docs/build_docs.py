@@ -19,6 +19,7 @@ STYLE = """<style>
 .pd-nav{position:sticky;top:0;z-index:10;background:#f6f8fa;border-bottom:1px solid #d0d7de;padding:6px 12px;
   font:13px/1.6 system-ui,sans-serif}
 .pd-nav a{margin-right:10px;text-decoration:none;color:#0550ae}.pd-nav a.pd-here{font-weight:bold;color:#111}
+.pd-nav .pd-part{margin:0 6px 0 8px;color:#57606a;font-weight:600;text-transform:uppercase;font-size:11px}
 .pd-doc{border-left:3px solid #0550ae;background:#f6f8fa;margin:12px 0;padding:6px 12px}
 .pd-doc h4{margin:4px 0;font-family:monospace}.pd-doc pre{background:none;border:none;margin:4px 0;white-space:pre-wrap}
 .pd-doc table{font-size:90%;border-collapse:collapse}.pd-doc td,.pd-doc th{padding:2px 8px;border-bottom:1px solid #ddd}
@@ -158,12 +159,25 @@ def clean(nb):
     nb.cells = keep
 
 
+PARTS = ('theory', 'library', 'system', 'experiments')  # the notebooks' parts, in reading order
+
+
+def part(stem: str) -> str:
+    "The part a notebook belongs to, by its number: 00 theory, 01-07 library, 08-10 system, 11 on experiments."
+    n = int(re.match(r'\d+', stem).group()) if re.match(r'\d+', stem) else -1
+    return '' if n < 0 else 'theory' if n == 0 else 'library' if n <= 7 else 'system' if n <= 10 else 'experiments'
+
+
 def nav(pages: list, here: str) -> str:
-    links = [
+    "The navigation bar: the index, then each part's pages under the part's name."
+    link = lambda stem, label, summary: (
         f'<a href="{stem}.html"{" class=pd-here" if stem == here else ""} title="{html.escape(summary)}">'
         f'{html.escape(label)}</a>'
-        for stem, label, summary in pages
-    ]
+    )
+    links = [link(*p) for p in pages if not part(p[0])]
+    for name in PARTS:
+        links.append(f'<span class="pd-part">{name}</span>')
+        links += [link(*p) for p in pages if part(p[0]) == name]
     return f'<nav class="pd-nav">{"".join(links)}</nav>'
 
 
@@ -189,10 +203,15 @@ def bring_in(page: str, out: pathlib.Path) -> str:
 
 
 def contents(pages: list) -> str:
-    rows = ''.join(
-        f'<tr><td><a href="{stem}.html">{html.escape(label)}</a></td><td>{inline(summary)}</td></tr>'
-        for stem, label, summary in pages[1:]
-    )
+    "The index page's table of the notebooks, grouped by part, each with its one-line summary."
+    rows = ''
+    for name in PARTS:
+        rows += f'<tr><th colspan="2">{name}</th></tr>'
+        rows += ''.join(
+            f'<tr><td><a href="{stem}.html">{html.escape(label)}</a></td><td>{inline(summary)}</td></tr>'
+            for stem, label, summary in pages
+            if part(stem) == name
+        )
     return f'<div class="pd-doc" id="pages"><h4>The notebooks</h4><table>{rows}</table></div>'
 
 

@@ -252,7 +252,7 @@ def real_grid(size: int = 16, n: int = 64, nrow: int = 8):
     g = torchvision.utils.make_grid(torch.from_numpy(imgs).permute(0, 3, 1, 2), nrow=nrow, padding=2, pad_value=255)
     return g.permute(1, 2, 0).numpy()
 
-# %% ../nbs/11a_results.ipynb #cdb4084a
+# %% ../nbs/11a_results.ipynb #8e09ea45
 def sample_panel(label: str, r: dict, key: str, report: pathlib.Path = None):
     "`(title, grid)` of sampler `key` of the scored run `r`: the label, its network passes and its FD ± se."
     from PIL import Image
@@ -288,7 +288,7 @@ def score_row(r: dict, v: dict) -> dict:
         **{k: round(x, 3) for k, x in v['pixel_stats'].items()},
     )  # fmt: skip
 
-# %% ../nbs/11a_results.ipynb #008c0579
+# %% ../nbs/11a_results.ipynb #b788b011
 EVIDENCE = pathlib.Path('pixeldiff_nb') / 'assets' / 'evidence.json'  # relative to the repository root
 
 
@@ -308,7 +308,7 @@ def evidence(rs: dict = None) -> dict:
         'pixel-eps': f"DPM-Solver++(2M) with 10 steps on the logsnr grid, {P(f('runs/s_pe_gn', 'dpmpp2m-10+clip'))}",
     }
 
-# %% ../nbs/11a_results.ipynb #c8f99d82
+# %% ../nbs/11a_results.ipynb #a073aef9
 def render_blocks(text: str, blocks: dict) -> str:
     "`text` with the body of every `<!-- results:NAME -->` block replaced by `blocks[NAME]`."
     for name, body in blocks.items():
@@ -320,7 +320,7 @@ def render_blocks(text: str, blocks: dict) -> str:
         text = pat.sub(lambda m: m.group(1) + body.strip('\n') + '\n' + m.group(3), text)
     return text
 
-# %% ../nbs/11a_results.ipynb #2314ab55
+# %% ../nbs/11a_results.ipynb #e9722461
 EXPECTATIONS = 'expectations.json'  # under nbs/experiments
 
 
@@ -352,7 +352,7 @@ def expect(name: str, got, ex: dict = None):
         )
     return got
 
-# %% ../nbs/11a_results.ipynb #f9ecff15
+# %% ../nbs/11a_results.ipynb #bf11e2ab
 def rendered(root: pathlib.Path = None) -> dict:
     "`{path: text}` of every file rendered from the records."
     root = repo_root(root)

@@ -356,3 +356,21 @@ def test_pixel_eps_fixed_end_trains_resumes_and_samples(tmp_path):
     r = pixeldiff('train', '--out', tmp_path / 'k', '--model', 'pixel-eps', '--kappa', '2', '--steps', 2, *TINY)
     one_line_error(r, "set schedule='fixed-end' too")
     assert not (tmp_path / 'k' / 'vae').exists()  # refused before the VAE trained
+
+
+def test_readme_usage_commands_run(tmp_path):
+    """Every command of README's "Using it" block runs as written, at a tiny size (two steps, a few images), in a fresh
+    folder: what a reader copies works."""
+    readme = (pathlib.Path(__file__).resolve().parents[1] / 'README.md').read_text()
+    block = readme.split('## Using it')[1].split('```bash')[1].split('```')[0]
+    cmds = [l.split('#')[0].split()[1:] for l in block.splitlines() if l.startswith('pixeldiff ')]
+    assert [c[0] for c in cmds] == ['train'] * 4 + ['sample', 'evaluate'], cmds
+    small = {'--steps': '2', '--n': '50'}
+    for args in cmds:
+        args = [small.get(args[k - 1], a) if k else a for k, a in enumerate(args)]
+        if args[0] == 'train':
+            args += ['--steps', '2', '--vae-steps', '2'] if '--steps' not in args else ['--vae-steps', '2']
+            args += [] if '--resume' in args else TINY
+        ok(*args, cwd=tmp_path)
+    assert (tmp_path / 'grid.png').is_file() and (tmp_path / 'samples.npz').is_file()
+    assert json.loads((tmp_path / 'scores.json').read_text())['n'] == 50
