@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Everything GPU-specific, in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
 #   bash bench/gpu_run.sh [checks] [targets] [kernel] [e2e] [train_step] [train] [experiment] [regime_s] [ode] [baseline_s]
-#   (default: checks and targets, issue 16's six speed targets in one script, bench/gpu_targets.py, ~5 min, which
+#   (default: checks and targets, the six speed targets in one script, bench/gpu_targets.py, ~5 min, which
 #   writes $OUT/gpu_targets.json; kernel, e2e, train_step and train are the older separate benchmarks; the last four
 #   take a whole call each: nbs/11_experiments' gpu protocol, ~10 min, which also records target 5; its
-#   shapes_gpu protocol, ~8 min; its shapes_ode_gpu protocol (issue 14: both pixel schedules' noise networks, every ODE
+#   shapes_gpu protocol, ~8 min; its shapes_ode_gpu protocol (the few-pass comparison: both pixel schedules' noise networks, every ODE
 #   solver and grid), ~7 min; regime S's baseline trained for 1.5, 3, 4.5 and 6 minutes in all, its 1000-step chain
-#   scored after each against the 1-pixel-blur criterion (issue 12), ~7.5 min)
+#   scored after each against the 1-pixel-blur criterion, ~7.5 min)
 # installs the pure-Python wheels carried in gpu_wheels/ if missing, then runs the CUDA-flagged notebook checks, the
 # benchmarks and a short CIFAR-10 training, writing reports under $OUT (or bench/results).
 # CIFAR-10 is read from $PIXELDIFF_CIFAR10 (default data/cifar10, a git-ignored copy of shared/data/cifar10).

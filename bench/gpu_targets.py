@@ -1,4 +1,4 @@
-"""Issue 16's speed targets in one run: each figure a ratio against its baseline timed in the same run on the same card,
+"""The six GPU speed targets in one run: each figure a ratio against its baseline timed in the same run on the same card,
 written with the card, the versions and the command into a JSON list (`bench/results/gpu_targets.json` keeps the latest
 figure of each target).
 

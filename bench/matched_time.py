@@ -21,6 +21,7 @@ import argparse, json, pathlib, shutil, sys, tempfile, time
 import torch
 from pixeldiff_nb.train import TrainConfig, train
 from pixeldiff_nb.data import load_images
+from pixeldiff_nb.experiments import REGIME_S_CPU as P  # the protocol's one definition (11_experiments)
 
 
 def main(argv=None):
@@ -32,12 +33,12 @@ def main(argv=None):
     ap.add_argument('--model', default='pixel', choices=('pixel', 'pixel-eps'))
     ap.add_argument('--schedule', default=None, choices=('pixel', 'fixed-end'), help='pixel-eps: the schedule')
     ap.add_argument('--kappa', type=float, default=None, help='pixel-eps with the fixed-end schedule: its curvature')
-    ap.add_argument('--vae-steps', type=int, default=3000)
-    ap.add_argument('--vae-target', default='x0', choices=('x_delta', 'x0'))
-    ap.add_argument('--batch-size', type=int, default=64)
+    ap.add_argument('--vae-steps', type=int, default=P['vae_steps'])
+    ap.add_argument('--vae-target', default=P['vae_target'], choices=('x_delta', 'x0'))
+    ap.add_argument('--batch-size', type=int, default=P['batch'])
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--n-data', type=int, default=None)
-    ap.add_argument('--probe', default='10,40', help='the two probe lengths, in parallel U-Net steps')
+    ap.add_argument('--probe', default=','.join(map(str, P['probe'])), help='the two probe lengths, in U-Net steps')
     ap.add_argument('--sample-every', type=int, default=1000)
     a = ap.parse_args(argv)
     out = pathlib.Path(a.out)
@@ -53,8 +54,8 @@ def main(argv=None):
     own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa).items() if v is not None}
     if own and a.model == 'pixel':
         sys.exit('--schedule and --kappa set the pixel-eps network; leave them unset for --model pixel')
-    images = load_images('shapes', 'train', n=a.n_data, seed=a.seed, size=16)[0]
-    common = dict(config='tiny16', data='shapes', batch_size=a.batch_size, lr_decay='cosine', seed=a.seed)
+    images = load_images(P['data'], 'train', n=a.n_data, seed=a.seed, size=P['size'])[0]
+    common = dict(config=P['config'], data=P['data'], batch_size=a.batch_size, lr_decay=P['lr_decay'], seed=a.seed)
     t0 = time.perf_counter()
     vae = TrainConfig(model='vae', steps=a.vae_steps, out_dir=str(out / 'vae'), vae_target=a.vae_target,
                       ckpt_every=min(500, a.vae_steps), sample_every=a.sample_every, **common)  # fmt: skip

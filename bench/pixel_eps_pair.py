@@ -1,4 +1,4 @@
-"""Two pixel-eps networks on one scale VAE, equal steps: the papers' pixel schedule and the fixed-end one (issue 14).
+"""Two pixel-eps networks on one scale VAE, equal steps: the papers' pixel schedule and the fixed-end one.
 
     python bench/pixel_eps_pair.py --out runs/S/pair --vae-steps 1500 --steps 1500 --report nbs/experiments/pixel_eps_pair
 

@@ -1,4 +1,4 @@
-"""A second training seed for regime C's few-pass comparison (issue 14): the baseline and the fixed-end noise network.
+"""A second training seed for regime C's few-pass comparison: the baseline and the fixed-end noise network.
 
     python bench/regime_c_seed.py --out runs/experiment_cifar_cpu --seed 1 --report nbs/experiments/cifar_cpu
 

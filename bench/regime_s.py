@@ -10,7 +10,7 @@ clipping) against a ladder of degraded real images, all at the same sample count
     python bench/regime_s.py --device cuda --train-minutes 2,4,6 --run /tmp/baseline_s --n 1000 --samplers ddpm \\
         --report $OUT/regime_s_budget
 
-The criterion (issue 12): FD below that of real images blurred by a Gaussian of one pixel, and grids that show shapes.
+The criterion: FD below that of real images blurred by a Gaussian of one pixel, and grids that show shapes.
 Every FD comes with its jackknife standard error, and each sampler's margin over the criterion `FD - FD(blurred 1 px)`
 with the standard error of that difference (the reference set is shared), so "below the criterion" can be read
 against the noise. Images are scored as uint8 (as they are saved), so cached samples score as fresh ones.
@@ -30,6 +30,7 @@ from pixeldiff_nb.system import load_system, load_pretrained, save_grid
 from pixeldiff_nb.data import load_images, to_uint8
 from pixeldiff_nb.metrics import features, reference_features, frechet_distance_se, kid, FEATURE_NET_ID
 from pixeldiff_nb.system import machine
+from pixeldiff_nb.experiments import REGIME_S_CPU as P  # the protocol's one definition (11_experiments)
 
 
 def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -248,8 +249,8 @@ def main(argv=None):
         required=True,
         help='a run folder on shapes (pixeldiff train --config tiny16, any --model), or pretrained:NAME',
     )
-    ap.add_argument('--n', type=int, default=500)
-    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--n', type=int, default=P['n'], help='samples per sampler')
+    ap.add_argument('--seed', type=int, default=P['sampling_seed'], help='the sampling seed')
     ap.add_argument(
         '--samplers',
         default='ddpm,ddim:50',
@@ -258,7 +259,7 @@ def main(argv=None):
     )
     ap.add_argument('--report', default=None, help='folder for search.json and the grids')
     ap.add_argument('--device', default='cpu')
-    ap.add_argument('--batch', type=int, default=250, help='images per sampling batch')
+    ap.add_argument('--batch', type=int, default=P['score_batch'], help='images per sampling batch')
     ap.add_argument('--cache', default=None, help='folder that keeps each sampler\'s images, reused when asked again')
     ap.add_argument(
         '--train-minutes',

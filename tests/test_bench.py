@@ -270,8 +270,9 @@ def test_regime_s_trains_in_steps(tmp_path):
 
 
 def test_gpu_targets_small(tmp_path):
-    """bench/gpu_targets.py measures every target at its small CPU size and writes one JSON list with the fields issue 16
-    asks for; nothing is marked met on a CPU; a rerun replaces a target's figures; the full run refuses the CPU."""
+    """bench/gpu_targets.py measures every target at its small CPU size and writes one JSON list with the fields the
+    speed report asks for; nothing is marked met on a CPU; a rerun replaces a target's figures; the full run refuses the
+    CPU."""
     out, prof = tmp_path / 'targets.json', tmp_path / 'profile.txt'
     r = run('bench/gpu_targets.py', '--small', '--json', str(out), '--profile', str(prof), timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]

@@ -211,7 +211,7 @@ def test_help_of_every_command():
 def test_demo_writes_its_figures(tmp_path):
     """The README's first command, at its defaults, on this machine: the figures it writes, and the best sampler's images are
     not noise. How long it takes is a benchmark figure (bench/demo_time.py), not a test: a slower machine must not fail
-    the suite (issue 15); the bound here only catches a hang."""
+    the suite; the bound here only catches a hang."""
     import json
 
     t0 = time.perf_counter()

@@ -64,8 +64,10 @@ def test_no_internal_issue_number_or_work_note_in_a_notebook(nb):
     assert not found, found
 
 
-def test_no_internal_issue_number_in_readme_library_or_help():
-    texts = {'README.md': README, **{p.name: p.read_text() for p in (ROOT / 'pixeldiff_nb').glob('*.py')}}
+def test_no_internal_issue_number_in_readme_library_bench_or_help():
+    files = [*(ROOT / 'pixeldiff_nb').glob('*.py'), *(ROOT / 'bench').glob('*.py'), *(ROOT / 'bench').glob('*.sh')]
+    texts = {'README.md': README, 'bench/README.md': (ROOT / 'bench' / 'README.md').read_text()}
+    texts |= {str(p.relative_to(ROOT)): p.read_text() for p in files}
     for cmd in ('sample', 'evaluate', 'train'):
         r = subprocess.run(['pixeldiff', cmd, '--help'], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
