@@ -175,8 +175,9 @@ for _p in PROTOCOLS.values():
     _p.setdefault('kappa', None)  # the fixed-end schedule's curvature: an `ode_fixed_end` stage; None: none
     _p.setdefault('skip', ())  # stages not run, by their names in results.json
 
-# the few-pass comparison on one GPU in one device call: regime S's baseline, pixel system and pixel-eps networks on both per-pixel
-# schedules, every ODE solver and grid from 1 to 50 passes; one training seed, the VAE analyses left out (shapes_gpu)
+# the few-pass comparison on one GPU in one call: regime S's baseline, the papers' system and pixel-eps networks
+# on both per-pixel schedules, every ODE solver and grid from 1 to 50 passes; one training seed, the VAE analyses
+# left out (shapes_gpu)
 PROTOCOLS['shapes_ode_gpu'] = dict(
     PROTOCOLS['shapes_gpu'], seeds=(0,), kappa=3.0, skip=('ssim', 'recon', 'vae_bias', 'vae_variant')
 )
@@ -917,8 +918,8 @@ def _ode_method(r: dict) -> str:
 
 
 def ode_frame(res: dict):
-    """Quality against passes as a table: one row per method and pass count (the ODE stages, the baseline's own samplers, the papers'
-    system at its lowest FD), with seconds, FD beside its floor, and KID ± se."""
+    """Quality against passes: one row per method and pass count (the ODE stages, the baseline's own samplers,
+    the papers' system at its lowest FD), with seconds, FD beside its floor, and KID ± se."""
     import pandas as pd
 
     rows = [r for k in ('ode', 'ode_fixed_end') for r in (res.get(k) or {}).get('samplers', [])]

@@ -104,7 +104,7 @@ def test_regime_s_small(tmp_path):
     )
     # asked again, the samples come from the cache: the same numbers, and the sampling time the file holds (marked here,
     # since sampling afresh would give the same images)
-    (cached,) = list((tmp_path / 'cache').glob('*ddim-2+clip_n64_seed0_batch250_cpu.npz'))
+    (cached,) = list((tmp_path / 'cache').glob('*ddim-2+clip_n64_seed0_batch*_cpu.npz'))
     z = dict(np.load(cached))
     np.savez(cached, **(z | {'seconds': np.float64(12345.0)}))
     r = run(*score, '--cache', str(cached.parent))
