@@ -942,6 +942,6 @@ def demo(
     log("time per part: " + ', '.join(f"{k} {v:.1f} s" for k, v in times.items()))
     log(
         f"look at {out / 'samplers.png'} first; `pixeldiff sample --pretrained shapes-ddpm` samples more, "
-        "`pixeldiff train` trains your own, and nbs/11_experiments says what the pixel system does and does not do"
+        "`pixeldiff train` trains your own, and README's answer says what the pixel system does and does not do"
     )
     return times
