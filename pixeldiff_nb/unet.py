@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['BACKBONES', 'PAPER_PARAMS', 'PARALLEL_CONFIGS', 'ResBlock', 'Attention', 'UNetBackbone', 'EpsUNet', 'HeadBank',
-           'ParallelUNet', 'parallel_targets', 'parallel_loss', 'PixelEpsUNet']
+           'ParallelUNet', 'parallel_targets', 'parallel_loss', 'parallel_loss_floor', 'PixelEpsUNet']
 
 # %% ../nbs/06_unet.ipynb #95aa5a5b
 import math
@@ -313,6 +313,23 @@ def parallel_loss(Z, eps_tilde, mask) -> torch.Tensor:
         )
     m = mask.to(Z.dtype)[:, :, None, None, None]
     return ((Z.float() - eps_tilde.float()) ** 2 * m).sum() / Z[0].numel() / Z.shape[0]
+
+# %% ../nbs/06_unet.ipynb #87fca264
+def parallel_loss_floor(
+    x0,  # clean images (any shape) in [eps, 1], as the U-Net trains on them
+    gamma: float,
+    T: int,
+) -> float:
+    "The expected `parallel_loss` of the best heads given `x0` itself, with `i` uniform on 1..T: the loss's floor."
+    x = torch.as_tensor(x0, dtype=torch.float64).reshape(-1)
+    if x.numel() == 0 or not bool(((x > 0) & (x <= 1)).all()):
+        raise ValueError("x0 must be non-empty and in (0, 1], as the schedule sees it (data.to_model)")
+    levels, counts = torch.unique(gamma * x / T, return_counts=True)  # a = gamma x0 / T, once per pixel value
+    j = torch.arange(1, T + 1, dtype=torch.float64)
+    aj = levels[:, None] * j[None]
+    # sum over j <= i of (e^{ai} - e^{aj}) / (e^{ai} - 1), for every i: (L, T)
+    per_i = (j * aj.exp() - aj.exp().cumsum(1)) / torch.expm1(aj)
+    return float((per_i.mean(1) / T * counts).sum() / counts.sum())
 
 # %% ../nbs/06_unet.ipynb #5ee70e12
 class PixelEpsUNet(nn.Module):
