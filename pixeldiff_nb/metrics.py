@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['FEATURE_NET_SHA256', 'FEATURE_NET_ID', 'INCEPTION_FILE', 'INCEPTION_URL', 'FeatureNet', 'accuracy',
            'train_feature_net', 'feature_net', 'feature_net_record', 'as_unit_images', 'features', 'frechet_from_stats',
-           'frechet_distance', 'mmd2_unbiased', 'kid', 'frechet_distance_se', 'reference_features', 'quality',
-           'inception_net', 'inception_features', 'inception_reference', 'inception_quality', 'save_random_inception',
-           'ssim']
+           'frechet_distance', 'mmd2_unbiased', 'kid', 'precision_recall', 'frechet_distance_se', 'reference_features',
+           'quality', 'inception_net', 'inception_features', 'inception_reference', 'inception_quality',
+           'save_random_inception', 'ssim']
 
 # %% ../nbs/08_metrics.ipynb #f9e307e6
 import hashlib, json, math, pathlib, time
@@ -308,6 +308,36 @@ def kid(a, b) -> tuple:
     loo_b = saa / (m * (m - 1)) + (sbb - 2 * rb) / ((n - 1) * (n - 2)) - 2 * (sab - cb) / (m * (n - 1))  # without b_l
     var = (m - 1) / m * ((loo_a - loo_a.mean()) ** 2).sum() + (n - 1) / n * ((loo_b - loo_b.mean()) ** 2).sum()
     return float(est), float(np.sqrt(var))
+
+# %% ../nbs/08_metrics.ipynb #6b8c8c31
+def _kth_radius(x: torch.Tensor, k: int, block: int = 1024) -> torch.Tensor:
+    "Each point's distance to its `k`-th nearest neighbour in `x` (itself excluded)."
+    out = []
+    for s in range(0, len(x), block):
+        d = torch.cdist(x[s : s + block], x)
+        out.append(d.kthvalue(k + 1, dim=1).values)  # the 0 to itself is the first
+    return torch.cat(out)
+
+
+def _inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, block: int = 1024) -> torch.Tensor:
+    "Whether each point lies in at least one ball `(centre, radius)`."
+    return torch.cat(
+        [(torch.cdist(points[s : s + block], centres) <= radii[None]).any(1) for s in range(0, len(points), block)]
+    )
+
+
+def precision_recall(real, fake, k: int = 3) -> tuple:
+    """`(precision, recall)` of the features `fake` against `real` (Kynkaanniemi et al. 2019): the share of `fake` in
+    the real manifold, and of `real` in the fake one, each manifold the union of k-th-nearest-neighbour balls."""
+    a, b = _check_features(real, 'real'), _check_features(fake, 'fake')
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"real and fake features differ in dimension: {a.shape[1]} and {b.shape[1]}")
+    if not 1 <= k < min(len(a), len(b)):
+        raise ValueError(f"k must be at least 1 and below both set sizes ({len(a)}, {len(b)}), got {k}")
+    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    precision = _inside(b, a, _kth_radius(a, k)).double().mean().item()
+    recall = _inside(a, b, _kth_radius(b, k)).double().mean().item()
+    return precision, recall
 
 # %% ../nbs/08_metrics.ipynb #acae54e37e7d407bbb7b55eff062a284
 def _group_moments(x: np.ndarray, groups: int, rng) -> tuple:
