@@ -27,6 +27,7 @@ from pixeldiff_nb.system import (
     demo,
     save_grid,
     save_npz,
+    load_npz,
     machine,
 )
 
@@ -37,10 +38,15 @@ def format_quality(r: dict) -> str:
         return format_inception(r)
     floor = f" (real images: {r['fd_floor']:.3f})" if r.get('fd_floor') is not None else ''
     se = f" ± {r['fd_se']:.3f}" if r.get('fd_se') is not None else ''  # results written before FD had one lack it
+    pr = f"  precision {r['precision']:.3f}  recall {r['recall']:.3f}" if 'precision' in r else ''
+    src = (
+        f"{r['n']} samples from {r['sampler']}, seed {r['seed']}, {r.get('passes', '?')} network passes"
+        if 'sampler' in r
+        else f"{r['n']} images from {r['images']}"
+    )
     return (
-        f"FD {r['fd']:.3f}{se}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}  ({r['n']} samples from {r['sampler']}, "
-        f"seed {r['seed']}, "
-        f"{r.get('passes', '?')} network passes, against {r['n_ref']} {r['reference']} images; feature network "
+        f"FD {r['fd']:.3f}{se}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}{pr}  ({src}, "
+        f"against {r['n_ref']} {r['reference']} images; feature network "
         f"{r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)"
     )
 
@@ -118,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         'evaluate',
         "Sample from a run and print FD and KID in this project's feature space, with sample count and seed.",
     )
-    _sampler_args(e, n=1000)
+    _sampler_args(e, n=1000, images=True)
     e.add_argument(
         '--reference', default=None, choices=('shapes', 'cifar10'), help="reference data set (default: the run's)"
     )
@@ -218,7 +224,7 @@ def _train_args(t):
     t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 (default: cuda if available)')
 
 # %% ../nbs/10_cli.ipynb #8e4c4909
-def _sampler_args(s, n: int):
+def _sampler_args(s, n: int, images: bool = False):
     "The arguments `sample` and `evaluate` share: the run, the sampler and its options (unset: the sampler's default)."
 
     def default(k):
@@ -237,6 +243,10 @@ def _sampler_args(s, n: int):
         choices=tuple(PRETRAINED),
         help='a pretrained system that ships with the package (regime S, 16x16 shapes)',
     )
+    if images:  # evaluate: also any set of images
+        src.add_argument(
+            '--images', help='score the images of this .npz (uint8 N x H x W x 3, as sample --npz writes) instead'
+        )
     s.add_argument('--n', type=int, default=n, help='images')
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--sampler', default=None, help=by_kind)
@@ -346,7 +356,28 @@ def _sample(a):
 
 
 def _evaluate(a):
-    r = _system(a).evaluate(
+    r = _score_images(a) if getattr(a, 'images', None) else _evaluate_system(a)
+    print(format_quality(r))
+    if a.json:
+        pathlib.Path(a.json).write_text(json.dumps(r, indent=1) + '\n')
+        print(f"wrote {a.json}")
+
+
+def _score_images(a) -> dict:
+    "FD, KID, precision and recall of the images of `--images` against `--reference` (default: shapes)."
+    from pixeldiff_nb.metrics import quality, inception_quality
+
+    x = load_npz(a.images)
+    ref = a.reference or 'shapes'
+    if a.metric == 'inception':
+        r = inception_quality(x, a.inception_weights, ref, 'test', a.n_ref, None, True)
+    else:
+        r = quality(x, ref, 'test', a.n_ref, progress=True)
+    return dict(r, images=str(a.images))
+
+
+def _evaluate_system(a) -> dict:
+    return _system(a).evaluate(
         a.n,
         a.sampler,
         a.seed,
@@ -357,10 +388,6 @@ def _evaluate(a):
         n_ref=a.n_ref,
         **_options(a),
     )
-    print(format_quality(r))
-    if a.json:
-        pathlib.Path(a.json).write_text(json.dumps(r, indent=1) + '\n')
-        print(f"wrote {a.json}")
 
 # %% ../nbs/10_cli.ipynb #e6dda1ee
 def main(argv=None) -> int:

@@ -419,9 +419,12 @@ def quality(
         else None
     )
     fd, fd_se = frechet_distance_se(fa, fb)
+    precision, recall = precision_recall(fb, fa)
     return dict(
         fd=fd,
         fd_se=fd_se,
+        precision=precision,  # Kynkaanniemi et al. 2019, k = 3
+        recall=recall,
         fd_floor=floor,
         kid=k,
         kid_se=se,

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SAMPLERS', 'SYSTEMS', 'DEFAULT_SAMPLER', 'DEFAULT_OPTIONS', 'METRICS', 'PRETRAINED', 'BENCH_CASES', 'DEMO_RUNS',
            'DEMO_SKIPPED', 'Sampler', 'register', 'get_sampler', 'sampler_options', 'System', 'random_systems',
-           'count_host_reads', 'train_system', 'load_system', 'load_pretrained', 'save_grid', 'save_npz', 'machine',
-           'timeit', 'bench_system', 'demo_samplers', 'demo_figure', 'demo']
+           'count_host_reads', 'train_system', 'load_system', 'load_pretrained', 'save_grid', 'save_npz', 'load_npz',
+           'machine', 'timeit', 'bench_system', 'demo_samplers', 'demo_figure', 'demo']
 
 # %% ../nbs/09_system.ipynb #28aaf9f4
 import contextlib, dataclasses, json, math, os, pathlib, platform, time
@@ -706,6 +706,25 @@ def save_npz(images: torch.Tensor, path, **meta) -> pathlib.Path:
     arr = (images.permute(0, 2, 3, 1) * 255).round().clamp(0, 255).to(torch.uint8).numpy()
     np.savez_compressed(path, images=arr, **{k: np.asarray(v) for k, v in meta.items()})
     return path
+
+# %% ../nbs/09_system.ipynb #c7a4f1af
+def load_npz(path) -> np.ndarray:
+    "The `images` array, uint8 `(N, H, W, 3)`, of an `.npz` as `save_npz` (and `pixeldiff sample --npz`) writes it."
+    import zipfile
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file (write one with `pixeldiff sample --npz {path}`)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if 'images' not in z.files:
+                raise ValueError(f"{path} has no 'images' array (it has {z.files}); expected uint8 (N, H, W, 3)")
+            x = z['images']
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise ValueError(f"{path} is not a readable .npz (truncated or another kind of file: {e})") from None
+    if x.dtype != np.uint8 or x.ndim != 4 or x.shape[-1] != 3 or len(x) == 0:
+        raise ValueError(f"{path}: 'images' must be uint8 (N, H, W, 3) with N >= 1, got {x.dtype} {x.shape}")
+    return x
 
 # %% ../nbs/09_system.ipynb #65a83de5
 def machine(device=None) -> str:

@@ -374,3 +374,16 @@ def test_readme_usage_commands_run(tmp_path):
         ok(*args, cwd=tmp_path)
     assert (tmp_path / 'grid.png').is_file() and (tmp_path / 'samples.npz').is_file()
     assert json.loads((tmp_path / 'scores.json').read_text())['n'] == 50
+
+
+def test_evaluate_scores_an_npz_of_images(tmp_path):
+    """`pixeldiff evaluate --images FILE.npz` scores any set of images against the data's reference, with precision and
+    recall in its JSON; a wrong array is one line that names the expected shape and dtype, exit status 2."""
+    ok('sample', '--pretrained', 'shapes-ddpm', '--sampler', 'ddim', '--steps', 5, '--n', 16, '--out',
+       tmp_path / 'g.png', '--npz', tmp_path / 's.npz')  # fmt: skip
+    out = ok('evaluate', '--images', tmp_path / 's.npz', '--json', tmp_path / 'r.json')
+    assert f"16 images from {tmp_path / 's.npz'}" in out and 'precision' in out
+    r = json.loads((tmp_path / 'r.json').read_text())
+    assert {'fd', 'fd_se', 'kid', 'kid_se', 'precision', 'recall'} <= set(r) and 0 <= r['precision'] <= 1
+    np.savez(tmp_path / 'bad.npz', images=np.zeros((4, 16, 16, 3), np.float32))
+    one_line_error(pixeldiff('evaluate', '--images', tmp_path / 'bad.npz'), 'must be uint8 (N, H, W, 3)')
