@@ -136,7 +136,9 @@ def answer_facts(rs: dict) -> dict:
     B0, B1, PE0, PE1 = 'runs/s_gn20k', 'runs/s_gn20k_s1', 'runs/s_pe_gn', 'runs/s_pe_gn_s1'
     FE, PX0, PX1, IMG = 'runs/s_fe_gn', 'runs/s_px_gn', 'runs/s_px_gn_s1', 'runs/s_px_img'
     ladder = rs[B0]['ladder']
+    edges = lambda name: ladder[name]['pixel_stats']['edges']
     heads = [f(r, k)['fd'] for r in (PX0, PX1) for k in rs[r]['samples'] if k != 'vae_only']
+    level = [margin(f(b, f'dpmpp2m-{n}+clip'), f(b, 'ddpm+clip')) for b in (B0, B1) for n in (10, 20)]
     pe_gap = min(margin(f(pe, 'dpmpp2m-10+clip'), f(b, 'dpmpp2m-10+clip')) for pe, b in ((PE0, B0), (PE1, B1)))
     return dict(
         crit=P(ladder['blurred 1 px']),
@@ -148,6 +150,7 @@ def answer_facts(rs: dict) -> dict:
         b10_1=P(f(B1, 'dpmpp2m-10+clip')),
         b20_0=P(f(B0, 'dpmpp2m-20+clip')),
         b20_1=P(f(B1, 'dpmpp2m-20+clip')),
+        b_level=f"{max(map(abs, level)):.1f}",
         b10_s=f"{f(B0, 'dpmpp2m-10+clip')['seconds']:.0f}",
         heads_lo=f"{min(heads):.1f}",
         heads_hi=f"{max(heads):.1f}",
@@ -167,20 +170,22 @@ def answer_facts(rs: dict) -> dict:
         b_edges=f"{f(B0, 'dpmpp2m-10+clip')['pixel_stats']['edges']:.3f}",
         real_edges=f"{ladder['real (floor)']['pixel_stats']['edges']:.3f}",
         grain_fd=P(ladder['noise std 0.1']),
+        grain_x=f"{edges('noise std 0.1') / edges('real (floor)'):.1f}",
+        blur_edges=f"{edges('blurred 1 px'):.3f}",
         grain_edges=f"{ladder['noise std 0.1']['pixel_stats']['edges']:.3f}",
         fe10=P(f(FE, 'dpmpp2m-10+clip')),
     )
 
 # %% ../nbs/11a_results.ipynb #0fcdcd37
 CAPTION = """\
-Regime S: the `shapes` data at 16x16 and `tiny16` networks; every network but the last two rows' trained for the
-seed-0 baseline's {base_min} minutes on one machine (`{machine}`). Each row: 1,000 clipped samples
-from sampling seed 0 against 2,000 test images; FD and KID ± standard error in the project's CIFAR-10 feature space;
-passes are network evaluations per image; the last column is sampling seconds for 1,000 images (seed 0) on that CPU."""
+Regime S: `shapes` at 16x16 and `tiny16` networks, each (but the last two rows) trained for the seed-0 baseline's
+{base_min} minutes on one machine (`{machine}`); 1,000 clipped samples per row from sampling seed 0 against 2,000
+test images; FD and KID ± standard error in the project's CIFAR-10 feature space; passes per image; sampling seconds."""
 ANSWER_TEXT = """\
 - **The baseline makes the data.** DDPM with 1,000 steps scores FD {b0} and {b1} (training seeds 0 and 1),
   against {crit} for real images blurred by one pixel, the criterion, and {floor} for real images themselves;
-  DPM-Solver++(2M) matches it from 20 steps ({b20_0} and {b20_1}).
+  DPM-Solver++(2M) is level with it from 10 steps ({b10_0} and {b10_1}; at 20 steps {b20_0} and {b20_1}; at most
+  {b_level} combined standard errors apart).
 - **The papers' system draws noise.** Every sampler that uses its parallel heads scores FD {heads_lo} to {heads_hi}
   on both seeds, worse than its own scale VAE alone ({vae0} and {vae1}). At equal time its two networks saw
   {px_img_frac} and {px_img_frac1} of the baseline's images; trained on as many ({img_m} million images,
@@ -190,8 +195,10 @@ ANSWER_TEXT = """\
   by DPM-Solver++(2M) with 10 steps, scores {pe10_0} and {pe10_1}, below the criterion, but at least {pe_gap}
   combined standard errors behind the baseline's {b10_0} and {b10_1} at the same passes.
 - **Its images are grainy, and this feature space forgives grain.** Their edge strength is {pe_edges}, against
-  {real_edges} for real images and {b_edges} for the baseline; real images with Gaussian noise of std 0.1 (edge
-  strength {grain_edges}) score only {grain_fd}. An FD below the criterion does not by itself mean the data is made.
+  {real_edges} for real images and {b_edges} for the baseline; real images with Gaussian noise of std 0.1 have
+  {grain_x} times the real edge strength ({grain_edges}) yet score {grain_fd}, against {crit} for the one-pixel
+  blur, which moves the edge strength only to {blur_edges}. An FD below the criterion does not by itself mean the data
+  is made.
 - **The fixed-end per-pixel schedule is worse here:** FD {fe10} at 10 steps (one seed).
 - **What this does not decide.** Every network is small (`tiny16`), trained {base_min} minutes on a 2-core CPU, and
   the parallel U-Net's head bank is one convolution for all 200 heads, far lighter than the papers' per-head blocks:

@@ -716,12 +716,16 @@ def load_npz(path) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file (write one with `pixeldiff sample --npz {path}`)")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if 'images' not in z.files:
-                raise ValueError(f"{path} has no 'images' array (it has {z.files}); expected uint8 (N, H, W, 3)")
-            x = z['images']
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        z = np.load(path, allow_pickle=False)
+        if not hasattr(z, 'files'):  # a bare .npy array
+            raise ValueError('it holds one array, not named arrays')
+        with z:
+            files = list(z.files)
+            x = z['images'] if 'images' in files else None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
         raise ValueError(f"{path} is not a readable .npz (truncated or another kind of file: {e})") from None
+    if x is None:
+        raise ValueError(f"{path} has no 'images' array (it has {files}); expected uint8 (N, H, W, 3)")
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[-1] != 3 or len(x) == 0:
         raise ValueError(f"{path}: 'images' must be uint8 (N, H, W, 3) with N >= 1, got {x.dtype} {x.shape}")
     return x
