@@ -12,7 +12,7 @@ import torch
 from .data import DATASETS
 from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, LR_DECAYS
 from .sampler import ODE_GRIDS
-from .metrics import INCEPTION_FILE
+from .metrics import INCEPTION_FILE, FEATURE_SPACES
 from pixeldiff_nb.system import (
     SYSTEMS,
     SAMPLERS,
@@ -33,7 +33,8 @@ from pixeldiff_nb.system import (
 
 # %% ../nbs/10_cli.ipynb #0153dd8d
 def format_quality(r: dict) -> str:
-    "One line: FD beside its floor, KID with its standard error, and what they were measured on."
+    """FD beside its floor, KID with its standard error, and what they were measured on, in one line; a line for each
+    further feature space and one for the grain where they were measured."""
     if 'fid' in r:
         return format_inception(r)
     floor = f" (real images: {r['fd_floor']:.3f})" if r.get('fd_floor') is not None else ''
@@ -44,11 +45,29 @@ def format_quality(r: dict) -> str:
         if 'sampler' in r
         else f"{r['n']} images from {r['images']}"
     )
-    return (
-        f"FD {r['fd']:.3f}{se}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}{pr}  ({src}, "
-        f"against {r['n_ref']} {r['reference']} images; feature network "
-        f"{r['feature_net']}, CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}; not Inception-FID)"
+    net = (
+        f"CIFAR-10 test accuracy {r['feature_net_accuracy']:.1%}"
+        if 'feature_net_accuracy' in r
+        else f"reads {r['feature_net_counts_right']:.1%} of held-out shapes right"
     )
+    space = r.get('feature_space', 'cifar10')
+    lines = [
+        f"FD {r['fd']:.3f}{se}{floor}  KID {r['kid']:.5f} ± {r['kid_se']:.5f}{pr}  ({src}, "
+        f"against {r['n_ref']} {r['reference']} images; {space} feature network {r['feature_net']}, {net}; "
+        "not Inception-FID)"
+    ]
+    for name, q in list(r.get('spaces', {}).items())[1:]:  # the first is the line above
+        lines.append(
+            f"  {name} space: FD {q['fd']:.3f} ± {q['fd_se']:.3f} (real images: {q['fd_floor']:.3f})  KID "
+            f"{q['kid']:.5f} ± {q['kid_se']:.5f}  precision {q['precision']:.3f}  recall {q['recall']:.3f}  "
+            f"(feature network {q['feature_net']})"
+        )
+    if 'grain' in r:
+        lines.append(
+            f"  grain {r['grain']:.4f} (real images: {r['grain_real']:.4f})  W1 {r['grain_w1']:.4f} ± "
+            f"{r['grain_w1_se']:.4f}  (planar-fit residual of the quietest quarter of 4x4 tiles)"
+        )
+    return '\n'.join(lines)
 
 
 def format_bench(rows, config, batch, device) -> str:
@@ -122,9 +141,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--npz', default=None, help='also write the images (uint8) here')
     e = add(
         'evaluate',
-        "Sample from a run and print FD and KID in this project's feature space, with sample count and seed.",
+        "Sample from a run (or read --images) and print FD, KID, precision and recall in this project's feature "
+        "spaces, and the grain, with sample count and seed.",
     )
     _sampler_args(e, n=1000, images=True)
+    e.add_argument(
+        '--features',
+        nargs='+',
+        default=None,
+        choices=FEATURE_SPACES,
+        help="feature spaces: the CIFAR-10 classifier's, the shapes reader's, or both (default: both where the "
+        "reference is shapes, else cifar10)",
+    )
     e.add_argument(
         '--reference', default=None, choices=('shapes', 'cifar10'), help="reference data set (default: the run's)"
     )
@@ -365,14 +393,14 @@ def _evaluate(a):
 
 def _score_images(a) -> dict:
     "FD, KID, precision and recall of the images of `--images` against `--reference` (default: shapes)."
-    from pixeldiff_nb.metrics import quality, inception_quality
+    from pixeldiff_nb.metrics import quality_spaces, inception_quality
 
     x = load_npz(a.images)
     ref = a.reference or 'shapes'
     if a.metric == 'inception':
         r = inception_quality(x, a.inception_weights, ref, 'test', a.n_ref, None, True)
     else:
-        r = quality(x, ref, 'test', a.n_ref, progress=True)
+        r = quality_spaces(x, ref, a.features, split='test', n_ref=a.n_ref, progress=True)
     return dict(r, images=str(a.images))
 
 
@@ -386,6 +414,7 @@ def _evaluate_system(a) -> dict:
         metric=a.metric,
         inception_weights=a.inception_weights,
         n_ref=a.n_ref,
+        spaces=a.features,
         **_options(a),
     )
 

@@ -52,8 +52,13 @@ def shapes(
     seed: int = 0,  # random seed; the same seed gives the same images
     size: int = 32,  # height and width in pixels
     max_shapes: int = 3,
-) -> tuple[np.ndarray, np.ndarray]:
-    "Procedural data set: `(images uint8 (n, size, size, 3), labels int64 (n,))`."
+    attributes: bool = False,  # also return what drew each image (a dict of arrays, see below)
+    background_only: bool = False,  # draw the same images' backgrounds without their shapes (same random draws)
+) -> tuple:
+    """Procedural data set: `(images uint8 (n, size, size, 3), labels int64 (n,))`, and with `attributes=True` a
+    third element: `count` (shapes drawn), `kinds` `(max_shapes, n)` (-1 where no shape), `c0`, `c1` (the
+    background's end colours), `angle` (its direction), and the top shape's `top_colour`, `top_xy` and `top_r`
+    (fractions of `size`)."""
     if n < 1 or size < 8 or max_shapes < 1:
         raise ValueError(f"need n >= 1, size >= 8 and max_shapes >= 1; got {n}, {size}, {max_shapes}")
     rng = np.random.default_rng(seed)
@@ -68,6 +73,7 @@ def shapes(
     img = c0 + (c1 - c0) * np.clip(ramp, 0, 1)[..., None]
     n_shapes = rng.integers(1, max_shapes + 1, n)
     kinds = rng.integers(0, 3, (max_shapes, n))
+    top = dict(top_colour=np.zeros((n, 3), np.float32), top_xy=np.zeros((n, 2), np.float32), top_r=np.zeros(n, np.float32))
     for k in range(max_shapes):
         cx, cy = (rng.uniform(0.2, 0.8, (2, n, 1, 1)) * size).astype(np.float32)
         r = (rng.uniform(0.12, 0.3, (n, 1, 1)) * size).astype(np.float32)
@@ -82,9 +88,17 @@ def shapes(
                 np.maximum(dy - r, (np.abs(dx) - (dy + r) / 2) / np.sqrt(1.25)),
             ),
         )
-        cover = _soft(sdf) * (k < n_shapes)[:, None, None]
+        drawn = k < n_shapes
+        cover = _soft(sdf) * (drawn & (not background_only))[:, None, None]
         img = img * (1 - cover[..., None]) + col * cover[..., None]
-    return (img * 255).round().astype(np.uint8), kinds[0].astype(np.int64)
+        top['top_colour'][drawn], top['top_r'][drawn] = col[drawn, 0, 0], r[drawn, 0, 0] / size
+        top['top_xy'][drawn] = np.stack([cx[drawn, 0, 0], cy[drawn, 0, 0]], 1) / size
+    images, labels = (img * 255).round().astype(np.uint8), kinds[0].astype(np.int64)
+    if not attributes:
+        return images, labels
+    kinds = np.where(np.arange(max_shapes)[:, None] < n_shapes, kinds, -1)
+    attrs = dict(count=n_shapes, kinds=kinds, c0=c0[:, 0, 0], c1=c1[:, 0, 0], angle=ang[:, 0, 0], **top)
+    return images, labels, attrs
 
 # %% ../nbs/01_data.ipynb #82430020
 CIFAR10_SHA256 = {

@@ -610,11 +610,13 @@ def evaluate(
     metric: str = 'features',  # 'features' (this project's feature network) or 'inception' (standard FID and KID)
     inception_weights=None,  # InceptionV3 weights file (torch-fidelity's), for metric='inception'
     n_ref: int = None,  # reference images (default: the whole split)
+    spaces=None,  # feature spaces (metrics.FEATURE_SPACES; default: both where the reference is shapes)
     **options,
 ) -> dict:
-    """Sample `n` images and measure FD (with its floor) and KID against a reference split (default: the training data's
-    test split), or with `metric='inception'` the standard FID and KID; with the seconds sampling took."""
-    from pixeldiff_nb.metrics import quality, inception_quality, inception_net
+    """Sample `n` images and measure FD (with its floor), KID, precision and recall in each feature space, and the
+    grain, against a reference split (default: the training data's test split), or with `metric='inception'` the
+    standard FID and KID; with the seconds sampling took."""
+    from pixeldiff_nb.metrics import quality_spaces, inception_quality, inception_net
 
     if n < 4:
         raise ValueError(f"n must be at least 4 to estimate KID, got {n}")
@@ -633,7 +635,7 @@ def evaluate(
     if metric == 'inception':
         q = inception_quality(x, inception_weights, data, split, n_ref, path, progress)
     else:
-        q = quality(x, data, split, n_ref, path=path, progress=progress)
+        q = quality_spaces(x, data, spaces, split=split, n_ref=n_ref, path=path, progress=progress)
     return dict(
         q,
         sampler=name + (' (clipped)' if opts.get('clip') else ''),
