@@ -1,6 +1,6 @@
 "Shared helpers of the benchmark scripts: timing with CUDA events, the machine's name, and printing to the screen and a results file."
 
-import contextlib, os, platform, statistics, sys, time
+import os, platform, statistics, time
 import torch
 
 
@@ -54,3 +54,14 @@ class Report:
 def fmt(s: float) -> str:
     "Seconds as a readable duration."
     return f"{s * 1e3:9.3f} ms" if s < 10 else f"{s:9.2f} s "
+
+
+def write_record(res: dict, out, t0: float):
+    "Stamp `res` with the seconds since `t0` and write it as JSON to `out` (folders made), saying where."
+    import json, pathlib
+
+    res['seconds'] = time.time() - t0
+    out = pathlib.Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1) + '\n')
+    print(f"wrote {out} ({res['seconds']:.0f} s)")

@@ -25,23 +25,11 @@ The papers' system and the pixel-eps network are scored the same way, on the sam
 import argparse, functools, json, pathlib, sys, time
 import numpy as np
 import torch
-import torch.nn.functional as F
 from pixeldiff_nb.system import load_system, load_pretrained, save_grid
 from pixeldiff_nb.data import load_images, to_uint8
-from pixeldiff_nb.metrics import features, reference_features, frechet_distance_se, kid, FEATURE_NET_ID
+from pixeldiff_nb.metrics import features, reference_features, frechet_distance_se, kid, FEATURE_NET_ID, blur
 from pixeldiff_nb.system import machine
 from pixeldiff_nb.experiments import REGIME_S_CPU as P  # the protocol's one definition (11_experiments)
-
-
-def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    "Separable Gaussian blur of `(N, C, H, W)` images, `sigma` in pixels, reflected at the borders."
-    r = int(3 * sigma + 1)
-    t = torch.arange(-r, r + 1, dtype=torch.float32)
-    k = torch.exp(-(t**2) / (2 * sigma**2))
-    k = (k / k.sum()).to(x.dtype)
-    C = x.shape[1]
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode='reflect'), k.view(1, 1, 1, -1).repeat(C, 1, 1, 1), groups=C)
-    return F.conv2d(F.pad(x, (0, 0, r, r), mode='reflect'), k.view(1, 1, -1, 1).repeat(C, 1, 1, 1), groups=C)
 
 
 CRITERION = 'blurred 1 px'

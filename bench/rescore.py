@@ -14,9 +14,9 @@ the fixed-end network, the longer-trained parallel U-Net) are listed as not resc
 
 import argparse, json, pathlib, sys, time
 import numpy as np
-import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import write_record  # noqa: E402
 from regime_s import sampler_spec, samples  # noqa: E402  (the same sampling, cache and clipping as the record's)
 from pixeldiff_nb import metrics as M  # noqa: E402
 from pixeldiff_nb.system import load_pretrained, machine  # noqa: E402
@@ -111,11 +111,7 @@ def main(argv=None):
             flush=True,
         )
         res['rows'].append(row)
-    res['seconds'] = time.time() - t0
-    out = pathlib.Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + '\n')
-    print(f"wrote {out} ({res['seconds']:.0f} s)")
+    write_record(res, a.out, t0)
 
 
 if __name__ == '__main__':

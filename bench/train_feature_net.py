@@ -38,8 +38,15 @@ else:
     te = M.shapes_training_set(4_000, seed=3_000_000)  # held out: another generator stream
     epochs = a.epochs or 6
     net, hist = M.train_feature_net(
-        *tr, epochs=epochs, seed=a.seed, lr=0.05, outputs=M.SHAPES_OUTPUTS, loss=M.shapes_loss, augment=False,
-        test=lambda net: M.shapes_scores(net, *te), progress=True,
+        *tr,
+        epochs=epochs,
+        seed=a.seed,
+        lr=0.05,
+        outputs=M.SHAPES_OUTPUTS,
+        loss=M.shapes_loss,
+        augment=False,
+        test=lambda net: M.shapes_scores(net, *te),
+        progress=True,
     )
     extra = dict(M.shapes_scores(net, *te), train_images=len(tr[0]))
 secs = time.time() - t0

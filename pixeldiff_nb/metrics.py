@@ -5,12 +5,11 @@
 # %% auto #0
 __all__ = ['FEATURE_SPACES', 'FEATURE_NET_SHA256', 'FEATURE_NET_ID', 'SHAPES_OUTPUTS', 'LADDER', 'INCEPTION_FILE',
            'INCEPTION_URL', 'FeatureNet', 'accuracy', 'train_feature_net', 'feature_space_id', 'feature_net',
-           'feature_net_record', 'shapes_targets', 'shapes_loss', 'shapes_training_set', 'shapes_scores',
-           'as_unit_images', 'features', 'frechet_from_stats', 'frechet_distance', 'mmd2_unbiased', 'kid',
-           'precision_recall', 'frechet_distance_se', 'grain', 'wasserstein1', 'grain_distance', 'grain_report',
-           'reference_features', 'quality', 'quality_spaces', 'blur', 'edge_strength', 'matched_grain', 'ladder_images',
-           'inception_net', 'inception_features', 'inception_reference', 'inception_quality', 'save_random_inception',
-           'ssim']
+           'feature_net_record', 'as_unit_images', 'features', 'shapes_targets', 'shapes_loss', 'shapes_training_set',
+           'shapes_scores', 'frechet_from_stats', 'frechet_distance', 'mmd2_unbiased', 'kid', 'precision_recall',
+           'frechet_distance_se', 'grain', 'wasserstein1', 'grain_distance', 'grain_report', 'reference_features',
+           'quality', 'quality_spaces', 'blur', 'edge_strength', 'matched_grain', 'ladder_images', 'inception_net',
+           'inception_features', 'inception_reference', 'inception_quality', 'save_random_inception', 'ssim']
 
 # %% ../nbs/08_metrics.ipynb #f9e307e6
 import hashlib, json, math, pathlib, time
@@ -195,46 +194,6 @@ def feature_net_record(space: str = 'cifar10') -> dict:
     "The training record of a space's committed weights (held-out scores, epochs, seed, time, machine)."
     return json.loads((_assets() / _space(space)['file']).with_suffix('.json').read_text())
 
-# %% ../nbs/08_metrics.ipynb #8ab5d52b
-SHAPES_OUTPUTS = 30  # 3 kinds x counts 0..3, then 18 numbers: 4 background corners x RGB, top colour, centre, radius
-
-
-def shapes_targets(attrs: dict) -> torch.Tensor:
-    """`(N, 21)` float targets from `shapes(..., attributes=True)`: the count of each kind (3, as floats), then the
-    background's RGB at the four corners, the top shape's RGB, centre `(x, y)` and radius (fractions of the side)."""
-    counts = np.stack([(attrs['kinds'] == k).sum(0) for k in range(3)], 1)
-    corners = np.array([[-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]])  # (x, y) from the centre, in sides
-    direction = np.stack([np.cos(attrs['angle']), np.sin(attrs['angle'])], 1)
-    ramp = np.clip(direction @ corners.T + 0.5, 0, 1)[..., None]  # (N, 4, 1), as `shapes` draws the background
-    back = attrs['c0'][:, None] + (attrs['c1'] - attrs['c0'])[:, None] * ramp
-    values = [back.reshape(len(back), 12), attrs['top_colour'], attrs['top_xy'], attrs['top_r'][:, None]]
-    return torch.from_numpy(np.concatenate([counts] + values, 1).astype(np.float32))
-
-
-def shapes_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    "Cross-entropy of each kind's count (4 classes) plus 10 x the mean squared error of the 18 numbers."
-    counts = y[:, :3].long()
-    ce = sum(F.cross_entropy(out[:, 4 * k : 4 * k + 4], counts[:, k]) for k in range(3))
-    return ce + 10 * F.mse_loss(out[:, 12:], y[:, 3:])
-
-
-def shapes_training_set(n: int, seed: int = 0) -> tuple:
-    """`(images float (n, 3, 32, 32), targets (n, 21))`: `n // 2` shapes drawn at 32x32 and the rest at 16x16,
-    upsampled the way `features` upsamples them."""
-    big, _, a = shapes(n // 2, seed=seed, size=32, attributes=True)
-    small, _, b = shapes(n - n // 2, seed=seed + 1, size=16, attributes=True)
-    x = torch.cat([_as_float(big), as_unit_images(small)])
-    return x, torch.cat([shapes_targets(a), shapes_targets(b)])
-
-
-@torch.no_grad()
-def shapes_scores(net: FeatureNet, x: torch.Tensor, y: torch.Tensor, batch_size: int = 500) -> dict:
-    "How well `net` reads shapes: the fraction of images with all three counts right, and the numbers' RMS error."
-    out = torch.cat([net.eval()(x[k : k + batch_size]) for k in range(0, len(x), batch_size)])
-    counts = torch.stack([out[:, 4 * k : 4 * k + 4].argmax(1) for k in range(3)], 1)
-    right = (counts == y[:, :3].long()).all(1).float().mean()
-    return dict(counts_right=float(right), rmse=float((out[:, 12:] - y[:, 3:]).pow(2).mean().sqrt()))
-
 # %% ../nbs/08_metrics.ipynb #7161754c
 def as_unit_images(images, name: str = 'images', size: int = 32) -> torch.Tensor:
     """Float `(N, 3, size, size)` in [0, 1] (`size=None`: as given) from uint8 `(N, H, W, 3)` or float `(N, 3, H, W)`
@@ -278,6 +237,46 @@ def features(
         for k in tqdm(range(0, len(x), batch_size), disable=not progress, desc='features')
     ]
     return torch.cat(out).numpy()
+
+# %% ../nbs/08_metrics.ipynb #8ab5d52b
+SHAPES_OUTPUTS = 30  # 3 kinds x counts 0..3, then 18 numbers: 4 background corners x RGB, top colour, centre, radius
+
+
+def shapes_targets(attrs: dict) -> torch.Tensor:
+    """`(N, 21)` float targets from `shapes(..., attributes=True)`: the count of each kind (3, as floats), then the
+    background's RGB at the four corners, the top shape's RGB, centre `(x, y)` and radius (fractions of the side)."""
+    counts = np.stack([(attrs['kinds'] == k).sum(0) for k in range(3)], 1)
+    corners = np.array([[-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]])  # (x, y) from the centre, in sides
+    direction = np.stack([np.cos(attrs['angle']), np.sin(attrs['angle'])], 1)
+    ramp = np.clip(direction @ corners.T + 0.5, 0, 1)[..., None]  # (N, 4, 1), as `shapes` draws the background
+    back = attrs['c0'][:, None] + (attrs['c1'] - attrs['c0'])[:, None] * ramp
+    values = [back.reshape(len(back), 12), attrs['top_colour'], attrs['top_xy'], attrs['top_r'][:, None]]
+    return torch.from_numpy(np.concatenate([counts] + values, 1).astype(np.float32))
+
+
+def shapes_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    "Cross-entropy of each kind's count (4 classes) plus 10 x the mean squared error of the 18 numbers."
+    counts = y[:, :3].long()
+    ce = sum(F.cross_entropy(out[:, 4 * k : 4 * k + 4], counts[:, k]) for k in range(3))
+    return ce + 10 * F.mse_loss(out[:, 12:], y[:, 3:])
+
+
+def shapes_training_set(n: int, seed: int = 0) -> tuple:
+    """`(images float (n, 3, 32, 32), targets (n, 21))`: `n // 2` shapes drawn at 32x32 and the rest at 16x16,
+    upsampled the way `features` upsamples them."""
+    big, _, a = shapes(n // 2, seed=seed, size=32, attributes=True)
+    small, _, b = shapes(n - n // 2, seed=seed + 1, size=16, attributes=True)
+    x = torch.cat([_as_float(big), as_unit_images(small)])
+    return x, torch.cat([shapes_targets(a), shapes_targets(b)])
+
+
+@torch.no_grad()
+def shapes_scores(net: FeatureNet, x: torch.Tensor, y: torch.Tensor, batch_size: int = 500) -> dict:
+    "How well `net` reads shapes: the fraction of images with all three counts right, and the numbers' RMS error."
+    out = torch.cat([net.eval()(x[k : k + batch_size]) for k in range(0, len(x), batch_size)])
+    counts = torch.stack([out[:, 4 * k : 4 * k + 4].argmax(1) for k in range(3)], 1)
+    right = (counts == y[:, :3].long()).all(1).float().mean()
+    return dict(counts_right=float(right), rmse=float((out[:, 12:] - y[:, 3:]).pow(2).mean().sqrt()))
 
 # %% ../nbs/08_metrics.ipynb #63ebf680
 def _check_features(a, name: str, min_n: int = 2) -> np.ndarray:

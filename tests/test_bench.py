@@ -340,3 +340,16 @@ def test_regime_s_pretrained():
     assert r.returncode == 0 and 'step  20000 ddim-2+clip' in r.stdout, r.stderr[-3000:]
     r = run('bench/regime_s.py', '--run', 'pretrained:shapes-ddpm', '--train-minutes', '1')
     assert r.returncode == 1 and 'not a pretrained system' in r.stderr, r.stderr[-3000:]
+
+
+def test_heads_tolerance_small(tmp_path):
+    """The tolerance of the parallel heads on 8 images and two error sizes: the best heads with the true coefficients
+    are exact."""
+    out = tmp_path / 't.json'
+    p = run('bench/heads_tolerance.py', '--n', '8', '--starts', '10', '--sizes', '0,0.01', '--out', str(out))
+    assert p.returncode == 0, p.stderr[-3000:]
+    r = json.loads(out.read_text())
+    best = [x for x in r['rows'] if x['coefficients'] == 'true' and x['e'] == 0]
+    assert best and all(x['rms'] < 1e-5 for x in best), best
+    assert {x['errors'] for x in r['rows']} == {'independent', 'common', 'trained heads'}
+    assert len(r['trained'][0]['excess_rms']['bright']) == 10  # one per head 1..i

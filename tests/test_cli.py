@@ -385,5 +385,12 @@ def test_evaluate_scores_an_npz_of_images(tmp_path):
     assert f"16 images from {tmp_path / 's.npz'}" in out and 'precision' in out
     r = json.loads((tmp_path / 'r.json').read_text())
     assert {'fd', 'fd_se', 'kid', 'kid_se', 'precision', 'recall'} <= set(r) and 0 <= r['precision'] <= 1
+    # shapes images: both feature spaces by default, each with its own numbers, and the grain beside the real images'
+    assert set(r['spaces']) == {'cifar10', 'shapes'} and r['spaces']['shapes']['fd'] != r['spaces']['cifar10']['fd']
+    assert {'fd', 'fd_se', 'kid', 'kid_se', 'precision', 'recall'} <= set(r['spaces']['shapes'])
+    assert r['grain_w1'] >= 0 and r['grain_w1_se'] > 0 and 'shapes space: FD' in out and 'grain ' in out
+    ok('evaluate', '--images', tmp_path / 's.npz', '--features', 'shapes', '--json', tmp_path / 'r1.json')
+    r1 = json.loads((tmp_path / 'r1.json').read_text())
+    assert list(r1['spaces']) == ['shapes'] and r1['fd'] == r['spaces']['shapes']['fd']
     np.savez(tmp_path / 'bad.npz', images=np.zeros((4, 16, 16, 3), np.float32))
     one_line_error(pixeldiff('evaluate', '--images', tmp_path / 'bad.npz'), 'must be uint8 (N, H, W, 3)')
