@@ -73,7 +73,9 @@ def shapes(
     img = c0 + (c1 - c0) * np.clip(ramp, 0, 1)[..., None]
     n_shapes = rng.integers(1, max_shapes + 1, n)
     kinds = rng.integers(0, 3, (max_shapes, n))
-    top = dict(top_colour=np.zeros((n, 3), np.float32), top_xy=np.zeros((n, 2), np.float32), top_r=np.zeros(n, np.float32))
+    top = dict(
+        top_colour=np.zeros((n, 3), np.float32), top_xy=np.zeros((n, 2), np.float32), top_r=np.zeros(n, np.float32)
+    )
     for k in range(max_shapes):
         cx, cy = (rng.uniform(0.2, 0.8, (2, n, 1, 1)) * size).astype(np.float32)
         r = (rng.uniform(0.12, 0.3, (n, 1, 1)) * size).astype(np.float32)

@@ -134,7 +134,9 @@ def train_feature_net(
 # %% ../nbs/08_metrics.ipynb #ac93ebb9
 FEATURE_SPACES = {  # name -> the committed weights (bench/train_feature_net.py --data NAME) and their SHA-256
     'cifar10': dict(file='feature_net.pt', sha256='a91c2104fc1dcaaf9dfebb0fb753746c0b691ad995782e3d11ddf66fb8893c8a'),
-    'shapes': dict(file='feature_net_shapes.pt', sha256='18c8141253e1d807c0d65bcc9ce71c83c675823582c107b58ed7d3a0d7be5635'),
+    'shapes': dict(
+        file='feature_net_shapes.pt', sha256='18c8141253e1d807c0d65bcc9ce71c83c675823582c107b58ed7d3a0d7be5635'
+    ),
 }
 FEATURE_NET_SHA256 = FEATURE_SPACES['cifar10']['sha256']
 FEATURE_NET_ID = FEATURE_NET_SHA256[:8]
@@ -565,8 +567,10 @@ def quality(
 def _held_out(space: str) -> dict:
     "What the space's network scores on held-out data: CIFAR-10 accuracy, or the shapes it reads right."
     rec = feature_net_record(space)
-    return dict(feature_net_accuracy=rec['test_accuracy']) if 'test_accuracy' in rec else dict(
-        feature_net_counts_right=rec['counts_right']
+    return (
+        dict(feature_net_accuracy=rec['test_accuracy'])
+        if 'test_accuracy' in rec
+        else dict(feature_net_counts_right=rec['counts_right'])
     )
 
 

@@ -154,7 +154,13 @@ def margin(a: dict, b: dict) -> float:
     return (a['fd'] - b['fd']) / math.hypot(a['fd_se'], b['fd_se'])
 
 
-SHORT_NAMES = {'ddpm': 'baseline', 'pe': 'pixel-eps', 'fe': 'fixed-end', 'px': "papers' system", 'img': "papers' system, long"}
+SHORT_NAMES = {
+    'ddpm': 'baseline',
+    'pe': 'pixel-eps',
+    'fe': 'fixed-end',
+    'px': "papers' system",
+    'img': "papers' system, long",
+}
 
 
 def space_verdicts(rsc: dict) -> list:
@@ -168,7 +174,9 @@ def space_verdicts(rsc: dict) -> list:
             z = {s: margin(a[s], b[s]) for s in ('cifar10', 'shapes', 'shapes_seed1')}
             sign = {s: 0 if abs(v) <= 2 else int(math.copysign(1, v)) for s, v in z.items()}
             seen = {v for v in sign.values() if v}
-            verdict = 'disagree' if len(seen) > 1 else 'stands' if all(sign.values()) else 'unresolved' if seen else 'level'
+            verdict = (
+                'disagree' if len(seen) > 1 else 'stands' if all(sign.values()) else 'unresolved' if seen else 'level'
+            )
             out.append(dict(a=(ra, ka), b=(rb, kb), z=z, verdict=verdict))
     return out
 
@@ -315,10 +323,10 @@ Regime S: `shapes` at 16x16, `tiny16` networks each (but the last two rows) trai
 KID ± se in the CIFAR-10 feature space; FD ± se in the shapes space and grain distance (x 1000) of the seed-0 networks
 as they ship (`bench/rescore.py`); passes per image; sampling seconds."""
 ANSWER_TEXT = """\
-- **The baseline makes the data** (by the CIFAR-10 space; the grain below). DDPM-1000 scores FD {b0} and {b1} (seeds 0, 1),
-  against {crit} for real images blurred by one pixel, the criterion, and {floor} for real images themselves;
-  DPM-Solver++(2M) is level with it from 10 steps ({b10_0} and {b10_1}; at 20 steps {b20_0} and {b20_1}; at most
-  {b_level} combined standard errors apart).
+- **The baseline makes the data** (by the CIFAR-10 space; the grain below). DDPM-1000 scores FD {b0} and
+  {b1} (seeds 0, 1), against {crit} for real images blurred by one pixel (the criterion) and {floor} for real
+  ones; DPM-Solver++(2M) is level with it from 10 steps ({b10_0} and {b10_1}; 20 steps: {b20_0} and {b20_1}; at
+  most {b_level} combined standard errors apart).
 - **The papers' system draws noise.** Every sampler that uses its parallel heads scores FD {heads_lo} to {heads_hi}
   on both seeds, worse than its own scale VAE alone ({vae0} and {vae1}). At equal time its two networks saw
   {px_img_frac} and {px_img_frac1} of the baseline's images; trained on as many ({img_m} million images,
