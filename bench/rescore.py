@@ -86,7 +86,7 @@ def main(argv=None):
     crit = {s: M.features(sets['blur 1 px'], net=net) for s, (net, _) in refs.items()}
     res = dict(
         n=a.n, n_ref=len(real), seed=a.seed, batch=a.batch, size=size, machine=machine(a.device),
-        feature_nets={s: M._sha256(M._assets() / M.FEATURE_SPACES[s]['file'])[:8] for s in ('cifar10', 'shapes')}
+        feature_nets={s: M.feature_space_id(s) for s in ('cifar10', 'shapes')}
         | {'shapes_seed1': json.loads(SEED1_NET.with_suffix('.json').read_text())['sha256'][:8]},
         matched_grain=dict(edges=edges_pe, std=s_matched),
         ladder={}, rows=[],

@@ -529,12 +529,14 @@ def quality(
     path=None,
     progress: bool = False,
     space: str = 'cifar10',
+    with_grain: bool = True,  # against `shapes`: also the grain (a pixel statistic, the same in every space)
 ) -> dict:
     """FD and KID of `images` against a reference split in feature space `space`, each with its standard error, FD
     beside its floor, precision and recall, and what is needed to report them; against `shapes`, also the grain."""
     # references at the images' own resolution
     size = images.shape[1] if isinstance(images, np.ndarray) else images.shape[-1]
     fa = features(images, progress=progress, space=space)
+    shapes_ref = reference == 'shapes'
     fb = reference_features(reference, split, n_ref, path, progress, size, space)
     k, se = kid(fa, fb)
     other = 'train' if split == 'test' else 'test'  # the floor: as many real images of the other split, same resolution
@@ -560,7 +562,11 @@ def quality(
         feature_space=space,
         feature_net=feature_space_id(space),
         **_held_out(space),
-        **(grain_report(images, load_images('shapes', split, n=n_ref, size=size)[0]) if reference == 'shapes' else {}),
+        **(
+            grain_report(images, load_images('shapes', split, n=n_ref, size=size)[0])
+            if with_grain and shapes_ref
+            else {}
+        ),
     )
 
 
@@ -578,7 +584,7 @@ def quality_spaces(images, reference: str = 'cifar10', spaces=None, **kw) -> dic
     """`quality` in each of `spaces` (default: both where the reference is `shapes`, else CIFAR-10's): the first
     space's keys at the top, and every space's under `spaces`."""
     spaces = spaces or (('cifar10', 'shapes') if reference == 'shapes' else ('cifar10',))
-    per = {s: quality(images, reference, space=s, **kw) for s in spaces}
+    per = {s: quality(images, reference, space=s, with_grain=s == spaces[0], **kw) for s in spaces}
     keep = ('fd', 'fd_se', 'fd_floor', 'kid', 'kid_se', 'precision', 'recall', 'feature_net')
     return dict(per[spaces[0]], spaces={s: {k: q[k] for k in keep} for s, q in per.items()})
 

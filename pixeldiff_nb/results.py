@@ -342,7 +342,7 @@ ANSWER_TEXT = """\
   seeds, grain first (`08_metrics`: grain 0.02 {sh_g02}, shapes removed {sh_gone}, blur 1 px {sh_crit}, real
   {sh_real}): there the noise network at 10 steps scores {sh_pe10}, the baseline's DPM-Solver++(2M) {sh_b10} (20 steps:
   {sh_b20}), with grain distances {gw_pe} and {gw_b} (grain 0.02: {gw_g02}; real: {gw_real}). The baseline's samples
-  carry faint grain too; no sampler meets the blur criterion in this space.
+  carry faint grain too; no rescored sampler meets the blur criterion in this space.
 - **Where the two spaces agree.** Of the {n_pairs} pairs of rescored rows, {n_stand} are ordered the same way by both
   spaces (and both training seeds of the shapes network) beyond two combined standard errors. They disagree on
   {n_dis}: the noise network against the scale VAE alone (the shapes space prefers the VAE's smooth, wrong images to
