@@ -5,6 +5,8 @@ Beside them, the shipped parallel U-Net's heads: their excess error over the ora
 `block_sequential` with its own heads and the true coefficients instead of the VAE's.
 
     python bench/heads_tolerance.py            # writes nbs/experiments/heads_tolerance/tolerance.json
+    # the trained heads alone, of any run (the papers' head bank of 13_papers_system, against the shipped network)
+    python bench/heads_tolerance.py --run runs/s_px_blocks --trained-only --out nbs/experiments/heads_tolerance/blocks.json
 
 Real 16x16 shapes test images noised to `x_i` by the forward process (the same draws for every row); errors of size
 `e` in units of the unit-variance noise: independent (a fresh N(0, 1) draw per head and pixel) or common (one draw
@@ -20,7 +22,7 @@ from common import write_record  # noqa: E402
 from pixeldiff_nb import metrics as M  # noqa: E402
 from pixeldiff_nb import sampler as S  # noqa: E402
 from pixeldiff_nb.data import load_images, to_model, from_model  # noqa: E402
-from pixeldiff_nb.system import load_pretrained, machine  # noqa: E402
+from pixeldiff_nb.system import load_pretrained, load_system, machine  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SIZES = [0.0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
@@ -67,24 +69,28 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--starts', default='10,50,T', help='the steps i to start from (T: the last)')
     ap.add_argument('--sizes', default=','.join(map(str, SIZES)), help='head error sizes, 0 included')
+    ap.add_argument('--run', default='pretrained:shapes-pixel', help='the trained system: a run folder or pretrained:NAME')
+    ap.add_argument('--trained-only', action='store_true', help='only the trained heads (no oracle with errors)')
     ap.add_argument('--out', default=str(ROOT / 'nbs' / 'experiments' / 'heads_tolerance' / 'tolerance.json'))
     a = ap.parse_args(argv)
     sizes = [float(e) for e in a.sizes.split(',')]
     t0 = time.time()
     torch.set_grad_enabled(False)
-    sy = load_pretrained('shapes-pixel')
+    pre = a.run.removeprefix('pretrained:')
+    sy = load_pretrained(pre) if pre != a.run else load_system(a.run)
     sch, model = sy.schedule, sy.model()
     real = load_images('shapes', 'test', size=16)[0]
     x0 = to_model(torch.from_numpy(real[: a.n]).permute(0, 3, 1, 2).float() / 255)
     refs = {s: M.features(real, space=s) for s in ('cifar10', 'shapes')}
     xd_true = torch.exp(-sch.gamma * x0)  # the image's own scale: its true coefficients
     oracle = S.PosteriorOracle(x0, sch)
-    res = dict(n=a.n, seed=a.seed, sizes=sizes, machine=machine('cpu'), gamma=sch.gamma, T=sch.T, rows=[], trained=[])
+    res = dict(run=a.run, heads=sy.net.config.get('head_bank', 'conv'), n=a.n, seed=a.seed, sizes=sizes,
+               machine=machine('cpu'), gamma=sch.gamma, T=sch.T, rows=[], trained=[])  # fmt: skip
     for i in [sch.T if v == 'T' else int(v) for v in a.starts.split(',')]:
         g = torch.Generator().manual_seed(a.seed)
         x_i = sch.q_sample(x0, i, generator=g).float()
         coefs = {'true': xd_true, 'vae': sy.vae.estimate(x_i, i).float()}
-        for how in ('one pass', 'block_sequential') if i == sch.T else ('block_sequential',):
+        for how in (('one pass', 'block_sequential') if i == sch.T else ('block_sequential',)) * (not a.trained_only):
             for coef, xd in coefs.items():
                 for common in (False, True):
                     for e in sizes:
@@ -106,13 +112,13 @@ def main(argv=None):
         bins = {'dark': x0 < 1 / 3, 'mid': (x0 >= 1 / 3) & (x0 <= 2 / 3), 'bright': x0 > 2 / 3}
         res['trained'].append(dict(i=i, excess_rms={k: [float(err[:, j][m].mean().sqrt()) for j in range(i)]
                                                     for k, m in bins.items()}))  # fmt: skip
-        for coef, xd in coefs.items():  # the trained heads, closed loop, with each set of coefficients
-            g = torch.Generator().manual_seed(a.seed + 1)
-            q = quality(S.block_sequential(model, x_i, i, xd, sch, K=10, generator=g, clip=True), x0, refs, real)
-            res['rows'].append(dict(i=i, sampler='block_sequential', coefficients=coef, errors='trained heads', e=None,
-                                    **q))  # fmt: skip
-            print(f"i={i:3d} trained heads, {coef} coefficients: rms {q['rms']:.4g}  FD cifar {q['cifar10']['fd']:.3f} "
-                  f"shapes {q['shapes']['fd']:.2f}", flush=True)  # fmt: skip
+        for how in ('one pass', 'block_sequential') if i == sch.T else ('block_sequential',):
+            for coef, xd in coefs.items():  # the trained heads with each set of coefficients
+                g = torch.Generator().manual_seed(a.seed + 1)
+                q = quality(run(model, x_i, i, xd, sch, how, g), x0, refs, real)
+                res['rows'].append(dict(i=i, sampler=how, coefficients=coef, errors='trained heads', e=None, **q))
+                print(f"i={i:3d} {how:16s} trained heads, {coef} coefficients: rms {q['rms']:.4g}  FD cifar "
+                      f"{q['cifar10']['fd']:.3f} shapes {q['shapes']['fd']:.2f}", flush=True)  # fmt: skip
     write_record(res, a.out, t0)
 
 

@@ -5,6 +5,7 @@ trains its `--vae-steps`, a timed probe measures the U-Net's seconds per step, a
 left buys.
 
     python bench/matched_time.py --baseline runs/s_gn20k --vae-steps 3000 --out runs/s_px_gn
+    python bench/matched_time.py --seconds 2016.65 --head-bank blocks --head-balance 0.25 --out runs/s_px_blocks
     python bench/regime_s.py --run runs/s_px_gn --n 1000 --batch 500 \\
         --samplers vae_only,parallel_deterministic,algorithm1,block_sequential:10 \\
         --report nbs/experiments/regime_s_cosine
@@ -33,6 +34,8 @@ def main(argv=None):
     ap.add_argument('--model', default='pixel', choices=('pixel', 'pixel-eps'))
     ap.add_argument('--schedule', default=None, choices=('pixel', 'fixed-end'), help='pixel-eps: the schedule')
     ap.add_argument('--kappa', type=float, default=None, help='pixel-eps with the fixed-end schedule: its curvature')
+    ap.add_argument('--head-bank', default=None, choices=('conv', 'blocks'), help="pixel: the parallel U-Net's heads")
+    ap.add_argument('--head-balance', type=float, default=None, help='pixel: the share of each batch at i = T')
     ap.add_argument('--vae-steps', type=int, default=P['vae_steps'])
     ap.add_argument('--vae-target', default=P['vae_target'], choices=('x_delta', 'x0'))
     ap.add_argument('--batch-size', type=int, default=P['batch'])
@@ -54,6 +57,10 @@ def main(argv=None):
     own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa).items() if v is not None}
     if own and a.model == 'pixel':
         sys.exit('--schedule and --kappa set the pixel-eps network; leave them unset for --model pixel')
+    heads = {k: v for k, v in dict(head_bank=a.head_bank, head_balance=a.head_balance).items() if v is not None}
+    if heads and a.model != 'pixel':
+        sys.exit("--head-bank and --head-balance set the parallel U-Net; leave them unset for --model pixel-eps")
+    own |= heads
     images = load_images(P['data'], 'train', n=a.n_data, seed=a.seed, size=P['size'])[0]
     common = dict(config=P['config'], data=P['data'], batch_size=a.batch_size, lr_decay=P['lr_decay'], seed=a.seed)
     t0 = time.perf_counter()

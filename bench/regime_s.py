@@ -140,7 +140,8 @@ def samples(sy, res: dict, key: str, sampler: str, opts: dict, a) -> tuple:
 
 
 # each network's own settings, recorded beside its training (the others keep TrainConfig's unused defaults)
-OWN_SETTINGS = {'vae': ('vae_target',), 'parallel': ('cond',), 'pixel-eps': ('cond', 'schedule', 'kappa'), 'eps': ()}
+OWN_SETTINGS = {'vae': ('vae_target',), 'parallel': ('cond', 'head_bank', 'head_balance'),
+                'pixel-eps': ('cond', 'schedule', 'kappa'), 'eps': ()}  # fmt: skip
 
 
 def evaluate(run, a, ladder_res: dict) -> dict:
@@ -180,6 +181,7 @@ def evaluate(run, a, ladder_res: dict) -> dict:
         lr=cfg['lr'],
         lr_decay=cfg.get('lr_decay', 'constant'),
         group_ch=sy.net.config.get('group_ch', 1),  # channels per GroupNorm group (1: before nbs/06_unet's fix)
+        **{k: sy.net.config[k] for k in ('head_bank', 'head_groups', 'head_width') if k in sy.net.config},
         config=cfg['config'],
         size=size,
         images_seen=sum(t['images'] for t in train.values()),  # every network's, the pixel system's VAE included

@@ -4,6 +4,9 @@ scored in the CIFAR-10 space, the shapes space (two training seeds of its networ
     python bench/train_feature_net.py --data shapes                      # the committed shapes space (seed 0)
     python bench/train_feature_net.py --data shapes --seed 1 --out nbs/experiments/feature_nets/shapes_seed1.pt
     python bench/rescore.py --cache runs/rescore_samples                 # writes nbs/experiments/feature_spaces/
+    # one run's samplers (as regime_s.py drew them: the same --cache), not the answer table's rows or the ladder
+    python bench/rescore.py --run runs/s_px_blocks --samplers vae_only,parallel_deterministic,block_sequential:10 \
+        --cache runs/regime_s_samples --out nbs/experiments/feature_spaces/blocks.json
 
 Samples are drawn again from the shipped seed-0 systems (`shapes-ddpm`, `shapes-pixel-eps`, `shapes-pixel`: the
 regime-S networks `runs/s_gn20k`, `runs/s_pe_gn`, `runs/s_px_gn` packed as EMA weights, the U-Nets in float16) with
@@ -19,7 +22,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import write_record  # noqa: E402
 from regime_s import sampler_spec, samples  # noqa: E402  (the same sampling, cache and clipping as the record's)
 from pixeldiff_nb import metrics as M  # noqa: E402
-from pixeldiff_nb.system import load_pretrained, machine  # noqa: E402
+from pixeldiff_nb.system import load_pretrained, load_system, machine  # noqa: E402
 from pixeldiff_nb.results import ANSWER_ROWS, runs, score  # noqa: E402
 from pixeldiff_nb.experiments import REGIME_S_CPU as P  # noqa: E402
 
@@ -65,17 +68,26 @@ def main(argv=None):
     ap.add_argument('--cache', default=None, help="folder that keeps each sampler's images, reused when asked again")
     ap.add_argument('--device', default='cpu')
     ap.add_argument('--rows', default=None, help='only these record keys (comma-separated), for a quick check')
+    ap.add_argument('--run', default=None, help="score this run folder's --samplers instead (no ladder, no table rows)")
+    ap.add_argument('--samplers', default=None, help='with --run: regime_s.py --samplers entries')
     ap.add_argument('--out', default=str(ROOT / 'nbs' / 'experiments' / 'feature_spaces' / 'rescore.json'))
     a = ap.parse_args(argv)
     t0, size = time.time(), 16
     rs, keep = runs(), set(a.rows.split(',')) if a.rows else None
     drawn, systems = {}, {}  # samples first (cached with --cache), so a run stopped after them loses nothing
-    for sys_, label, key, run0, run1 in ANSWER_ROWS:
+    table = ANSWER_ROWS
+    if a.run:  # one run's samplers, as regime_s.py recorded them
+        sy = systems[a.run] = load_system(a.run, a.device)
+        keys = [sampler_spec(spec, sy.kind)[0] for spec in a.samplers.split(',')]
+        SPEC.update(dict(zip(keys, a.samplers.split(','))))
+        SHIPPED[a.run] = pathlib.Path(a.run).name
+        table = [(sy.kind, key, key, a.run, None) for key in keys]
+    for sys_, label, key, run0, run1 in table:
         if run0 in SHIPPED and not (keep and key not in keep):
             sy = systems.get(run0) or systems.setdefault(run0, load_pretrained(SHIPPED[run0], a.device))
             key2, sampler, opts = sampler_spec(SPEC[key], sy.kind)
             assert key2 == key, (key2, key)
-            tag = f"{SHIPPED[run0]}_{key}"
+            tag = key if a.run else f"{SHIPPED[run0]}_{key}"  # a run folder: regime_s.py's own cache names
             drawn[run0, key] = samples(sy, dict(step=rs[run0]['step']), tag, sampler, opts, a)
             print(f"drew {tag} ({drawn[run0, key][2]:.0f} s)", flush=True)
     fnets = nets()
@@ -91,11 +103,11 @@ def main(argv=None):
         matched_grain=dict(edges=edges_pe, std=s_matched),
         ladder={}, rows=[],
     )  # fmt: skip
-    for name, x in sets.items():
+    for name, x in sets.items() if not a.run else ():
         res['ladder'][name] = scores(x, refs, real, crit)
         r = res['ladder'][name]
         print(f"{name:16s} " + '  '.join(f"{s} {r[s]['fd']:.3f} ± {r[s]['fd_se']:.3f}" for s in fnets), flush=True)
-    for sys_, label, key, run0, run1 in ANSWER_ROWS:
+    for sys_, label, key, run0, run1 in table:
         row = dict(system=sys_, sampler=label, key=key, run=run0, recorded=score(rs, run0, key))
         if (run0, key) not in drawn:
             res['rows'].append(row | dict(rescored=None, why='network not kept' if run0 not in SHIPPED else 'skipped'))

@@ -10,7 +10,7 @@ import argparse, json, pathlib
 import pixeldiff_nb
 import torch
 from .data import DATASETS
-from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, LR_DECAYS
+from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, LR_DECAYS, HEAD_BANKS
 from .sampler import ODE_GRIDS
 from .metrics import INCEPTION_FILE, FEATURE_SPACES
 from pixeldiff_nb.system import (
@@ -247,6 +247,20 @@ def _train_args(t):
         "9.2 to -10, bent by a guide image from the scale VAE; nbs/00_theory)",
     )
     t.add_argument('--kappa', type=float, default=None, help="the fixed-end schedule's curvature (default 3)")
+    t.add_argument(
+        '--head-bank',
+        default=None,
+        choices=HEAD_BANKS,
+        help="pixel runs: the parallel U-Net's heads, conv (one 3x3 convolution for all; default) or blocks (the "
+        "papers': residual blocks and attention in groups of heads; nbs/06_unet)",
+    )
+    t.add_argument(
+        '--head-balance',
+        type=float,
+        default=None,
+        help='pixel runs: the share of each batch drawn at i = T, each head weighted by the share of inputs it is live '
+        "on (default 0: the papers' Eq 15; nbs/06_unet uses 0.25)",
+    )
     t.add_argument('--resume', action='store_true', help='continue the run in --out exactly where it stopped')
     t.add_argument('--sample-every', type=int, default=500, help='write a sample grid every N steps (0: never)')
     t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 (default: cuda if available)')
@@ -357,6 +371,8 @@ def _train(a):
         vae_target=a.vae_target,
         schedule=a.schedule,
         kappa=a.kappa,
+        head_bank=a.head_bank,
+        head_balance=a.head_balance,
     )
     print(
         f"trained {', '.join(paths)} in {time.perf_counter() - t0:.1f} s; checkpoints: "

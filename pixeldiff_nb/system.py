@@ -473,6 +473,8 @@ def _resumed_settings(out: pathlib.Path, names: tuple, existing: list, settings:
     if len(names) > 1 and (out / names[1] / 'last.pt').exists():
         net = _saved_config(out / names[1] / 'last.pt')
         done['cond'] = net.get('cond', 'oracle')
+        if names[1] == 'parallel':  # its heads (runs from before the option: the one-conv bank, Eq 15)
+            done |= dict(head_bank=net.get('head_bank'), head_balance=net.get('head_balance', 0.0))
         if names[1] == 'pixel-eps':  # its schedule (runs from before the fixed-end one: the pixel schedule)
             done |= dict(schedule=net.get('schedule', 'pixel'), kappa=net.get('kappa'))
     if 'vae' in names:
@@ -499,6 +501,8 @@ def train_system(
     settings = {k: v for k, v in settings.items() if v is not None}  # None: not set by the caller
     if model == 'ddpm' and {'cond', 'vae_target'} & set(settings):
         raise ValueError("cond and vae_target set the pixel systems' networks; leave them unset for a ddpm run")
+    if model != 'pixel' and {'head_bank', 'head_balance'} & set(settings):
+        raise ValueError(f"head_bank and head_balance set the papers' parallel U-Net; leave them unset for a {model} run")
     if model != 'pixel-eps' and {'schedule', 'kappa'} & set(settings):
         raise ValueError(f"schedule and kappa set the pixel-eps network's schedule; leave them unset for a {model} run")
     if resume:
@@ -517,6 +521,7 @@ def train_system(
     cfgs = {}  # every network's settings, checked before any training starts
     for name in names:
         only = dict(vae_target=name == 'vae', cond=name != 'vae', schedule=name != 'vae', kappa=name != 'vae')
+        only |= dict(head_bank=name == 'parallel', head_balance=name == 'parallel')
         mine = {k: v for k, v in settings.items() if only.get(k, True)}  # each network's own settings
         if name != 'vae' and 'vae' in names and mine.get('cond', 'vae') == 'vae':
             mine['vae_ckpt'] = str(out / 'vae' / 'last.pt')

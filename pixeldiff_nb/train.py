@@ -17,7 +17,8 @@ from .data import load_images, to_model
 from .schedule import PixelSchedule, LinearSchedule
 from .sampler import pixel_alpha_sigma, alpha_sigma_lambda
 from .vae import ScaleVAE, vae_loss
-from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, PARALLEL_CONFIGS, parallel_targets, parallel_loss
+from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, PARALLEL_CONFIGS, HEAD_BANKS
+from .unet import parallel_targets, parallel_loss, head_weights
 
 # %% ../nbs/07_train.ipynb #05f55d9d
 MODELS = ('vae', 'parallel', 'eps', 'pixel-eps')
@@ -43,6 +44,8 @@ class TrainConfig:
     kappa: float = None  # the fixed-end schedule's curvature (schedule='fixed-end'); None: 3
     gamma: float = None  # pixel schedule's gamma (vae, parallel); None: the config's
     T: int = None  # number of steps (vae and parallel: the pixel schedule's; eps: the linear one's); None: the config's
+    head_bank: str = None  # parallel: 'conv' (one 3x3 conv for all heads; None) or 'blocks' (the papers', 06_unet)
+    head_balance: float = 0.0  # parallel: share of each batch drawn at i = T, heads weighted (06_unet); 0: Eq 15
     data: str = 'shapes'  # 'shapes', 'cifar10' or 'folder'
     data_path: str = None  # folder for 'folder' (and optionally 'cifar10')
     n_data: int = None  # use only the first n training images
@@ -90,6 +93,7 @@ class TrainConfig:
         if self.vae_target not in VAE_TARGETS:
             raise ValueError(f"vae_target must be one of {VAE_TARGETS}, got {self.vae_target!r}")
         _check_schedule(self)
+        _check_heads(self)
         if self.vae_ckpt is not None and (self.model not in COND_MODELS or self.cond != 'vae'):
             raise ValueError(
                 "vae_ckpt is the conditioning VAE of a parallel or pixel-eps U-Net (cond='vae'); leave it unset "
@@ -143,6 +147,16 @@ def _check_horizon(steps, horizon):
             "do not train: start a new run whose lr_decay_steps (the CLI: --steps) covers them"
         )
 
+def _check_heads(self: TrainConfig):
+    "TrainConfig's checks of `head_bank` and `head_balance` (the parallel U-Net's options)."
+    if (self.head_bank is not None or self.head_balance) and self.model != 'parallel':
+        raise ValueError(f"head_bank and head_balance set the parallel U-Net's heads; a {self.model} network has none")
+    if self.head_bank not in (None, *HEAD_BANKS):
+        raise ValueError(f"head_bank must be one of {HEAD_BANKS}, got {self.head_bank!r}")
+    if self.head_balance:
+        head_weights(2, self.head_balance)  # checks the share
+
+
 # %% ../nbs/07_train.ipynb #4b303c58
 @functools.lru_cache(maxsize=4)
 def _linear(T: int) -> LinearSchedule:
@@ -158,6 +172,8 @@ def build(cfg: TrainConfig) -> torch.nn.Module:
     sched = dict(gamma=cfg.gamma or p['gamma'], T=cfg.T or p['T'])  # the two networks of a system share one schedule
     if cfg.schedule == 'fixed-end':
         sched['kappa'] = cfg.kappa
+    if cfg.head_bank is not None:
+        sched['head_bank'] = cfg.head_bank
     return {'vae': ScaleVAE, 'parallel': ParallelUNet, 'pixel-eps': PixelEpsUNet}[cfg.model].from_config(
         cfg.config, **sched
     )
@@ -224,11 +240,14 @@ def batch_loss(
     if cfg.model == 'parallel':
         s = m.schedule()
         i = torch.randint(1, s.T + 1, (B,), generator=generator, device=dev)
+        w = None
+        if cfg.head_balance:  # a share of the batch at i = T, every head weighted to the same expected weight
+            i = torch.where(torch.rand(B, generator=generator, device=dev) < cfg.head_balance, s.T, i)
+            w = head_weights(s.T, cfg.head_balance).to(dev)
         noise = torch.randn((B, s.T, *x0.shape[1:]), generator=generator, device=dev)
         x_i, eps_tilde, mask = parallel_targets(x0[rows], i[rows], s, noise=noise[rows])
-        return parallel_loss(
-            model(x_i, scale_input(cfg.cond, x0[rows], x_i, i[rows], s.gamma, vae), i[rows]), eps_tilde, mask
-        )
+        Z = model(x_i, scale_input(cfg.cond, x0[rows], x_i, i[rows], s.gamma, vae), i[rows])
+        return parallel_loss(Z, eps_tilde, mask, weight=w)
     if cfg.model == 'pixel-eps':  # continuous t ~ U[1/T, 1]: the ODE solvers evaluate between grid points
         T, x = m.T, x0[rows]
         t = (1 / T + (1 - 1 / T) * torch.rand(B, generator=generator, device=dev))[rows]
