@@ -198,7 +198,11 @@ def _train_args(t):
     t.add_argument(
         '--data', default=None, choices=DATASETS, help='data set (default shapes; on --resume the saved one)'
     )
-    t.add_argument('--data-path', default=None, help='data folder (cifar10: optional, folder: required)')
+    t.add_argument(
+        '--data-path',
+        default=None,
+        help='data folder (folder: required; cifar10: optional, else $PIXELDIFF_CIFAR10, then shared/data/cifar10)',
+    )
     t.add_argument('--config', default=None, choices=tuple(PAPER_LR), help='network size (default tiny)')
     t.add_argument(
         '--steps', type=int, default=1000, help='total U-Net steps (with --resume: continue up to this many)'

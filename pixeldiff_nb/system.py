@@ -502,7 +502,9 @@ def train_system(
     if model == 'ddpm' and {'cond', 'vae_target'} & set(settings):
         raise ValueError("cond and vae_target set the pixel systems' networks; leave them unset for a ddpm run")
     if model != 'pixel' and {'head_bank', 'head_balance'} & set(settings):
-        raise ValueError(f"head_bank and head_balance set the papers' parallel U-Net; leave them unset for a {model} run")
+        raise ValueError(
+            f"head_bank and head_balance set the papers' parallel U-Net; leave them unset for a {model} run"
+        )
     if model != 'pixel-eps' and {'schedule', 'kappa'} & set(settings):
         raise ValueError(f"schedule and kappa set the pixel-eps network's schedule; leave them unset for a {model} run")
     if resume:

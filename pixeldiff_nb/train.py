@@ -147,6 +147,7 @@ def _check_horizon(steps, horizon):
             "do not train: start a new run whose lr_decay_steps (the CLI: --steps) covers them"
         )
 
+
 def _check_heads(self: TrainConfig):
     "TrainConfig's checks of `head_bank` and `head_balance` (the parallel U-Net's options)."
     if (self.head_bank is not None or self.head_balance) and self.model != 'parallel':
@@ -155,7 +156,6 @@ def _check_heads(self: TrainConfig):
         raise ValueError(f"head_bank must be one of {HEAD_BANKS}, got {self.head_bank!r}")
     if self.head_balance:
         head_weights(2, self.head_balance)  # checks the share
-
 
 # %% ../nbs/07_train.ipynb #4b303c58
 @functools.lru_cache(maxsize=4)

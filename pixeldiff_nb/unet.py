@@ -278,7 +278,6 @@ class GroupedAttention(nn.Module):
         h = F.scaled_dot_product_attention(q, k, v)  # (B, n, HW, c)
         return x + self.proj(h.transpose(-1, -2).reshape(B, n * self.c, H, W), g0, g1)
 
-
 # %% ../nbs/06_unet.ipynb #abc9d0bd
 class BlockHeadBank(nn.Module):
     """The papers' heads (001 App. C: each `G_j` is two residual blocks with self-attention), `T / G` heads to a group:
@@ -306,7 +305,6 @@ class BlockHeadBank(nn.Module):
         x = self.block2(self.attn(self.block1(x, t, g0, g1), g0, g1), t, g0, g1)
         z = self.out(F.silu(self.n_out(x, g0, g1)), g0, g1).unflatten(1, (-1, self.out_ch))
         return z[:, lo - 1 - g0 * self.per : hi - g0 * self.per]
-
 
 # %% ../nbs/06_unet.ipynb #15410ff2
 HEAD_BANKS = ('conv', 'blocks')
