@@ -399,9 +399,9 @@ ANSWER_TEXT = """\
   and the image's own coefficients, re-running the heads every 10 steps keeps the output error below 0.02 for head
   errors up to {tol_bs} (one pass: {tol_one}); the trained heads miss by {heads_excess} (RMS over heads), and the best
   heads with the scale VAE's coefficients leave an error of {oracle_vae_rms} (`13_papers_system`): heads and
-  coefficients each fail. The papers' head bank (`06_unet`: residual blocks and attention per ten heads) does no better
-  at the baseline's time ({blocks_steps} steps, the one-conv bank {conv_steps}): FD {blocks_lo} to {blocks_hi}, heads' excess {blocks_excess}
-  ({conv_excess}), head T's {blocks_last} ({conv_last}). Untried at the baseline's image count (6 CPU hours), so "by method" is not yet shown."""
+  coefficients each fail. The papers' head bank (`06_unet`) does no better at the baseline's time ({blocks_steps} steps,
+  the one-conv bank {conv_steps}): FD {blocks_lo} to {blocks_hi}, heads' excess {blocks_excess} ({conv_excess}),
+  head T's {blocks_last} ({conv_last}). Untried at the baseline's image count (6 CPU hours): not yet decided."""
 
 
 def answer_blocks(rs: dict = None, rsc: dict = None) -> dict:

@@ -91,6 +91,21 @@ def test_ddpm_baseline_trains_and_samples(tmp_path):
     )
 
 
+def test_papers_head_bank_trains_resumes_and_samples(tmp_path):
+    "--head-bank blocks --head-balance: trained, resumed with its heads (not named again), sampled by the closed loop."
+    d, heads = tmp_path / 'blocks', ('--head-bank', 'blocks', '--head-balance', 0.25)
+    ok('train', '--config', 'tiny16', '--steps', 2, '--vae-steps', 2, *heads, '--out', d, *TINY)
+    ok('train', '--steps', 3, '--vae-steps', 2, '--out', d, '--resume', '--sample-every', '0')
+    ck = torch.load(d / 'parallel' / 'last.pt', weights_only=False)
+    assert ck['step'] == 3 and ck['model_config']['head_bank'] == 'blocks'
+    assert ck['train_config']['head_balance'] == 0.25
+    ok('sample', '--checkpoint', d, '--n', 2, '--sampler', 'block_sequential', '--out', tmp_path / 'g.png')
+    one_line_error(
+        pixeldiff('train', '--model', 'ddpm', *heads, '--out', tmp_path / 'x', '--steps', 1),
+        'head_bank and head_balance',
+    )
+
+
 def test_cosine_learning_rate_is_kept_on_resume(tmp_path):
     ok('train', '--model', 'ddpm', '--steps', 4, '--lr-decay', 'cosine', '--out', tmp_path / 'cos', *TINY)
     ck = torch.load(tmp_path / 'cos' / 'eps' / 'last.pt', weights_only=False)
