@@ -11,7 +11,7 @@ import pixeldiff_nb
 import torch
 from .data import DATASETS
 from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, LR_DECAYS, HEAD_BANKS
-from .sampler import ODE_GRIDS
+from .sampler import ODE_FINALS, ODE_GRIDS
 from .metrics import INCEPTION_FILE, FEATURE_SPACES
 from pixeldiff_nb.system import (
     SYSTEMS,
@@ -314,6 +314,12 @@ def _sampler_args(s, n: int, images: bool = False):
         action='store_true',
         help='clamp the implied x0 to the image range at every step (not in the papers; see 03_sampler)',
     )
+    s.add_argument(
+        '--final',
+        default=None,
+        choices=ODE_FINALS,
+        help="per-pixel ODE samplers' last data prediction: the guide's coefficients (plugin, default) or its own",
+    )
     s.add_argument('--batch-size', type=int, default=64)
     s.add_argument('--device', default=None)
 
@@ -321,7 +327,9 @@ def _sampler_args(s, n: int, images: bool = False):
 def _options(a) -> dict:
     """The sampler options set on the command line (the rest keep the sampler's defaults; one it does not read is an
     error)."""
-    given = dict(K=a.K, steps=a.steps, grid=a.grid, clip=a.clip or None, standard_prior=a.standard_prior or None)
+    given = dict(
+        K=a.K, steps=a.steps, grid=a.grid, clip=a.clip or None, standard_prior=a.standard_prior or None, final=a.final
+    )
     return {k: v for k, v in given.items() if v is not None}
 
 # %% ../nbs/10_cli.ipynb #ad4b22ea

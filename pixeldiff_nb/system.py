@@ -34,16 +34,17 @@ class Sampler:
     passes: callable  # passes(T, **options) -> network passes per image
     options: dict  # the options it reads, with their defaults
     doc: str = ''
+    check: callable = None  # check(kind, options): raises ValueError for options a system kind cannot take
 
 
 SAMPLERS = {}
 
 
-def register(name: str, kinds, passes, **options):
+def register(name: str, kinds, passes, check=None, **options):
     "Decorator: register `fn(system, b, generator, **options)` as the sampler `name` for the system `kinds`."
 
     def deco(fn):
-        SAMPLERS[name] = Sampler(name, tuple(kinds), fn, passes, options, (fn.__doc__ or '').strip())
+        SAMPLERS[name] = Sampler(name, tuple(kinds), fn, passes, options, (fn.__doc__ or '').strip(), check)
         return fn
 
     return deco
@@ -65,6 +66,8 @@ def sampler_options(name: str, kind: str, **given) -> dict:
     unknown = sorted(set(given) - set(s.options))
     if unknown:
         raise ValueError(f"sampler {name!r} does not take {unknown}; it takes {sorted(s.options) or 'no options'}")
+    if s.check is not None:
+        s.check(kind, s.options | given)
     return s.options | given
 
 # %% ../nbs/09_system.ipynb #ef77a0a4
@@ -179,10 +182,8 @@ def _fixed_end_guide(system, b: int, g) -> torch.Tensor:
 
 
 def _ode(solver):
-    def run(system, b, g, steps, grid, denoise, clip, callback=None):
+    def run(system, b, g, steps, grid, denoise, clip, final, callback=None):
         if system.kind == 'ddpm':
-            if grid not in (None, 'linspace'):
-                raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {grid!r}")
             net = system.net
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
             x = S.linear_ode_sample(
@@ -209,20 +210,32 @@ def _ode(solver):
             denoise=denoise,
             callback=callback,
             clip=clip,
+            final=final,
         )
         return from_model(x)
 
     run.__doc__ = (
         f"The probability-flow ODE with {'DPM-Solver++(2M)' if solver == 'dpmpp2m' else 'DDIM (first order)'}: "
         "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace; "
-        "`clip` clamps every data prediction to the image range."
+        "`clip` clamps every data prediction to the image range; `final='fixed_point'` gives a per-pixel schedule's "
+        "last data prediction the image's own coefficients."
     )
     return run
 
 
-_ode_options = dict(steps=10, grid=None, denoise=True, clip=False)
-_dpmpp2m = register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, **_ode_options)(_ode('dpmpp2m'))
-_ode_ddim = register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, **_ode_options)(_ode('ddim'))
+def _ode_check(kind: str, o: dict):
+    "The baseline's ODE solvers take diffusers' linspace grid and the plug-in last step (its coefficients are scalar)."
+    if kind == 'ddpm' and o['grid'] not in (None, 'linspace'):
+        raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {o['grid']!r}")
+    if kind == 'ddpm' and o['final'] != 'plugin':
+        raise ValueError(
+            f"final={o['final']!r} is for per-pixel schedules: the baseline's coefficients do not depend on the image"
+        )
+
+
+_ode_options = dict(steps=10, grid=None, denoise=True, clip=False, final='plugin')
+_dpmpp2m = register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, _ode_check, **_ode_options)(_ode('dpmpp2m'))
+_ode_ddim = register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, _ode_check, **_ode_options)(_ode('ddim'))
 
 # %% ../nbs/09_system.ipynb #623e004d
 @register('ddpm', ('ddpm',), lambda T, **o: T, clip=False)

@@ -353,3 +353,17 @@ def test_heads_tolerance_small(tmp_path):
     assert best and all(x['rms'] < 1e-5 for x in best), best
     assert {x['errors'] for x in r['rows']} == {'independent', 'common', 'trained heads'}
     assert len(r['trained'][0]['excess_rms']['bright']) == 10  # one per head 1..i
+
+
+def test_last_step_small(tmp_path):
+    """The last-step comparison on 64 images and 2 steps: every row scored in both spaces, the fixed point less grainy
+    than the plug-in on real noised images (its edges nearer the true coefficients')."""
+    out = tmp_path / 'ls.json'
+    p = run('bench/last_step.py', '--n', '64', '--steps', '2', '--out', str(out))
+    assert p.returncode == 0, p.stderr[-3000:]
+    r = json.loads(out.read_text())
+    assert set(r['samples']) == {'dpmpp2m-2+clip+plugin', 'dpmpp2m-2+clip+fixed_point'}
+    assert all(set(v['spaces']) == {'cifar10', 'shapes'} for v in r['samples'].values())
+    d = r['denoised']
+    assert d['fixed point from the prior draw']['edges'] < d['VAE prior draw']['edges'] - 0.02
+    assert (tmp_path / 'grid_10_plugin.png').exists() is False  # grids only at 10 steps

@@ -348,6 +348,29 @@ def test_pretrained_commands_in_readme_still_start(tmp_path):
         assert '4 images' in out and (tmp_path / f'{name}.png').is_file()
 
 
+def test_fixed_point_last_step_from_the_command_line(tmp_path):
+    "`--final fixed_point` samples the per-pixel noise network; the baseline refuses it in one line."
+    out = ok('sample', '--pretrained', 'shapes-pixel-eps', '--n', 4, '--steps', 2, '--final', 'fixed_point',
+             '--out', tmp_path / 'fp.png', '--npz', tmp_path / 'fp.npz')  # fmt: skip
+    assert '4 images' in out and np.load(tmp_path / 'fp.npz')['images'].shape == (4, 16, 16, 3)
+    one_line_error(
+        pixeldiff(
+            'sample',
+            '--pretrained',
+            'shapes-ddpm',
+            '--sampler',
+            'dpmpp2m',
+            '--final',
+            'fixed_point',
+            '--n',
+            2,
+            '--out',
+            tmp_path / 'x.png',
+        ),  # fmt: skip
+        "final='fixed_point' is for per-pixel schedules",
+    )
+
+
 def test_pixel_eps_fixed_end_trains_resumes_and_samples(tmp_path):
     """`--model pixel-eps --schedule fixed-end`: trained, resumed exactly, sampled on every ODE grid; bad settings refused
     before any training."""
