@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['as_steps', 'posterior_terms', 'Schedule', 'PixelSchedule', 'LinearSchedule', 'CosineSchedule', 'FixedEndSchedule',
-           'x0_fixed_point']
+           'x0_fixed_point', 'dct_matrix', 'AnisotropicSchedule']
 
 # %% ../nbs/02_schedule.ipynb #1cb1ebf7
 import math, pathlib, warnings
@@ -360,3 +360,86 @@ def x0_fixed_point(
         lab = schedule.log_alpha_bar_at(z, t)
         z = ((x - (-torch.expm1(lab)).sqrt() * e) / (lab / 2).exp()).clamp(schedule.eps, 1)
     return z if max_move is None else torch.where((z - z0).abs() > max_move, z0, z)
+
+# %% ../nbs/02_schedule.ipynb #437e866f
+def dct_matrix(n: int) -> torch.Tensor:
+    "The orthonormal DCT-II matrix `C` (`n x n`, float64): row `u` is frequency `u`; `C @ C.T = I`."
+    k = torch.arange(n, dtype=torch.float64)
+    c = torch.cos(math.pi * (2 * k[None] + 1) * k[:, None] / (2 * n)) * math.sqrt(2 / n)
+    c[0] /= math.sqrt(2)
+    return c
+
+
+class AnisotropicSchedule:
+    "Per-coefficient logSNR paths in the 2-D DCT of each channel, the same for every image (Liu, Li, Cheng 2026)."
+
+    def __init__(
+        self,
+        kappa: float = 3.0,  # bend per unit of frequency: k = kappa (2 f - 1); > 0 noises high frequencies first
+        lambda_max: float = 9.2,  # logSNR of every coefficient at t = 0
+        lambda_min: float = -10.0,  # logSNR of every coefficient at t = 1
+        T: int = 200,  # number of training steps (t = i / T)
+        size: int = 16,  # image side: the DCT's length
+        basis: str = 'dct',  # 'dct', or 'pixel' (the trivial basis: every element on the mid path)
+        split: float = None,  # two subspaces: frequencies below / from `split` on the two extreme paths
+    ):
+        self._path = FixedEndSchedule(kappa, lambda_max, lambda_min, T)  # the fixed-end family, over frequency
+        if isinstance(size, bool) or not isinstance(size, int) or size < 2:
+            raise ValueError(f"size must be an int >= 2, got {size!r}")
+        if basis not in ('dct', 'pixel'):
+            raise ValueError(f"basis must be 'dct' or 'pixel', got {basis!r}")
+        if split is not None and not 0 < split < 1:
+            raise ValueError(f"split must lie in (0, 1), got {split}")
+        self.kappa, self.lambda_max, self.lambda_min, self.T = kappa, lambda_max, lambda_min, self._path.T
+        self.size, self.basis, self.split = size, basis, split
+        self._C = dct_matrix(size)
+
+    def __repr__(self):
+        extra = f", split={self.split:g}" if self.split is not None else ''
+        return f"AnisotropicSchedule(kappa={self.kappa:g}, T={self.T}, size={self.size}, basis={self.basis!r}{extra})"
+
+    def frequency(self) -> torch.Tensor:
+        "Each coefficient's normalised frequency `f` in [0, 1] (`(size, size)`, float64); 0.5 everywhere in pixels."
+        u = torch.arange(self.size, dtype=torch.float64)
+        f = (u[:, None] ** 2 + u[None] ** 2).sqrt() / (math.sqrt(2) * (self.size - 1))
+        if self.basis == 'pixel':
+            return torch.full_like(f, 0.5)
+        return f if self.split is None else (f >= self.split).double()
+
+    def logsnr_of(self, f, t) -> torch.Tensor:
+        "`lambda(t; f)` for frequencies `f` (float64), as `FixedEndSchedule.logsnr` is over brightness."
+        return self._path.logsnr(f, t)
+
+    def coefficients(self, t) -> tuple:
+        "`(alpha, sigma, half-logSNR)` of every coefficient at time `t` in [0, 1], `(size, size)` float64 tensors."
+        lab = torch.nn.functional.logsigmoid(self.logsnr_of(self.frequency(), t))
+        s2 = -torch.expm1(lab)
+        return (lab / 2).exp(), s2.sqrt(), (lab - s2.log()) / 2
+
+    def _check_image(self, x, name):
+        if not isinstance(x, torch.Tensor) or x.ndim < 2 or tuple(x.shape[-2:]) != (self.size, self.size):
+            raise ValueError(f"{name} must be a tensor of images (..., {self.size}, {self.size}), got "
+                             f"{tuple(getattr(x, 'shape', ()))}")  # fmt: skip
+        return check_finite(x, name)
+
+    def to_basis(self, x) -> torch.Tensor:
+        "`C x C^T` over the last two axes, float64 (the identity in the pixel basis)."
+        x = self._check_image(x, 'x').double()
+        return x if self.basis == 'pixel' else self._C.to(x.device) @ x @ self._C.T.to(x.device)
+
+    def from_basis(self, z) -> torch.Tensor:
+        "`C^T z C`, the inverse of `to_basis`."
+        z = self._check_image(z, 'z').double()
+        return z if self.basis == 'pixel' else self._C.T.to(z.device) @ z @ self._C.to(z.device)
+
+    def q_sample(self, x0, t, noise=None, generator=None) -> torch.Tensor:
+        "`x_t` for images `x0` in [-1, 1] at time `t` in [0, 1]; `noise`, white in pixels, drawn if not given."
+        check_range(self._check_image(x0, 'x0'), -1.0, 1.0, 'x0', "AnisotropicSchedule takes images in [-1, 1].")
+        if not 0 <= float(t) <= 1:
+            raise ValueError(f"t must lie in [0, 1], got {t}")
+        if noise is None:
+            noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
+        if noise.shape != x0.shape:
+            raise ValueError(f"noise has shape {tuple(noise.shape)} but x0 has shape {tuple(x0.shape)}")
+        a, s, _ = (c.to(x0.device) for c in self.coefficients(t))
+        return self.from_basis(a * self.to_basis(x0) + s * self.to_basis(noise)).to(x0.dtype)
