@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['BACKBONES', 'PAPER_PARAMS', 'PARALLEL_CONFIGS', 'HEAD_BANKS', 'ResBlock', 'Attention', 'UNetBackbone', 'EpsUNet',
            'HeadBank', 'GroupedConv', 'GroupedNorm', 'GroupedResBlock', 'GroupedAttention', 'BlockHeadBank',
-           'ParallelUNet', 'parallel_targets', 'parallel_loss', 'head_weights', 'parallel_loss_floor', 'PixelEpsUNet']
+           'ParallelUNet', 'parallel_targets', 'parallel_loss', 'head_weights', 'parallel_loss_floor', 'PixelEpsUNet',
+           'AnisoEpsUNet']
 
 # %% ../nbs/06_unet.ipynb #95aa5a5b
 import math
@@ -14,7 +15,7 @@ from torch import nn
 from fastcore.basics import patch
 import torch.nn.functional as F
 from .checks import check_finite, check_range, checking
-from .schedule import PixelSchedule, FixedEndSchedule
+from .schedule import PixelSchedule, FixedEndSchedule, AnisotropicSchedule
 from .layers import timestep_embedding, norm, as_step_tensor, count_params, param_table
 
 # %% ../nbs/06_unet.ipynb #099c5b43
@@ -534,3 +535,43 @@ def ode_model(self: PixelEpsUNet, vae=None, x_delta_hat=None):
         return self(x, xd, t).float()
 
     return eps_model
+
+# %% ../nbs/06_unet.ipynb #cecb517f
+class AnisoEpsUNet(nn.Module):
+    "`eps_theta(x_t, t) -> eps_hat`: the noise of `x_t` (in [-1, 1]) at continuous time `t` on an anisotropic schedule."
+
+    def __init__(
+        self,
+        T: int = 200,  # the time embedding's scale (t = i / T) and the default t_min = 1/T
+        in_ch: int = 3,
+        kappa: float = 3.0,  # the schedule's bend over frequency (02_schedule)
+        split: float = None,  # two subspaces instead of a bend per frequency
+        basis: str = 'dct',  # 'dct', or 'pixel' (every element on one path: a scalar schedule)
+        **backbone,
+    ):
+        super().__init__()
+        self.T, self.in_ch, self.kappa, self.split, self.basis = int(T), in_ch, float(kappa), split, basis
+        self.config = dict(T=self.T, in_ch=in_ch, kappa=self.kappa, split=split, basis=basis, **backbone)
+        self.net = UNetBackbone(in_ch=in_ch, out_ch=in_ch, T=self.T, **backbone)
+        self.size = self.net.size
+        self.schedule()  # checks kappa, split and basis
+
+    @classmethod
+    def from_config(cls, name: str = 'tiny', T: int = None, **overrides):
+        "An `AnisoEpsUNet` by configuration name: the baseline's backbone, `T` as the parallel U-Net's."
+        p = _check_config(name, PARALLEL_CONFIGS, 'anisotropic U-Net')
+        return cls(T=T or p['T'], **{**_check_config(name, BACKBONES, 'U-Net'), **overrides})
+
+    def schedule(self) -> AnisotropicSchedule:
+        return AnisotropicSchedule(self.kappa, T=self.T, size=self.size, basis=self.basis, split=self.split)
+
+    def forward(self, x_t, t):
+        B = _check_image(x_t, self.in_ch, self.size, 'x_t').shape[0]
+        t = torch.as_tensor(t, dtype=torch.float32, device=x_t.device).reshape(-1).expand(B).float()
+        if checking() and not bool(((t > 0) & (t <= 1)).all()):
+            raise ValueError(f"t must lie in (0, 1], got values from {float(t.min()):g} to {float(t.max()):g}")
+        return self.net(x_t, t * self.T)
+
+    def ode_model(self):
+        "The `eps_model(x, t)` of `sampler.basis_sample`."
+        return lambda x, t: self(x, t).float()
