@@ -433,13 +433,17 @@ class AnisotropicSchedule:
         return z if self.basis == 'pixel' else self._C.T.to(z.device) @ z @ self._C.to(z.device)
 
     def q_sample(self, x0, t, noise=None, generator=None) -> torch.Tensor:
-        "`x_t` for images `x0` in [-1, 1] at time `t` in [0, 1]; `noise`, white in pixels, drawn if not given."
+        """`x_t` for images `x0` `(B, C, H, W)` in [-1, 1] at time `t` in [0, 1] (a number, or one per image `(B,)`);
+        `noise`, white in pixels, drawn if not given."""
         check_range(self._check_image(x0, 'x0'), -1.0, 1.0, 'x0', "AnisotropicSchedule takes images in [-1, 1].")
-        if not 0 <= float(t) <= 1:
-            raise ValueError(f"t must lie in [0, 1], got {t}")
+        t = torch.as_tensor(t, dtype=torch.float64, device=x0.device)
+        if t.ndim > 1 or (t.ndim == 1 and (x0.ndim != 4 or len(t) != len(x0))):
+            raise ValueError(f"t must be a number or one per image ({len(x0)},), got shape {tuple(t.shape)}")
+        if not bool(((t >= 0) & (t <= 1)).all()):
+            raise ValueError(f"t must lie in [0, 1], got values from {float(t.min()):g} to {float(t.max()):g}")
         if noise is None:
             noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
         if noise.shape != x0.shape:
             raise ValueError(f"noise has shape {tuple(noise.shape)} but x0 has shape {tuple(x0.shape)}")
-        a, s, _ = (c.to(x0.device) for c in self.coefficients(t))
+        a, s, _ = (c.to(x0.device) for c in self.coefficients(t.cpu() if t.ndim == 0 else t.cpu().view(-1, 1, 1, 1)))
         return self.from_basis(a * self.to_basis(x0) + s * self.to_basis(noise)).to(x0.dtype)

@@ -14,25 +14,27 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .data import load_images, to_model
-from .schedule import PixelSchedule, LinearSchedule
+from .schedule import PixelSchedule, LinearSchedule, AnisotropicSchedule
 from .sampler import pixel_alpha_sigma, alpha_sigma_lambda
 from .vae import ScaleVAE, vae_loss
-from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, PARALLEL_CONFIGS, HEAD_BANKS
+from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, AnisoEpsUNet, PARALLEL_CONFIGS, HEAD_BANKS
 from .unet import parallel_targets, parallel_loss, head_weights
 
 # %% ../nbs/07_train.ipynb #05f55d9d
-MODELS = ('vae', 'parallel', 'eps', 'pixel-eps')
+MODELS = ('vae', 'parallel', 'eps', 'pixel-eps', 'aniso-eps')
 PAPER_LR = {'tiny': 1e-4, 'tiny16': 2e-4, 'cifar10': 1e-4, 'celeba128': 2e-4}
 CONDS = ('vae', 'oracle', 'none')  # 'none': a fixed-end network without a guide (the guide ablation)
 COND_MODELS = ('parallel', 'pixel-eps')  # the networks conditioned on a scale map
 VAE_TARGETS = ('x_delta', 'x0')
 SCHEDULES = ('pixel', 'fixed-end')  # the pixel-eps network's: the papers' pixel schedule, or 00_theory's fixed-end one
 LR_DECAYS = ('constant', 'cosine')  # the learning rate over the run: the papers' constant one, or a cosine to 0
+_OWN = {'eps': 'the linear schedule', 'aniso-eps': 'the anisotropic schedule'}  # the networks without gamma
 
 # %% ../nbs/07_train.ipynb #44bacfc3
 @dataclasses.dataclass
 class TrainConfig:
     model: str = 'parallel'  # 'vae' (ScaleVAE), 'parallel' (ParallelUNet), 'eps' (EpsUNet, the baseline), 'pixel-eps'
+    # (PixelEpsUNet), 'aniso-eps' (AnisoEpsUNet: the anisotropic DCT schedule, no scale map)
     config: str = 'tiny'  # network size: 'tiny' (32x32), 'tiny16' (16x16), 'cifar10' or 'celeba128'
     cond: str = 'vae'  # scale input: 'vae' (the frozen VAE's G(x_i, i), the papers'), 'oracle' (true scale: ablation),
     # 'none' (fixed-end with kappa=0: a constant mid-grey guide, no image: the guide ablation)
@@ -41,7 +43,7 @@ class TrainConfig:
     )
     vae_target: str = 'x_delta'  # the VAE's loss: on 'x_delta' (the papers') or 'x0' = -log(x_delta)/gamma (unbiased)
     schedule: str = 'pixel'  # pixel-eps: 'pixel' (the papers' schedule) or 'fixed-end' (00_theory, with a guide)
-    kappa: float = None  # the fixed-end schedule's curvature (schedule='fixed-end'); None: 3
+    kappa: float = None  # the fixed-end schedule's curvature (schedule='fixed-end'), or aniso-eps's bend; None: 3
     gamma: float = None  # pixel schedule's gamma (vae, parallel); None: the config's
     T: int = None  # number of steps (vae and parallel: the pixel schedule's; eps: the linear one's); None: the config's
     head_bank: str = None  # parallel: 'conv' (one 3x3 conv for all heads; None) or 'blocks' (the papers', 06_unet)
@@ -80,9 +82,9 @@ class TrainConfig:
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
         _check_lr_decay(self)
-        if self.gamma is not None and self.model == 'eps':
+        if self.gamma is not None and self.model in ('eps', 'aniso-eps'):
             raise ValueError(
-                "gamma sets the pixel schedule; the eps baseline uses the linear schedule (leave gamma unset)"
+                f"gamma sets the pixel schedule; the {self.model} network uses {_OWN[self.model]} (leave gamma unset)"
             )
         if self.gamma is not None and not (math.isfinite(self.gamma) and self.gamma > 0):
             raise ValueError(f"gamma must be a finite number > 0, got {self.gamma}")
@@ -102,13 +104,19 @@ class TrainConfig:
 
 # %% ../nbs/07_train.ipynb #dd7614f3
 def _check_schedule(self: TrainConfig):
-    "TrainConfig's checks of `schedule` and `kappa` (the fixed-end schedule is the pixel-eps network's option)."
+    "TrainConfig's checks of `schedule` and `kappa` (the fixed-end schedule is pixel-eps's option; aniso-eps bends)."
     if self.schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
     if self.schedule == 'fixed-end' and self.model != 'pixel-eps':
         raise ValueError(
             f"schedule='fixed-end' is the pixel-eps network's; a {self.model} network has the pixel schedule"
         )
+    if self.model == 'aniso-eps':
+        self.kappa = 3.0 if self.kappa is None else self.kappa
+        AnisotropicSchedule(self.kappa)  # checks it
+        if self.cond != 'vae':
+            raise ValueError(f"cond={self.cond!r} sets a scale map; the aniso-eps network takes none (leave it unset)")
+        return
     if self.kappa is not None and self.schedule != 'fixed-end':
         raise ValueError(
             "kappa is the fixed-end schedule's curvature: set schedule='fixed-end' too, or leave kappa unset"
@@ -163,11 +171,23 @@ def _linear(T: int) -> LinearSchedule:
     return LinearSchedule(T)  # built once, not at every step
 
 
+def _aniso(m) -> AnisotropicSchedule:
+    "An `AnisoEpsUNet`'s schedule, built once per configuration."
+    return _aniso_cached(m.kappa, m.T, m.size, m.basis, m.split)
+
+
+@functools.lru_cache(maxsize=4)
+def _aniso_cached(kappa, T, size, basis, split) -> AnisotropicSchedule:
+    return AnisotropicSchedule(kappa, T=T, size=size, basis=basis, split=split)
+
+
 def build(cfg: TrainConfig) -> torch.nn.Module:
     """The network `cfg` trains (`cfg.gamma` and `cfg.T` override the configuration's; the scale VAE gets the parallel
     U-Net's)."""
     if cfg.model == 'eps':
         return EpsUNet.from_config(cfg.config, **({'T': cfg.T} if cfg.T else {}))
+    if cfg.model == 'aniso-eps':
+        return AnisoEpsUNet.from_config(cfg.config, T=cfg.T, kappa=cfg.kappa)
     p = PARALLEL_CONFIGS[cfg.config]
     sched = dict(gamma=cfg.gamma or p['gamma'], T=cfg.T or p['T'])  # the two networks of a system share one schedule
     if cfg.schedule == 'fixed-end':
@@ -261,6 +281,11 @@ def batch_loss(
         x_t = a * x + s * noise
         i = (t * T).round().clamp(1, T).long()  # the VAE's nearest training step
         return F.mse_loss(model(x_t, scale_input(cfg.cond, x, x_t, i, m.gamma, vae), t).float(), noise)
+    if cfg.model == 'aniso-eps':  # continuous t ~ U[1/T, 1], as pixel-eps; the schedule is the same for every image
+        t = 1 / m.T + (1 - 1 / m.T) * torch.rand(B, generator=generator, device=dev)
+        noise = torch.randn(x0.shape, generator=generator, device=dev)
+        x_t = _aniso(m).q_sample(2 * x0[rows] - 1, t[rows], noise[rows]).float()
+        return F.mse_loss(model(x_t, t[rows]).float(), noise[rows])
     if cfg.model == 'eps':
         lin = _linear(m.T)
         i = torch.randint(1, m.T + 1, (B,), generator=generator, device=dev)
@@ -732,6 +757,10 @@ def _grid_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> dict:
         z = torch.randn(x0.shape, generator=g, device=x0.device)
         x = S.ddim(lambda x, j: model(x, j).float(), z, model.T, LinearSchedule(model.T), steps=50)
         return {'DDIM-50 samples': ((x + 1) / 2).clamp(0, 1)}
+    if cfg.model == 'aniso-eps':
+        z = torch.randn(x0.shape, generator=g, device=x0.device)
+        x = S.basis_sample(model.ode_model(), z, _aniso(model), 10, clip=True)
+        return {'x0': from_model(x0).clamp(0, 1), 'DPM-Solver++(2M), 10 passes from N(0, I)': ((x + 1) / 2).clamp(0, 1)}
     if cfg.model == 'pixel-eps' and model.kappa is not None:
         return _fixed_end_rows(model, cfg, x0, g, vae)
     s = PixelSchedule(model.gamma, model.T) if cfg.model == 'vae' else model.schedule()
