@@ -193,7 +193,7 @@ def _train_args(t):
         default='pixel',
         choices=tuple(SYSTEMS),
         help='pixel: scale VAE + parallel U-Net (the papers); pixel-eps: scale VAE + a noise network on the pixel '
-        'schedule; ddpm: the baseline',
+        'schedule; ddpm: the baseline; aniso: a noise network on the anisotropic DCT schedule (no VAE)',
     )
     t.add_argument(
         '--data', default=None, choices=DATASETS, help='data set (default shapes; on --resume the saved one)'
@@ -250,7 +250,12 @@ def _train_args(t):
         help="pixel-eps runs: the noise schedule, pixel (the papers'; default) or fixed-end (every pixel from logSNR "
         "9.2 to -10, bent by a guide image from the scale VAE; nbs/00_theory)",
     )
-    t.add_argument('--kappa', type=float, default=None, help="the fixed-end schedule's curvature (default 3)")
+    t.add_argument(
+        '--kappa',
+        type=float,
+        default=None,
+        help="the fixed-end schedule's curvature, or the aniso schedule's bend over frequency (default 3)",
+    )
     t.add_argument(
         '--head-bank',
         default=None,
@@ -281,7 +286,7 @@ def _sampler_args(s, n: int, images: bool = False):
         f"{k} runs: {', '.join(n for n, x in SAMPLERS.items() if k in x.kinds)} (default {default(k)})" for k in SYSTEMS
     )
     ev = evidence()
-    by_kind += f". The defaults, as scored in {ev['source']}: " + '; '.join(f"{k}: {ev[k]}" for k in SYSTEMS)
+    by_kind += f". The defaults, as scored in {ev['source']}: " + '; '.join(f"{k}: {ev[k]}" for k in SYSTEMS if k in ev)
     src = s.add_mutually_exclusive_group(required=True)
     src.add_argument('--checkpoint', help='run folder written by pixeldiff train')
     src.add_argument(
@@ -297,12 +302,13 @@ def _sampler_args(s, n: int, images: bool = False):
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--sampler', default=None, help=by_kind)
     s.add_argument('--K', type=int, default=None, help='block size of block_sequential (default 10)')
-    s.add_argument('--steps', type=int, default=None, help='steps of s2n, ddim, dpmpp2m and ode_ddim (default 10)')
+    s.add_argument('--steps', type=int, default=None, help='steps of s2n, ddim, dpmpp2m, ode_ddim and heun (default 10)')
     s.add_argument(
         '--grid',
         default=None,
         choices=ODE_GRIDS,
-        help='time grid of dpmpp2m and ode_ddim on the pixel schedule (default logsnr)',
+        help='time grid of dpmpp2m and ode_ddim on the pixel schedule (default logsnr); aniso runs: uniform or minimax '
+        '(default)',
     )
     s.add_argument(
         '--standard-prior',

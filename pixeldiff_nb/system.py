@@ -17,7 +17,7 @@ from .data import load_images, from_model, DATASETS
 from .schedule import LinearSchedule, PixelSchedule
 from .train import TrainConfig, train, image_size, weights_sha256, guide_pixels
 from .vae import ScaleVAE
-from .unet import ParallelUNet, EpsUNet, PixelEpsUNet
+from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, AnisoEpsUNet
 from . import sampler as S
 
 # %% ../nbs/09_system.ipynb #1cb9c112
@@ -183,6 +183,8 @@ def _fixed_end_guide(system, b: int, g) -> torch.Tensor:
 
 def _ode(solver):
     def run(system, b, g, steps, grid, denoise, clip, final, callback=None):
+        if system.kind == 'aniso':
+            return _aniso_run(system, b, g, steps, solver, grid, denoise, clip, callback)
         if system.kind == 'ddpm':
             net = system.net
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
@@ -223,8 +225,26 @@ def _ode(solver):
     return run
 
 
+def _aniso_run(system, b, g, steps, solver, grid, denoise, clip, callback=None):
+    "The anisotropic network's ODE in its basis, from N(0, I) (`sampler.basis_sample`); images on the [0, 1] scale."
+    net = system.net
+    x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
+    x = S.basis_sample(
+        system.model(), x_T, system.schedule, steps, solver, grid or 'minimax', denoise=denoise, callback=callback,
+        clip=clip,
+    )  # fmt: skip
+    return from_model((x + 1) / 2)
+
+
 def _ode_check(kind: str, o: dict):
-    "The baseline's ODE solvers take diffusers' linspace grid and the plug-in last step (its coefficients are scalar)."
+    """The baseline's ODE solvers take diffusers' linspace grid and the plug-in last step (its coefficients are scalar);
+    the anisotropic network's take its basis grids ('uniform', 'minimax') and the plug-in last step (it is exact)."""
+    if kind == 'aniso' and o['grid'] not in (None, 'uniform', 'minimax'):
+        raise ValueError(f"the anisotropic network's solvers take grid 'uniform' or 'minimax'; got {o['grid']!r}")
+    if kind == 'aniso' and o.get('final', 'plugin') != 'plugin':
+        raise ValueError(
+            f"final={o['final']!r} re-solves a schedule that depends on the image; the anisotropic one does not"
+        )
     if kind == 'ddpm' and o['grid'] not in (None, 'linspace'):
         raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {o['grid']!r}")
     if kind == 'ddpm' and o['final'] != 'plugin':
@@ -234,8 +254,16 @@ def _ode_check(kind: str, o: dict):
 
 
 _ode_options = dict(steps=10, grid=None, denoise=True, clip=False, final='plugin')
-_dpmpp2m = register('dpmpp2m', ('pixel-eps', 'ddpm'), _ode_passes, _ode_check, **_ode_options)(_ode('dpmpp2m'))
-_ode_ddim = register('ode_ddim', ('pixel-eps', 'ddpm'), _ode_passes, _ode_check, **_ode_options)(_ode('ddim'))
+_kinds = ('pixel-eps', 'ddpm', 'aniso')
+_dpmpp2m = register('dpmpp2m', _kinds, _ode_passes, _ode_check, **_ode_options)(_ode('dpmpp2m'))
+_ode_ddim = register('ode_ddim', _kinds, _ode_passes, _ode_check, **_ode_options)(_ode('ddim'))
+
+
+@register('heun', ('aniso',), lambda T, steps=10, denoise=True, **o: 2 * steps + bool(denoise), _ode_check,
+          steps=10, grid=None, denoise=True, clip=False)  # fmt: skip
+def _heun(system, b, g, steps, grid, denoise, clip, callback=None):
+    "The anisotropic network's ODE with the exponential Heun step (two passes a step, as EDM's second-order step)."
+    return _aniso_run(system, b, g, steps, 'heun', grid, denoise, clip, callback)
 
 # %% ../nbs/09_system.ipynb #623e004d
 @register('ddpm', ('ddpm',), lambda T, **o: T, clip=False)
@@ -258,12 +286,23 @@ def _ddim(system, b, g, steps, clip, callback=None):
     )
 
 # %% ../nbs/09_system.ipynb #4992f0bf
-SYSTEMS = {'pixel': ('vae', 'parallel'), 'pixel-eps': ('vae', 'pixel-eps'), 'ddpm': ('eps',)}
+SYSTEMS = {'pixel': ('vae', 'parallel'), 'pixel-eps': ('vae', 'pixel-eps'), 'ddpm': ('eps',), 'aniso': ('aniso-eps',)}
 # With no sampler named, each kind runs its default sampler; its regime-S scores are in assets/evidence.json, written
 # from the committed records by 11a_results, and `pixeldiff sample --help` prints them.
-DEFAULT_SAMPLER = {'pixel': 'vae_only', 'pixel-eps': 'dpmpp2m', 'ddpm': 'ddim'}
-DEFAULT_OPTIONS = {'pixel': {}, 'pixel-eps': dict(clip=True), 'ddpm': dict(steps=50, clip=True)}
-_CLASSES = {'vae': ScaleVAE, 'parallel': ParallelUNet, 'pixel-eps': PixelEpsUNet, 'eps': EpsUNet}
+DEFAULT_SAMPLER = {'pixel': 'vae_only', 'pixel-eps': 'dpmpp2m', 'ddpm': 'ddim', 'aniso': 'dpmpp2m'}
+DEFAULT_OPTIONS = {
+    'pixel': {},
+    'pixel-eps': dict(clip=True),
+    'ddpm': dict(steps=50, clip=True),
+    'aniso': dict(clip=True),
+}
+_CLASSES = {
+    'vae': ScaleVAE,
+    'parallel': ParallelUNet,
+    'pixel-eps': PixelEpsUNet,
+    'eps': EpsUNet,
+    'aniso-eps': AnisoEpsUNet,
+}
 
 # %% ../nbs/09_system.ipynb #77fcd5f4
 @dataclasses.dataclass
@@ -318,6 +357,8 @@ def model(self: System, x_delta_hat=None):
     net = self.net
     if self.kind == 'ddpm':
         return lambda x, j: net(x, j).float()
+    if self.kind == 'aniso':
+        return net.ode_model()
     vae = self.vae if self.cond == 'vae' else None
     if self.kind == 'pixel':
         return net.sampler_model(vae)
@@ -492,12 +533,15 @@ def _resumed_settings(out: pathlib.Path, names: tuple, existing: list, settings:
             done |= dict(schedule=net.get('schedule', 'pixel'), kappa=net.get('kappa'))
     if 'vae' in names:
         done['vae_target'] = saved.get('vae_target', 'x_delta')
+    if names == SYSTEMS['aniso']:
+        done['kappa'] = saved['kappa']
     return done | settings
 
 # %% ../nbs/09_system.ipynb #40d521f0
 def train_system(
     out,
-    model: str = 'pixel',  # 'pixel' (scale VAE + ParallelUNet), 'pixel-eps' (+ PixelEpsUNet) or 'ddpm' (the baseline)
+    model: str = 'pixel',  # 'pixel' (scale VAE + ParallelUNet), 'pixel-eps' (+ PixelEpsUNet), 'ddpm' (the baseline)
+    # or 'aniso' (AnisoEpsUNet, the anisotropic DCT schedule)
     steps: int = 1000,  # optimizer steps of the U-Net (the parallel one, the pixel-eps one or the baseline)
     vae_steps: int = None,  # steps of the scale VAE (default: `steps`)
     resume: bool = False,  # continue the run in `out` (its saved settings are used)
@@ -512,14 +556,18 @@ def train_system(
     out, names = pathlib.Path(out), SYSTEMS[model]
     existing = _check_run_folder(out, model, resume)
     settings = {k: v for k, v in settings.items() if v is not None}  # None: not set by the caller
-    if model == 'ddpm' and {'cond', 'vae_target'} & set(settings):
-        raise ValueError("cond and vae_target set the pixel systems' networks; leave them unset for a ddpm run")
+    if model in ('ddpm', 'aniso') and {'cond', 'vae_target'} & set(settings):
+        raise ValueError(f"cond and vae_target set the pixel systems' networks; leave them unset for a {model} run")
     if model != 'pixel' and {'head_bank', 'head_balance'} & set(settings):
         raise ValueError(
             f"head_bank and head_balance set the papers' parallel U-Net; leave them unset for a {model} run"
         )
-    if model != 'pixel-eps' and {'schedule', 'kappa'} & set(settings):
-        raise ValueError(f"schedule and kappa set the pixel-eps network's schedule; leave them unset for a {model} run")
+    takes = {'pixel-eps': {'schedule', 'kappa'}, 'aniso': {'kappa'}}.get(model, set())
+    if ({'schedule', 'kappa'} - takes) & set(settings):
+        raise ValueError(
+            f"schedule and kappa set the pixel-eps network's schedule (kappa also the aniso network's bend); leave "
+            f"{' and '.join(sorted(({'schedule', 'kappa'} - takes) & set(settings)))} unset for a {model} run"
+        )
     if resume:
         settings = _resumed_settings(out, names, existing, settings)
     data = settings.get('data', 'shapes')
@@ -584,7 +632,8 @@ def _run_kind(run: pathlib.Path) -> str:
         if all((run / n / 'last.pt').is_file() for n in names):
             return kind
     raise FileNotFoundError(
-        f"{run} holds no complete run (expected vae/ with parallel/ or pixel-eps/, or eps/, each with last.pt); "
+        f"{run} holds no complete run (expected vae/ with parallel/ or pixel-eps/, or eps/, or aniso-eps/, each with "
+        "last.pt); "
         f"train one with `pixeldiff train --out {run}`"
     )
 
@@ -596,7 +645,7 @@ def load_system(run, device='cpu', ema: bool = True) -> System:
     kind = _run_kind(run)
     names = SYSTEMS[kind]
     cks = {n: torch.load(run / n / 'last.pt', map_location='cpu', weights_only=False) for n in names}
-    cond = _check_pair(run, names[1], cks) if kind != 'ddpm' else None
+    cond = _check_pair(run, names[1], cks) if 'vae' in names else None
     nets = {}
     for n, ck in cks.items():
         weights = cks[names[1]]['cond_vae']['weights'] if n == 'vae' and cond == 'vae' else 'ema' if ema else 'model'

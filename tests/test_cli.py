@@ -432,3 +432,31 @@ def test_evaluate_scores_an_npz_of_images(tmp_path):
     assert list(r1['spaces']) == ['shapes'] and r1['fd'] == r['spaces']['shapes']['fd']
     np.savez(tmp_path / 'bad.npz', images=np.zeros((4, 16, 16, 3), np.float32))
     one_line_error(pixeldiff('evaluate', '--images', tmp_path / 'bad.npz'), 'must be uint8 (N, H, W, 3)')
+
+
+def test_anisotropic_network_trains_resumes_samples_and_evaluates(tmp_path):
+    """`--model aniso`: one network and no scale VAE, trained, resumed exactly with its kappa, sampled with each of its
+    solvers and evaluated; the pixel grids and another kind's sampler are refused in one line."""
+    an = ['--model', 'aniso', '--kappa', '2', '--config', 'tiny16', *TINY]
+    out = ok('train', '--steps', 4, '--out', tmp_path / 'straight', *an)
+    assert 'trained aniso-eps' in out and not (tmp_path / 'straight' / 'vae').exists()
+    ok('train', '--steps', 2, '--out', tmp_path / 'resumed', *an)
+    ok('train', '--model', 'aniso', '--steps', 4, '--out', tmp_path / 'resumed', '--resume')
+    a, b = (torch.load(tmp_path / k / 'aniso-eps' / 'last.pt', weights_only=False) for k in ('straight', 'resumed'))
+    assert a['model_config']['kappa'] == b['model_config']['kappa'] == 2.0 and b['step'] == 4
+    assert all(torch.equal(a['model'][n], b['model'][n]) for n in a['model'])
+    for sampler, grid in (('dpmpp2m', 'minimax'), ('heun', 'uniform'), ('ode_ddim', 'minimax')):
+        out = ok('sample', '--checkpoint', tmp_path / 'straight', '--n', 2, '--sampler', sampler, '--steps', 2,
+                 '--grid', grid, '--clip', '--out', tmp_path / f'{sampler}.png')  # fmt: skip
+        assert '2 images' in out and (tmp_path / f'{sampler}.png').is_file()
+    out = ok('evaluate', '--checkpoint', tmp_path / 'straight', '--n', 8, '--steps', 2, '--json', tmp_path / 'r.json')
+    assert json.loads((tmp_path / 'r.json').read_text())['passes'] == 3  # the default: dpmpp2m, 2 steps + denoise
+    one_line_error(
+        pixeldiff('sample', '--checkpoint', tmp_path / 'straight', '--grid', 'logsnr', '--out', tmp_path / 'x.png'),
+        "take grid 'uniform' or 'minimax'",
+    )
+    one_line_error(
+        pixeldiff('sample', '--checkpoint', tmp_path / 'straight', '--sampler', 'ddim', '--out', tmp_path / 'x.png'),
+        "does not apply to a aniso system",
+    )
+    one_line_error(pixeldiff('train', '--out', tmp_path / 'c', '--cond', 'oracle', *an), 'for a aniso run')
