@@ -302,13 +302,15 @@ def _sampler_args(s, n: int, images: bool = False):
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--sampler', default=None, help=by_kind)
     s.add_argument('--K', type=int, default=None, help='block size of block_sequential (default 10)')
-    s.add_argument('--steps', type=int, default=None, help='steps of s2n, ddim, dpmpp2m, ode_ddim and heun (default 10)')
+    s.add_argument(
+        '--steps', type=int, default=None, help='steps of s2n, ddim, dpmpp2m, ode_ddim and heun (default 10)'
+    )
     s.add_argument(
         '--grid',
         default=None,
         choices=ODE_GRIDS,
-        help='time grid of dpmpp2m and ode_ddim on the pixel schedule (default logsnr); aniso runs: uniform or minimax '
-        '(default)',
+        help='time grid of dpmpp2m and ode_ddim on the pixel schedule (default logsnr); aniso runs: uniform or '
+        'minimax (default)',
     )
     s.add_argument(
         '--standard-prior',
