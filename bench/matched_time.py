@@ -1,11 +1,13 @@
 """Train the papers' system (scale VAE, then the parallel U-Net on the frozen VAE's estimate), or with
-`--model pixel-eps` the scale VAE and a noise network on a per-pixel schedule, in the training wall time a baseline
+`--model pixel-eps` the scale VAE and a noise network on a per-pixel schedule, or with `--model aniso` the noise
+network on the anisotropic DCT schedule alone (no VAE stage), in the training wall time a baseline
 run took on this machine, with a cosine learning rate, whose horizon must be fixed before the U-Net starts: the VAE
 trains its `--vae-steps`, a timed probe measures the U-Net's seconds per step, and the U-Net gets the steps the time
 left buys.
 
     python bench/matched_time.py --baseline runs/s_gn20k --vae-steps 3000 --out runs/s_px_gn
     python bench/matched_time.py --seconds 2016.65 --head-bank blocks --head-balance 0.25 --out runs/s_px_blocks
+    python bench/matched_time.py --seconds 2016.65 --model aniso --kappa 3 --out runs/s_an
     python bench/regime_s.py --run runs/s_px_gn --n 1000 --batch 500 \\
         --samplers vae_only,parallel_deterministic,algorithm1,block_sequential:10 \\
         --report nbs/experiments/regime_s_cosine
@@ -16,6 +18,10 @@ printed here; its `matched_time.json` keeps the budget,
 the probe and the choice. The probe is two short runs (`--probe` steps) in a scratch folder; their difference removes
 the start-up cost, and the probe's seconds count against the budget. Should the probe have underestimated the step's
 cost, the U-Net stops at 1.2 times the time left, before its horizon (`steps_done` in the record).
+
+With `--baseline-steps N` the budget is the time the baseline's U-Net takes for N steps on this machine, timed by the
+same probe before the run (outside the budget): the protocol on a machine slower or faster than the one that timed the
+baseline (the 2-core CPU of 2026-12-06's evening took twice the seconds per step of the one that timed runs/s_gn20k).
 """
 
 import argparse, json, pathlib, shutil, sys, tempfile, time
@@ -31,9 +37,15 @@ def main(argv=None):
     budget = ap.add_mutually_exclusive_group(required=True)
     budget.add_argument('--baseline', help="a ddpm run folder whose training seconds are the budget")
     budget.add_argument('--seconds', type=float, help='the budget in seconds')
-    ap.add_argument('--model', default='pixel', choices=('pixel', 'pixel-eps'))
+    budget.add_argument(
+        '--baseline-steps',
+        type=int,
+        help="the budget as the time the baseline's U-Net takes for this many steps on this machine, timed here by "
+        "the same probe (for a machine other than the one that timed the baseline)",
+    )
+    ap.add_argument('--model', default='pixel', choices=('pixel', 'pixel-eps', 'aniso'))
     ap.add_argument('--schedule', default=None, choices=('pixel', 'fixed-end'), help='pixel-eps: the schedule')
-    ap.add_argument('--kappa', type=float, default=None, help='pixel-eps with the fixed-end schedule: its curvature')
+    ap.add_argument('--kappa', type=float, default=None, help="the fixed-end schedule's curvature, or aniso's bend")
     ap.add_argument('--head-bank', default=None, choices=('conv', 'blocks'), help="pixel: the parallel U-Net's heads")
     ap.add_argument('--head-balance', type=float, default=None, help='pixel: the share of each batch at i = T')
     ap.add_argument('--vae-steps', type=int, default=P['vae_steps'])
@@ -53,41 +65,57 @@ def main(argv=None):
     short, long = map(int, a.probe.split(','))
     if not 0 < short < long:
         sys.exit(f"--probe must be two step counts, the first smaller, got {a.probe}")
-    net = 'parallel' if a.model == 'pixel' else 'pixel-eps'
+    net = {'pixel': 'parallel', 'pixel-eps': 'pixel-eps', 'aniso': 'aniso-eps'}[a.model]
     own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa).items() if v is not None}
-    if own and a.model == 'pixel':
-        sys.exit('--schedule and --kappa set the pixel-eps network; leave them unset for --model pixel')
+    if own and a.model == 'pixel' or a.schedule and a.model == 'aniso':
+        sys.exit(f'--schedule (and --kappa) set the pixel-eps network; leave them unset for --model {a.model}')
     heads = {k: v for k, v in dict(head_bank=a.head_bank, head_balance=a.head_balance).items() if v is not None}
     if heads and a.model != 'pixel':
         sys.exit("--head-bank and --head-balance set the parallel U-Net; leave them unset for --model pixel-eps")
     own |= heads
     images = load_images(P['data'], 'train', n=a.n_data, seed=a.seed, size=P['size'])[0]
     common = dict(config=P['config'], data=P['data'], batch_size=a.batch_size, lr_decay=P['lr_decay'], seed=a.seed)
+    out.mkdir(parents=True)
     t0 = time.perf_counter()
-    vae = TrainConfig(model='vae', steps=a.vae_steps, out_dir=str(out / 'vae'), vae_target=a.vae_target,
-                      ckpt_every=min(500, a.vae_steps), sample_every=a.sample_every, **common)  # fmt: skip
-    train(vae, images, device='cpu')
+    if a.model != 'aniso':  # the scale VAE first: its time counts against the budget
+        vae = TrainConfig(model='vae', steps=a.vae_steps, out_dir=str(out / 'vae'), vae_target=a.vae_target,
+                          ckpt_every=min(500, a.vae_steps), sample_every=a.sample_every, **common)  # fmt: skip
+        train(vae, images, device='cpu')
+        own['vae_ckpt'] = str(out / 'vae' / 'last.pt')
     vae_seconds = time.perf_counter() - t0
     parallel = lambda steps, folder, **kw: TrainConfig(
-        model=net, steps=steps, out_dir=str(folder), vae_ckpt=str(out / 'vae' / 'last.pt'), **common, **own, **kw
+        model=net, steps=steps, out_dir=str(folder), **common, **own, **kw
     )
-    probe = {}
-    with tempfile.TemporaryDirectory() as d:
-        for n in (short, long):
-            shutil.rmtree(pathlib.Path(d) / 'p', ignore_errors=True)
-            t = time.perf_counter()
-            train(
-                parallel(n, pathlib.Path(d) / 'p', ckpt_every=n, sample_every=0), images, device='cpu', progress=False
-            )
-            probe[n] = time.perf_counter() - t
-    per_step = (probe[long] - probe[short]) / (long - short)
-    if per_step <= 0:
-        sys.exit(f"the probe's timings ({probe}) do not grow with its steps; give --probe longer runs")
+
+    def timed(make) -> tuple:  # (seconds per step, the probe's two timings) of the network `make(steps, folder)` trains
+        probe = {}
+        with tempfile.TemporaryDirectory() as d:
+            train(make(1, pathlib.Path(d) / 'w'), images, device='cpu', progress=False)  # one-time costs, untimed
+            for n in (short, long):
+                shutil.rmtree(pathlib.Path(d) / 'p', ignore_errors=True)
+                t = time.perf_counter()
+                train(make(n, pathlib.Path(d) / 'p'), images, device='cpu', progress=False)
+                probe[n] = time.perf_counter() - t
+        per_step = (probe[long] - probe[short]) / (long - short)
+        if per_step <= 0:
+            sys.exit(f"the probe's timings ({probe}) do not grow with its steps; give --probe longer runs")
+        return per_step, probe
+
+    if a.baseline_steps:  # the baseline's step timed first, outside the budget, then its steps' time is the budget
+        base = lambda n, f: TrainConfig(model='eps', steps=n, out_dir=str(f), ckpt_every=n, sample_every=0, **common)
+        base_step, base_probe = timed(base)
+        a.seconds = a.baseline_steps * base_step
+        t0 = time.perf_counter() - vae_seconds
+    per_step, probe = timed(lambda n, f: parallel(n, f, ckpt_every=n, sample_every=0))
     left = a.seconds - (time.perf_counter() - t0)
     steps = int(left / per_step)
     if steps < 1:
         sys.exit(f"the budget ({a.seconds:.0f} s) is spent before the {net} U-Net starts; give more seconds")
-    record = dict(budget_seconds=a.seconds, baseline=a.baseline, vae_steps=a.vae_steps, vae_seconds=vae_seconds,
+    timing = {}
+    if a.baseline_steps:
+        timing = dict(baseline_steps=a.baseline_steps, baseline_seconds_per_step=base_step, baseline_probe=base_probe)
+    record = dict(budget_seconds=a.seconds, baseline=a.baseline, seed=a.seed, **own, **timing,
+                  vae_steps=a.vae_steps if a.model != 'aniso' else 0, vae_seconds=vae_seconds,
                   probe_seconds=probe, seconds_per_step=per_step, network=net, steps=steps)  # fmt: skip
     (out / 'matched_time.json').write_text(json.dumps(record, indent=1))
     print(json.dumps(record), flush=True)

@@ -7,6 +7,9 @@ scored in the CIFAR-10 space, the shapes space (two training seeds of its networ
     # one run's samplers (as regime_s.py drew them: the same --cache), not the answer table's rows or the ladder
     python bench/rescore.py --run runs/s_px_blocks --samplers vae_only,parallel_deterministic,block_sequential:10 \
         --cache runs/regime_s_samples --out nbs/experiments/feature_spaces/blocks.json
+    # a shipped system's samplers beyond the answer table's (the record it is compared with: its run folder's)
+    python bench/rescore.py --run pretrained:shapes-ddpm --samplers dpmpp2m:1,dpmpp2m:2,dpmpp2m:4 \
+        --cache runs/rescore_samples --out nbs/experiments/feature_spaces/ddpm_few.json
 
 Samples are drawn again from the shipped seed-0 systems (`shapes-ddpm`, `shapes-pixel-eps`, `shapes-pixel`: the
 regime-S networks `runs/s_gn20k`, `runs/s_pe_gn`, `runs/s_px_gn` packed as EMA weights, the U-Nets in float16) with
@@ -76,18 +79,22 @@ def main(argv=None):
     rs, keep = runs(), set(a.rows.split(',')) if a.rows else None
     drawn, systems = {}, {}  # samples first (cached with --cache), so a run stopped after them loses nothing
     table = ANSWER_ROWS
-    if a.run:  # one run's samplers, as regime_s.py recorded them
-        sy = systems[a.run] = load_system(a.run, a.device)
+    if a.run:  # one run's samplers, as regime_s.py recorded them (a shipped one by its record's run folder)
+        name = a.run.removeprefix('pretrained:')
+        run0 = next((r for r, n in SHIPPED.items() if n == name), None) if name != a.run else a.run
+        if run0 is None:
+            sys.exit(f"--run {a.run}: no shipped system {name!r}; they are {', '.join(SHIPPED.values())}")
+        sy = systems[run0] = load_pretrained(name, a.device) if name != a.run else load_system(a.run, a.device)
         keys = [sampler_spec(spec, sy.kind)[0] for spec in a.samplers.split(',')]
         SPEC.update(dict(zip(keys, a.samplers.split(','))))
-        SHIPPED[a.run] = pathlib.Path(a.run).name
-        table = [(sy.kind, key, key, a.run, None) for key in keys]
+        SHIPPED.setdefault(run0, pathlib.Path(a.run).name)
+        table = [(sy.kind, key, key, run0, None) for key in keys]
     for sys_, label, key, run0, run1 in table:
         if run0 in SHIPPED and not (keep and key not in keep):
             sy = systems.get(run0) or systems.setdefault(run0, load_pretrained(SHIPPED[run0], a.device))
             key2, sampler, opts = sampler_spec(SPEC[key], sy.kind)
             assert key2 == key, (key2, key)
-            tag = key if a.run else f"{SHIPPED[run0]}_{key}"  # a run folder: regime_s.py's own cache names
+            tag = key if a.run and name == a.run else f"{SHIPPED[run0]}_{key}"  # a folder: regime_s.py's names
             drawn[run0, key] = samples(sy, dict(step=rs[run0]['step']), tag, sampler, opts, a)
             print(f"drew {tag} ({drawn[run0, key][2]:.0f} s)", flush=True)
     fnets = nets()
