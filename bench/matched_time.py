@@ -7,7 +7,7 @@ left buys.
 
     python bench/matched_time.py --baseline runs/s_gn20k --vae-steps 3000 --out runs/s_px_gn
     python bench/matched_time.py --seconds 2016.65 --head-bank blocks --head-balance 0.25 --out runs/s_px_blocks
-    python bench/matched_time.py --seconds 2016.65 --model aniso --kappa 3 --out runs/s_an
+    python bench/matched_time.py --baseline-steps 20000 --probe 20,120 --model aniso --kappa 3 --out runs/s_an
     python bench/regime_s.py --run runs/s_px_gn --n 1000 --batch 500 \\
         --samplers vae_only,parallel_deterministic,algorithm1,block_sequential:10 \\
         --report nbs/experiments/regime_s_cosine
@@ -71,7 +71,7 @@ def main(argv=None):
         sys.exit(f'--schedule (and --kappa) set the pixel-eps network; leave them unset for --model {a.model}')
     heads = {k: v for k, v in dict(head_bank=a.head_bank, head_balance=a.head_balance).items() if v is not None}
     if heads and a.model != 'pixel':
-        sys.exit("--head-bank and --head-balance set the parallel U-Net; leave them unset for --model pixel-eps")
+        sys.exit(f"--head-bank and --head-balance set the parallel U-Net; leave them unset for --model {a.model}")
     own |= heads
     images = load_images(P['data'], 'train', n=a.n_data, seed=a.seed, size=P['size'])[0]
     common = dict(config=P['config'], data=P['data'], batch_size=a.batch_size, lr_decay=P['lr_decay'], seed=a.seed)

@@ -171,15 +171,6 @@ def _linear(T: int) -> LinearSchedule:
     return LinearSchedule(T)  # built once, not at every step
 
 
-def _aniso(m) -> AnisotropicSchedule:
-    "An `AnisoEpsUNet`'s schedule, built once per configuration."
-    return _aniso_cached(m.kappa, m.T, m.size, m.basis, m.split)
-
-
-@functools.lru_cache(maxsize=4)
-def _aniso_cached(kappa, T, size, basis, split) -> AnisotropicSchedule:
-    return AnisotropicSchedule(kappa, T=T, size=size, basis=basis, split=split)
-
 
 def build(cfg: TrainConfig) -> torch.nn.Module:
     """The network `cfg` trains (`cfg.gamma` and `cfg.T` override the configuration's; the scale VAE gets the parallel
@@ -284,7 +275,7 @@ def batch_loss(
     if cfg.model == 'aniso-eps':  # continuous t ~ U[1/T, 1], as pixel-eps; the schedule is the same for every image
         t = 1 / m.T + (1 - 1 / m.T) * torch.rand(B, generator=generator, device=dev)
         noise = torch.randn(x0.shape, generator=generator, device=dev)
-        x_t = _aniso(m).q_sample(2 * x0[rows] - 1, t[rows], noise[rows]).float()
+        x_t = m.schedule().q_sample(2 * x0[rows] - 1, t[rows], noise[rows]).float()
         return F.mse_loss(model(x_t, t[rows]).float(), noise[rows])
     if cfg.model == 'eps':
         lin = _linear(m.T)
@@ -759,7 +750,7 @@ def _grid_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> dict:
         return {'DDIM-50 samples': ((x + 1) / 2).clamp(0, 1)}
     if cfg.model == 'aniso-eps':
         z = torch.randn(x0.shape, generator=g, device=x0.device)
-        x = S.basis_sample(model.ode_model(), z, _aniso(model), 10, clip=True)
+        x = S.basis_sample(model.ode_model(), z, model.schedule(), 10, clip=True)
         return {'x0': from_model(x0).clamp(0, 1), 'DPM-Solver++(2M), 10 passes from N(0, I)': ((x + 1) / 2).clamp(0, 1)}
     if cfg.model == 'pixel-eps' and model.kappa is not None:
         return _fixed_end_rows(model, cfg, x0, g, vae)

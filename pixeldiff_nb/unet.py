@@ -554,7 +554,7 @@ class AnisoEpsUNet(nn.Module):
         self.config = dict(T=self.T, in_ch=in_ch, kappa=self.kappa, split=split, basis=basis, **backbone)
         self.net = UNetBackbone(in_ch=in_ch, out_ch=in_ch, T=self.T, **backbone)
         self.size = self.net.size
-        self.schedule()  # checks kappa, split and basis
+        self._schedule = AnisotropicSchedule(kappa, T=self.T, size=self.size, basis=basis, split=split)  # checks them
 
     @classmethod
     def from_config(cls, name: str = 'tiny', T: int = None, **overrides):
@@ -563,7 +563,7 @@ class AnisoEpsUNet(nn.Module):
         return cls(T=T or p['T'], **{**_check_config(name, BACKBONES, 'U-Net'), **overrides})
 
     def schedule(self) -> AnisotropicSchedule:
-        return AnisotropicSchedule(self.kappa, T=self.T, size=self.size, basis=self.basis, split=self.split)
+        return self._schedule  # built once: training and sampling call it at every batch
 
     def forward(self, x_t, t):
         B = _check_image(x_t, self.in_ch, self.size, 'x_t').shape[0]
