@@ -171,7 +171,6 @@ def _linear(T: int) -> LinearSchedule:
     return LinearSchedule(T)  # built once, not at every step
 
 
-
 def build(cfg: TrainConfig) -> torch.nn.Module:
     """The network `cfg` trains (`cfg.gamma` and `cfg.T` override the configuration's; the scale VAE gets the parallel
     U-Net's)."""
