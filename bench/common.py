@@ -1,36 +1,12 @@
-"Shared helpers of the benchmark scripts: timing with CUDA events, the machine's name, and printing to the screen and a results file."
+"Shared helpers of the benchmark scripts: the library's timer and machine name (`pixeldiff_nb.system`) with the benchmarks' defaults, and printing to the screen and a results file."
 
-import os, platform, statistics, time
-import torch
-
-
-def device_name(dev) -> str:
-    "The machine a figure was measured on, to print beside it."
-    if torch.device(dev).type == 'cuda':
-        p = torch.cuda.get_device_properties(dev)
-        return f"{p.name} ({p.total_memory / 2**30:.0f} GiB), torch {torch.__version__}"
-    return f"CPU {platform.processor() or platform.machine()} x{os.cpu_count()}, torch {torch.__version__}"
-
-
-def sync(dev):
-    if torch.device(dev).type == 'cuda':
-        torch.cuda.synchronize(dev)
+import os, time
+from pixeldiff_nb.system import machine as device_name, synchronize as sync, timeit as _timeit  # noqa: F401
 
 
 def timeit(fn, dev, reps: int = 20, warmup: int = 3, max_s: float = 20.0) -> float:
-    "Median wall time of `fn()` in seconds after `warmup` calls; fewer repetitions when one call is slow (stops after `max_s`)."
-    for _ in range(warmup):
-        fn()
-    sync(dev)
-    times, start = [], time.perf_counter()
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        sync(dev)
-        times.append(time.perf_counter() - t0)
-        if time.perf_counter() - start > max_s:
-            break
-    return statistics.median(times)
+    "The library's timer (`system.timeit`) with the benchmarks' defaults: 20 calls after 3, at most 20 s."
+    return _timeit(fn, dev, reps, warmup, max_s)
 
 
 class Report:

@@ -9,7 +9,7 @@ __all__ = ['triton_usable', 'seed_tensor', 'fused_reverse', 'error_bound', 'algo
 # %% ../nbs/04_cuda.ipynb #123616b3
 import math, os
 import torch
-from .schedule import PixelSchedule
+from .schedule import PixelSchedule, log_alpha
 from .checks import checking
 from . import sampler as ref
 
@@ -291,7 +291,7 @@ def fused_reverse(
 def error_bound(Zs, x_j, j, x_delta_hat, T, step_noise=None, ulps: float = 64.0) -> torch.Tensor:
     "A float32 rounding bound for `fused_reverse`: `ulps * eps32 *` the sum of the magnitudes of its terms, per pixel."
     K = Zs.shape[1]
-    la = ref.log_alpha(x_delta_hat, T).unsqueeze(1)
+    la = log_alpha(x_delta_hat, T).unsqueeze(1)
     k = torch.arange(j - K + 1, j + 1, dtype=torch.float64, device=la.device).reshape(1, K, *([1] * (la.ndim - 2)))
     one_m_ab = -torch.expm1(k * la)
     mag = x_j.double().abs() * (-K * la[:, 0] / 2).exp() + (

@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['ODE_SOLVERS', 'ODE_GRIDS', 'ODE_FINALS', 'FIXED_POINT_MAX_MOVE', 'BASIS_SOLVERS', 'check_step', 'check_scale',
-           'check_inputs', 'log_alpha', 'step_coefficients', 'reverse_steps', 'algorithm1', 'collapsed_weights',
+           'check_inputs', 'step_coefficients', 'reverse_steps', 'algorithm1', 'collapsed_weights',
            'parallel_deterministic', 'bridge_std', 'block_step', 'block_sequential', 'ddpm_pixel', 'PosteriorOracle',
            's2n_coefficients', 'step_grid', 's2n', 'ddpm_step', 'ddim_step', 'ddpm', 'ddim', 'prior_sample',
-           'to_images', 'trajectory_oracle', 'plot_reconstructions', 'exp_integrate', 'alpha_sigma_lambda',
-           'pixel_alpha_sigma', 'minimax_grid', 'ode_grid', 'fixed_end_grid', 'ode_coefficients', 'ode_sample',
-           'linear_ode_sample', 'exp_heun', 'basis_grid', 'basis_sample']
+           'to_images', 'trajectory_oracle', 'plot_reconstructions', 'exp_integrate', 'minimax_grid', 'ode_grid',
+           'fixed_end_grid', 'ode_coefficients', 'ode_sample', 'linear_ode_sample', 'exp_heun', 'basis_grid',
+           'basis_sample']
 
 # %% ../nbs/03_sampler.ipynb #ef9faf19
 import math
@@ -17,8 +17,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .data import EPS, from_model
-from .checks import check_finite, check_range, inside_loop
+from .checks import check_finite, check_range, check_int, inside_loop
 from .schedule import PixelSchedule, FixedEndSchedule, AnisotropicSchedule, posterior_terms, x0_fixed_point
+from .schedule import log_alpha, alpha_sigma_lambda, pixel_alpha_sigma, x0_from_eps  # 02_schedule's
 
 # %% ../nbs/03_sampler.ipynb #319b9b1b
 def check_step(i, T: int, name: str = 'i', lo: int = 1) -> int:
@@ -69,12 +70,6 @@ def check_inputs(Z, x_i, i, x_delta_hat, schedule) -> int:
     return i
 
 # %% ../nbs/03_sampler.ipynb #6fb61240
-def log_alpha(x_delta_hat, T: int) -> torch.Tensor:
-    """Alg 1 line 2 in log space, float64: `log alpha = log(x_delta_hat) / T`, clamped below 0 so `x_delta_hat = 1`
-    gives the identity step."""
-    return (x_delta_hat.double().log() / T).clamp(max=-1e-30)
-
-
 def _step_terms(la, one_m_a, j):
     """`(1 - alpha)/sqrt(1 - alpha_bar_j)` and `sqrt(beta_tilde_j)` from `log alpha` and `1 - alpha` (the parts that
     depend on `j`)."""
@@ -114,7 +109,7 @@ def _clipped_step(x, Z, k: int, la, one_m_a):
     """The posterior mean of `x_{k-1}` given `x_k` and the implied `x0 = (x_k - sqrt(1 - ab_k) Z)/sqrt(ab_k)` clamped to
     [eps, 1] (float64 inside)."""
     xd = x.double()
-    x0 = ((xd - (-torch.expm1(k * la)).sqrt() * Z.double()) * (-k * la / 2).exp()).clamp(EPS, 1.0)
+    x0 = x0_from_eps(xd, Z.double(), k * la).clamp(EPS, 1.0)
     c0, ck, _ = posterior_terms(la, k * la, (k - 1) * la)
     return (c0 * x0 + ck * xd).to(x.dtype)
 
@@ -278,7 +273,7 @@ def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip: bool 
     with inside_loop():
         for j in range(i, 0, -1):
             eps = _heads(model, x, x_delta_hat, j, j, j)[:, 0].double()
-            x0_j = (x.double() - (-torch.expm1(j * la)).sqrt() * eps) * (-j * la / 2).exp()
+            x0_j = x0_from_eps(x.double(), eps, j * la)
             if clip:
                 x0_j = x0_j.clamp(EPS, 1.0)
             c0, cj, var = posterior_terms(la, j * la, (j - 1) * la)
@@ -328,11 +323,7 @@ def s2n_coefficients(x0, t, s, gamma: float, gamma_s2n: float = 1.0, delta: floa
 
 def step_grid(i: int, steps: int) -> list:
     "`steps + 1` distinct integer steps from `i` down to 0, evenly spaced."
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= i:
-        raise ValueError(
-            f"steps must be an int in [1, i = {i}] (the grid lands on integer steps, where the heads are defined), "
-            f"got {steps}"
-        )
+    check_int(steps, 'steps', 1, i, f" (i = {i}: the grid lands on integer steps, where the heads are defined)")
     return [round(v) for v in np.linspace(i, 0, steps + 1)]
 
 # %% ../nbs/03_sampler.ipynb #a96113e9
@@ -521,19 +512,6 @@ def exp_integrate(data, coefs, x, n: int, solver: str = 'dpmpp2m', callback=None
         _report(callback, k, k + 1, x, d)
     return x
 
-
-def alpha_sigma_lambda(log_alpha_bar: torch.Tensor) -> tuple:
-    """`(alpha, sigma, lambda)` from `log alpha_bar`: alpha^2 = alpha_bar, sigma^2 = 1 - alpha_bar, lambda =
-    log(alpha/sigma)."""
-    s2 = -torch.expm1(log_alpha_bar)  # 1 - alpha_bar, exact near alpha_bar = 1
-    return (log_alpha_bar / 2).exp(), s2.sqrt(), (log_alpha_bar - s2.log()) / 2
-
-
-def pixel_alpha_sigma(log_xd: torch.Tensor, t) -> tuple:
-    """Per pixel at continuous time `t` from `log x_delta` (float64): `(alpha_t, sigma_t, lambda_t)` with alpha^2 =
-    x_delta^t."""
-    return alpha_sigma_lambda(log_xd * t)
-
 # %% ../nbs/03_sampler.ipynb #61289ac7
 def minimax_grid(steps: int, half_logsnr, t_min: float, t_max: float = 1.0, n_fine: int = 4096) -> torch.Tensor:
     """`steps + 1` decreasing times from `t_max` to `t_min` with equal steps in the largest change of any pixel's
@@ -623,8 +601,7 @@ def ode_sample(
     whose own coefficients give `x_{t_min}` with the last noise prediction (`schedule.x0_fixed_point`)."""
     if not isinstance(schedule, (PixelSchedule, FixedEndSchedule)):
         raise TypeError(f"schedule must be a PixelSchedule or a FixedEndSchedule, got {type(schedule).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    check_int(steps, 'steps')
     if solver not in ODE_SOLVERS:
         raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
     if final not in ODE_FINALS:
@@ -681,8 +658,7 @@ def linear_ode_sample(
     """DDIM or DPM-Solver++(2M) on a scalar schedule (the baseline's `LinearSchedule`) with `eps_model(x, j)` at integer
     steps: `steps` solver passes on diffusers' `linspace` grid (or the decreasing steps `grid`), then the data
     prediction (`denoise`)."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    check_int(steps, 'steps')
     if solver not in ODE_SOLVERS:
         raise ValueError(f"solver must be one of {ODE_SOLVERS}, got {solver!r}")
     T = schedule.T
@@ -757,8 +733,7 @@ def basis_sample(
     "Integrate an `AnisotropicSchedule`'s probability-flow ODE in its basis, every coefficient on its own logSNR."
     if not isinstance(schedule, AnisotropicSchedule):
         raise TypeError(f"schedule must be an AnisotropicSchedule, got {type(schedule).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    check_int(steps, 'steps')
     if solver not in BASIS_SOLVERS:
         raise ValueError(f"solver must be one of {BASIS_SOLVERS}, got {solver!r}")
     t_min = 1 / schedule.T if t_min is None else t_min

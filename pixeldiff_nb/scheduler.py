@@ -10,7 +10,8 @@ import dataclasses, math
 import torch
 from fastcore.basics import patch
 from .data import EPS
-from .schedule import PixelSchedule, posterior_terms
+from .checks import check_int
+from .schedule import PixelSchedule, posterior_terms, log_alpha, x0_from_eps, noised
 from .sampler import check_scale, ode_grid, ODE_GRIDS
 
 try:
@@ -65,7 +66,7 @@ def set_scale(self: PixelAwareScheduler, x_delta_hat: torch.Tensor):
     once per batch, before the loop."""
     check_scale(x_delta_hat, x_delta_hat)
     T = self.config.num_train_timesteps
-    self.log_alpha = (x_delta_hat.double().log() / T).clamp(max=-1e-30)  # as sampler.log_alpha computes it
+    self.log_alpha = log_alpha(x_delta_hat, T)  # 02_schedule's
 
 
 @patch
@@ -73,8 +74,7 @@ def set_timesteps(self: PixelAwareScheduler, num_inference_steps: int, device=No
     """`num_inference_steps` decreasing times from 1 to the first training step `1/T`: ancestral steps on the training
     grid's spacing (`T` steps: every training step), DDIM steps on the configured grid."""
     T, n = self.config.num_train_timesteps, num_inference_steps
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= T:
-        raise ValueError(f"num_inference_steps must be an int in [1, {T}], got {n!r}")
+    check_int(n, 'num_inference_steps', 1, T)
     if n == 1:
         t = torch.ones(1, dtype=torch.float64)
     elif self.config.step_type == 'ancestral':
@@ -107,12 +107,12 @@ def step(self: PixelAwareScheduler, model_output, timestep, sample, generator=No
         )
     u, u_next = self._next_time(timestep)
     la, x, eps = self.log_alpha.to(sample.device), sample.double(), model_output.double()
-    x0 = (x - (-torch.expm1(u * la)).sqrt() * eps) * (-u * la / 2).exp()
+    x0 = x0_from_eps(x, eps, u * la)
     if self.config.clip_sample:
         x0 = x0.clamp(EPS, 1.0)
     if self.config.step_type == 'ddim':
         eps = (x - (u * la / 2).exp() * x0) / (-torch.expm1(u * la)).sqrt()  # consistent with a clipped x0
-        prev = (u_next * la / 2).exp() * x0 + (-torch.expm1(u_next * la)).sqrt() * eps
+        prev = noised(x0, eps, u_next * la)
     else:
         c0, cu, var = posterior_terms((u - u_next) * la, u * la, u_next * la)
         z = torch.randn(sample.shape, generator=generator, dtype=sample.dtype, device=sample.device)
@@ -130,7 +130,7 @@ def add_noise(
     x0 = original_samples.double()
     t = torch.as_tensor(timesteps, dtype=torch.float64, device=x0.device).reshape(-1, *[1] * (x0.ndim - 1))
     lab = -self.config.gamma * x0 * t
-    return ((lab / 2).exp() * x0 + (-torch.expm1(lab)).sqrt() * noise.double()).to(original_samples.dtype)
+    return noised(x0, noise.double(), lab).to(original_samples.dtype)
 
 
 @patch

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SAMPLERS', 'SYSTEMS', 'DEFAULT_SAMPLER', 'DEFAULT_OPTIONS', 'METRICS', 'PRETRAINED', 'BENCH_CASES', 'DEMO_RUNS',
            'DEMO_SKIPPED', 'Sampler', 'register', 'get_sampler', 'sampler_options', 'System', 'random_systems',
-           'count_host_reads', 'train_system', 'load_system', 'load_pretrained', 'save_grid', 'save_npz', 'load_npz',
-           'machine', 'timeit', 'bench_system', 'demo_samplers', 'demo_figure', 'demo']
+           'count_host_reads', 'train_system', 'load_system', 'synchronize', 'load_pretrained', 'save_grid', 'save_npz',
+           'load_npz', 'machine', 'timeit', 'bench_system', 'demo_samplers', 'demo_figure', 'demo']
 
 # %% ../nbs/09_system.ipynb #28aaf9f4
 import contextlib, dataclasses, json, math, os, pathlib, platform, time
@@ -14,6 +14,7 @@ from fastcore.basics import patch
 import numpy as np
 import torch
 from .data import load_images, from_model, DATASETS
+from .checks import check_int
 from .schedule import LinearSchedule, PixelSchedule
 from .train import TrainConfig, train, image_size, weights_sha256, guide_pixels
 from .vae import ScaleVAE
@@ -409,8 +410,7 @@ def sample(
 
     name, opts = self.resolve(sampler, **options)
     run = get_sampler(name, self.kind).run
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    check_int(n, 'n')
     g = torch.Generator(self.device).manual_seed(seed)
     passes, batches = self.passes(name, **opts), math.ceil(n / batch_size)
     bar = tqdm(
@@ -694,10 +694,10 @@ def evaluate(
     if metric == 'inception':
         inception_net(inception_weights)  # a missing file fails here, before any sampling
     name, opts = self.resolve(sampler, **options)
-    _sync(self.device)
+    synchronize(self.device)
     t0 = time.perf_counter()
     x, clamped = self.sample(n, name, seed, batch_size, progress, **opts)
-    _sync(self.device)
+    synchronize(self.device)
     seconds = time.perf_counter() - t0
     data = reference or self.data
     path = self.configs[SYSTEMS[self.kind][0]].get('data_path') if data == self.data else None
@@ -717,7 +717,8 @@ def evaluate(
     )
 
 # %% ../nbs/09_system.ipynb #3e3f7387
-def _sync(device):
+def synchronize(device):
+    "Wait for the GPU's queued work (nothing on the CPU): timings must include it."
     if torch.device(device).type == 'cuda':
         torch.cuda.synchronize(device)
 
@@ -806,21 +807,26 @@ def machine(device=None) -> str:
     "The machine a figure was measured on: the GPU's name, or the CPU with its cores and threads; with torch's version."
     d = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if d.type == 'cuda':
-        return f"{torch.cuda.get_device_name(d)}, torch {torch.__version__}"
+        p = torch.cuda.get_device_properties(d)
+        return f"{p.name} ({p.total_memory / 2**30:.0f} GiB), torch {torch.__version__}"
     cores = f"{os.cpu_count()} cores, {torch.get_num_threads()} threads"
     return f"CPU {platform.machine()} ({cores}), torch {torch.__version__}"
 
 
-def timeit(fn, device, reps: int = 3) -> float:
-    "Median seconds of `fn()` over `reps` calls after one warm-up call, synchronising a GPU around each."
-    fn()
-    _sync(device)
-    ts = []
+def timeit(fn, device, reps: int = 3, warmup: int = 1, max_s: float = None) -> float:
+    """Median seconds of `fn()` over `reps` calls after `warmup` calls, synchronising a GPU around each; fewer calls
+    once `max_s` seconds have passed (a slow `fn`)."""
+    for _ in range(warmup):
+        fn()
+    synchronize(device)
+    ts, start = [], time.perf_counter()
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
-        _sync(device)
+        synchronize(device)
         ts.append(time.perf_counter() - t0)
+        if max_s is not None and time.perf_counter() - start > max_s:
+            break
     return float(np.median(ts))
 
 # %% ../nbs/09_system.ipynb #8c048ef5

@@ -14,8 +14,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .data import load_images, to_model
-from .schedule import PixelSchedule, LinearSchedule, AnisotropicSchedule
-from .sampler import pixel_alpha_sigma, alpha_sigma_lambda
+from .checks import check_int
+from pixeldiff_nb.schedule import (
+    PixelSchedule,
+    LinearSchedule,
+    AnisotropicSchedule,
+    pixel_alpha_sigma,
+    alpha_sigma_lambda,
+)
 from .vae import ScaleVAE, vae_loss
 from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, AnisoEpsUNet, PARALLEL_CONFIGS, HEAD_BANKS
 from .unet import parallel_targets, parallel_loss, head_weights
@@ -147,8 +153,7 @@ def _check_lr_decay(self: TrainConfig):
 
 
 def _check_horizon(steps, horizon):
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
-        raise ValueError(f"lr_decay_steps must be an int >= 1, got {horizon!r}")
+    check_int(horizon, 'lr_decay_steps')
     if steps > horizon:
         raise ValueError(
             f"the cosine decay reaches lr 0 at step {horizon}, so steps {steps} would add {steps - horizon} steps that "

@@ -15,7 +15,7 @@ from torch import nn
 from fastcore.basics import patch
 import torch.nn.functional as F
 from .checks import check_finite, check_range, checking
-from .schedule import PixelSchedule, FixedEndSchedule, AnisotropicSchedule
+from .schedule import PixelSchedule, FixedEndSchedule, AnisotropicSchedule, noised
 from .layers import timestep_embedding, norm, as_step_tensor, count_params, param_table
 
 # %% ../nbs/06_unet.ipynb #099c5b43
@@ -421,7 +421,7 @@ def parallel_targets(
     eps_tilde = cs.mul_(root).mul_(lab.expm1_().neg_().rsqrt_())
     e_i = eps_tilde.gather(1, (it - 1).reshape(B, 1, *([1] * (x0.ndim - 1))).expand(B, 1, *x0.shape[1:]))[:, 0]
     lab_i = la[:, 0] * it.reshape(B, *([1] * (x0.ndim - 1)))
-    x_i = (lab_i / 2).exp() * x0 + (-torch.expm1(lab_i)).sqrt() * e_i
+    x_i = noised(x0, e_i, lab_i)
     mask = torch.arange(1, T + 1, device=x0.device)[None] <= it[:, None]
     return x_i, eps_tilde, mask
 
