@@ -23,65 +23,82 @@ from .system import System, load_system, save_grid, machine
 from .layers import count_params
 
 # %% ../nbs/11_experiments.ipynb #5064ef76
+# what every protocol shares unless it says otherwise
+_BASE = dict(
+    device='cpu',
+    max_steps=None,  # a cap on optimizer steps (the smoke test's); None: the minutes decide
+    gamma=20.0,
+    T=200,
+    eps_T=1000,
+    gammas=(10.0, 20.0, 40.0),  # the sweep's
+    K=10,
+    s2n_steps=10,
+    seed=0,
+    seeds=(0,),
+    weights='model',
+    matched_images=False,
+    ode_passes=(),
+    cond='vae',
+    vae_target='x_delta',
+    kappa=None,  # the fixed-end schedule's curvature: an `ode_fixed_end` stage; None: none
+    skip=(),  # stages not run, by their names in results.json
+)
+_CPU = _BASE | dict(
+    data='cifar10',
+    config='tiny',
+    batch=dict(vae=32, parallel=16, eps=32),
+    minutes=dict(vae=2.0, parallel=12.0, eps=14.0),
+    sweep_minutes=dict(vae=0.5, parallel=2.0),
+    Ts=(50, 200, 400),
+    n=256,
+    n_sweep=256,
+    n_ssim=500,
+    n_recon=64,
+    sample_batch=64,
+    ddim_steps=(1, 10, 20),
+    grid=36,
+)
+# regime S: the embedded shapes at 16x16, where the baseline makes the data (see "Regime S" below)
+_SHAPES = _BASE | dict(
+    data='shapes',
+    config='tiny16',
+    batch=dict(vae=64, parallel=64, eps=64),
+    minutes=dict(vae=5.0, parallel=35.0, eps=40.0),
+    sweep_minutes=dict(vae=2.0, parallel=8.0),
+    Ts=(50, 200),
+    n=1000,
+    n_ddpm=500,
+    n_sweep=500,
+    n_ssim=1000,
+    n_recon=256,
+    sample_batch=250,
+    ddim_steps=(1, 10, 50),
+    grid=64,
+    weights='ema',
+    seeds=(0, 1),
+    matched_images=True,
+)
 PROTOCOLS = {
-    'cpu': dict(
-        data='cifar10',
-        config='tiny',
-        device='cpu',
-        batch=dict(vae=32, parallel=16, eps=32),
-        minutes=dict(vae=2.0, parallel=12.0, eps=14.0),
-        max_steps=None,
-        gamma=20.0,
-        T=200,
-        eps_T=1000,
-        sweep_minutes=dict(vae=0.5, parallel=2.0),
-        gammas=(10.0, 20.0, 40.0),
-        Ts=(50, 200, 400),
-        n=256,
-        n_sweep=256,
-        n_ssim=500,
-        n_recon=64,
-        sample_batch=64,
-        K=10,
-        ddim_steps=(1, 10, 20),
-        s2n_steps=10,
-        grid=36,
-        seed=0,
-        weights='model',
-    ),
-    'gpu': dict(
-        data='cifar10',
-        config='tiny',
+    'cpu': _CPU,
+    'gpu': _CPU
+    | dict(
         device='cuda',
         batch=dict(vae=128, parallel=128, eps=128),
         minutes=dict(vae=0.5, parallel=1.5, eps=2.0),
-        max_steps=None,
-        gamma=20.0,
-        T=200,
-        eps_T=1000,
         sweep_minutes=dict(vae=0.15, parallel=0.45),
-        gammas=(10.0, 20.0, 40.0),
-        Ts=(50, 200, 400),
         n=10_000,
         n_sweep=2_000,
         n_ssim=2_000,
         n_recon=500,
         sample_batch=1_000,
-        K=10,
         ddim_steps=(1, 10, 20, 200),
-        s2n_steps=10,
-        grid=36,
-        seed=0,
         weights='ema',
     ),
-    'smoke': dict(
-        data='cifar10',
-        config='tiny',
-        device='cpu',
+    'smoke': _CPU
+    | dict(
         batch=dict(vae=8, parallel=4, eps=8),
         minutes=dict(vae=1.0, parallel=1.0, eps=2.0),
         max_steps=2,
-        gamma=20.0,
         T=20,
         eps_T=20,
         sweep_minutes=dict(vae=1.0, parallel=1.0),
@@ -92,73 +109,26 @@ PROTOCOLS = {
         n_ssim=8,
         n_recon=4,
         sample_batch=8,
-        K=10,
         ddim_steps=(1, 10),
         s2n_steps=5,
         grid=4,
-        seed=0,
-        weights='model',
         seeds=(0, 1),
         matched_images=True,
         ode_passes=(1, 2),
         kappa=3.0,
     ),
-    # regime S: the embedded shapes at 16x16, where the baseline makes the data (see "Regime S" below)
-    'shapes': dict(
-        data='shapes',
-        config='tiny16',
-        device='cpu',
-        batch=dict(vae=64, parallel=64, eps=64),
-        minutes=dict(vae=5.0, parallel=35.0, eps=40.0),
-        max_steps=None,
-        gamma=20.0,
-        T=200,
-        eps_T=1000,
-        sweep_minutes=dict(vae=2.0, parallel=8.0),
-        gammas=(10.0, 20.0, 40.0),
-        Ts=(50, 200),
-        n=1000,
-        n_ddpm=500,
-        n_sweep=500,
-        n_ssim=1000,
-        n_recon=256,
-        sample_batch=250,
-        K=10,
-        ddim_steps=(1, 10, 50),
-        s2n_steps=10,
-        grid=64,
-        seed=0,
-        weights='ema',
-        seeds=(0, 1),
-        matched_images=True,
-    ),
+    'shapes': _SHAPES,
     # regime S on one GPU in one device call (at most 9 minutes): the same networks, 4x the batch, no sweep
-    'shapes_gpu': dict(
-        data='shapes',
-        config='tiny16',
+    'shapes_gpu': _SHAPES
+    | dict(
         device='cuda',
         batch=dict(vae=256, parallel=256, eps=256),
         minutes=dict(vae=0.5, parallel=0.9, eps=1.4),
-        max_steps=None,
-        gamma=20.0,
-        T=200,
-        eps_T=1000,
         sweep_minutes=dict(vae=0.1, parallel=0.3),
         gammas=(),
         Ts=(),
-        n=1000,
         n_ddpm=1000,
-        n_sweep=500,
-        n_ssim=1000,
-        n_recon=256,
         sample_batch=1000,
-        K=10,
-        ddim_steps=(1, 10, 50),
-        s2n_steps=10,
-        grid=64,
-        seed=0,
-        weights='ema',
-        seeds=(0, 1),
         matched_images=False,
         vae_target='x0',
         ode_passes=(1, 2, 4, 10, 20, 50),
@@ -166,15 +136,6 @@ PROTOCOLS = {
 }
 
 # %% ../nbs/11_experiments.ipynb #d7c1bcd5
-for _p in PROTOCOLS.values():
-    _p.setdefault('ode_passes', ())
-    _p.setdefault('cond', 'vae')
-    _p.setdefault('vae_target', 'x_delta')
-    _p.setdefault('seeds', (_p['seed'],))
-    _p.setdefault('matched_images', False)
-    _p.setdefault('kappa', None)  # the fixed-end schedule's curvature: an `ode_fixed_end` stage; None: none
-    _p.setdefault('skip', ())  # stages not run, by their names in results.json
-
 # the few-pass comparison on one GPU in one call: regime S's baseline, the papers' system and pixel-eps networks
 # on both per-pixel schedules, every ODE solver and grid from 1 to 50 passes; one training seed, the VAE analyses
 # left out (shapes_gpu)

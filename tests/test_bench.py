@@ -1,6 +1,6 @@
 "The benchmark scripts run (at their small CPU size) and print their ratios; the GPU notebook runner runs and stops at a failure."
 
-import json, subprocess, sys, pathlib
+import json, shutil, subprocess, sys, pathlib
 import pytest
 import numpy as np
 
@@ -9,6 +9,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def run(*args, timeout=600):
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope='module')
+def ddpm_run(tmp_path_factory) -> pathlib.Path:
+    "A baseline run of 2 steps on 64 shapes at 16x16, trained once by the command line for the tests that read one."
+    out = tmp_path_factory.mktemp('runs') / 'ddpm'
+    args = '--model ddpm --config tiny16 --steps 2 --batch-size 8 --n-data 64 --sample-every 0 --out'.split()
+    t = subprocess.run(['pixeldiff', 'train', *args, str(out)], capture_output=True, text=True, timeout=600)
+    assert t.returncode == 0, t.stderr[-3000:]
+    return out
 
 
 def test_sampler_bench_small():
@@ -59,33 +69,9 @@ def test_experiment_script():
     assert r.returncode == 2 and "invalid choice: 'nope'" in r.stderr
 
 
-def test_regime_s_small(tmp_path):
+def test_regime_s_small(ddpm_run, tmp_path):
     "bench/regime_s.py scores a (2-step) 16x16 baseline against the ladder of degraded real images and appends to search.json."
-    t = subprocess.run(
-        [
-            'pixeldiff',
-            'train',
-            '--model',
-            'ddpm',
-            '--config',
-            'tiny16',
-            '--steps',
-            '2',
-            '--batch-size',
-            '8',
-            '--n-data',
-            '64',
-            '--sample-every',
-            '0',
-            '--out',
-            str(tmp_path / 'ddpm'),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert t.returncode == 0, t.stderr[-3000:]
-    score = ['bench/regime_s.py', '--run', str(tmp_path / 'ddpm'), '--n', '64', '--samplers', 'ddim:2']
+    score = ['bench/regime_s.py', '--run', str(ddpm_run), '--n', '64', '--samplers', 'ddim:2']
     r = run(*score, '--report', str(tmp_path / 'rs'), '--cache', str(tmp_path / 'cache'))
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((tmp_path / 'rs' / 'search.json').read_text())[-1]
@@ -210,37 +196,14 @@ def test_matched_time(tmp_path):
     assert r.returncode != 0 and 'leave them unset for --model aniso' in r.stderr
 
 
-def test_pack_run(tmp_path):
+def test_pack_run(ddpm_run, tmp_path):
     "bench/pack_run.py packs a run's report and EMA weights; the slim checkpoint loads with load_system and refuses to resume."
     import tarfile, torch
     from pixeldiff_nb.system import load_system
     from pixeldiff_nb.train import TrainConfig, train
 
     exp = tmp_path / 'exp'
-    t = subprocess.run(
-        [
-            'pixeldiff',
-            'train',
-            '--model',
-            'ddpm',
-            '--config',
-            'tiny16',
-            '--steps',
-            '2',
-            '--batch-size',
-            '8',
-            '--n-data',
-            '64',
-            '--sample-every',
-            '0',
-            '--out',
-            str(exp / 'runs/ddpm'),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert t.returncode == 0, t.stderr[-3000:]
+    shutil.copytree(ddpm_run, exp / 'runs/ddpm')
     (exp / 'results.json').write_text(json.dumps({'machine': 'test', 'stage_seconds': {}}))
     r = run('bench/pack_run.py', str(exp), str(tmp_path / 'back'))
     assert r.returncode == 0, r.stderr[-3000:]

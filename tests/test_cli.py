@@ -120,41 +120,28 @@ def test_cosine_learning_rate_is_kept_on_resume(tmp_path):
 
 
 def test_sample_writes_grid_and_npz(run_dir, tmp_path):
-    out = ok(
-        'sample',
-        '--checkpoint',
-        run_dir / 'straight',
-        '--n',
-        6,
-        '--sampler',
-        'block_sequential',
-        '--seed',
-        3,
-        '--out',
-        tmp_path / 'grid.png',
-        '--npz',
-        tmp_path / 's.npz',
-    )
+    def sample(grid: str, npz: str):  # six images of block_sequential, seed 3
+        args = (
+            '--n',
+            6,
+            '--sampler',
+            'block_sequential',
+            '--seed',
+            3,
+            '--out',
+            tmp_path / grid,
+            '--npz',
+            tmp_path / npz,
+        )
+        return ok('sample', '--checkpoint', run_dir / 'straight', *args)
+
+    out = sample('grid.png', 's.npz')
     from PIL import Image
 
     assert Image.open(tmp_path / 'grid.png').size == (3 * 34 + 2, 2 * 34 + 2)
     z = np.load(tmp_path / 's.npz')
     assert z['images'].shape == (6, 32, 32, 3) and z['images'].dtype == np.uint8 and int(z['seed']) == 3
-    ok(
-        'sample',
-        '--checkpoint',
-        run_dir / 'straight',
-        '--n',
-        6,
-        '--sampler',
-        'block_sequential',
-        '--seed',
-        3,
-        '--out',
-        tmp_path / 'g2.png',
-        '--npz',
-        tmp_path / 's2.npz',
-    )
+    sample('g2.png', 's2.npz')
     assert np.array_equal(np.load(tmp_path / 's2.npz')['images'], z['images'])  # seeded
     one_line_error(
         pixeldiff('sample', '--checkpoint', tmp_path / 'nothing', '--out', tmp_path / 'g.png'), 'no run folder'
