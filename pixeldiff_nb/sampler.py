@@ -246,8 +246,7 @@ def block_sequential(
 ):
     "Re-run `model` every `K` steps and use its heads for the next `K` steps of Alg 1 line 9: `ceil(i/K)` passes."
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
-    if isinstance(K, bool) or not isinstance(K, int) or K < 1:
-        raise ValueError(f"K must be an int >= 1, got {K}")
+    check_int(K, 'K')
     if noise not in ('bridge', 'per_step'):
         raise ValueError(f"noise must be 'bridge' or 'per_step', got {noise!r}")
     if clip and step not in (None, block_step):

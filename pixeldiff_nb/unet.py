@@ -15,7 +15,7 @@ from torch import nn
 from fastcore.basics import patch
 import torch.nn.functional as F
 from .checks import check_finite, check_range, checking
-from .schedule import PixelSchedule, FixedEndSchedule, AnisotropicSchedule, noised
+from .schedule import PixelSchedule, FixedEndSchedule, AnisotropicSchedule, noised, check_T
 from .layers import timestep_embedding, norm, as_step_tensor, count_params, param_table
 
 # %% ../nbs/06_unet.ipynb #099c5b43
@@ -342,9 +342,7 @@ class ParallelUNet(nn.Module):
         **backbone,
     ):
         super().__init__()
-        if isinstance(T, bool) or not float(T).is_integer() or T < 1:
-            raise ValueError(f"T must be an integer >= 1, got {T}")
-        self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
+        self.T, self.gamma, self.in_ch = check_T(T), float(gamma), in_ch
         self.config = dict(T=self.T, gamma=self.gamma, features=features, head_ch=head_ch, in_ch=in_ch, **backbone)
         self.backbone = UNetBackbone(in_ch=in_ch, out_ch=features, cond_ch=in_ch, T=self.T, **backbone)
         self.heads = _head_bank(self, head_bank, features, head_ch, head_groups, head_width)
@@ -479,8 +477,7 @@ class PixelEpsUNet(nn.Module):
         **backbone,
     ):
         super().__init__()
-        if isinstance(T, bool) or not float(T).is_integer() or T < 1:
-            raise ValueError(f"T must be an integer >= 1, got {T}")
+        T = check_T(T)
         if kappa is not None and not (math.isfinite(kappa) and kappa >= 0):
             raise ValueError(f"kappa (the fixed-end schedule's curvature) must be a finite number >= 0, got {kappa}")
         self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
