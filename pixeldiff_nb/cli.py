@@ -6,7 +6,7 @@
 __all__ = ['format_quality', 'format_bench', 'format_inception', 'evidence', 'main']
 
 # %% ../nbs/10_cli.ipynb #92d2802b
-import argparse, json, pathlib
+import argparse, json, pathlib, tempfile
 import pixeldiff_nb
 import torch
 from .data import DATASETS
@@ -207,7 +207,9 @@ def _train_args(t):
     t.add_argument(
         '--steps', type=int, default=1000, help='total U-Net steps (with --resume: continue up to this many)'
     )
-    t.add_argument('--vae-steps', type=int, default=None, help='total scale-VAE steps (default: --steps)')
+    t.add_argument(
+        '--vae-steps', type=int, default=None, help="total scale-VAE steps (default: --steps; resumed: the VAE's own)"
+    )
     t.add_argument('--batch-size', type=int, default=None, help='global batch (default 64)')
     t.add_argument('--lr', type=float, default=None, help="learning rate (default: the papers')")
     t.add_argument(
@@ -271,6 +273,11 @@ def _train_args(t):
         "on (default 0: the papers' Eq 15; nbs/06_unet uses 0.25)",
     )
     t.add_argument('--resume', action='store_true', help='continue the run in --out exactly where it stopped')
+    t.add_argument(
+        '--extend-vae',
+        action='store_true',
+        help='with --resume and a larger --vae-steps: train a scale VAE its U-Net already trained on further',
+    )
     t.add_argument('--sample-every', type=int, default=500, help='write a sample grid every N steps (0: never)')
     t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 (default: cuda if available)')
 
@@ -356,6 +363,18 @@ def _device(d):
     return d
 
 
+def _check_writable(path, flag: str):
+    "Before any work: the folder of the output `path` exists or can be made, and a file can be written in it."
+    if path is None:
+        return
+    folder = pathlib.Path(path).absolute().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as e:
+        raise ValueError(f"{flag} {path}: cannot write in {folder} ({e.strerror}); choose another path") from None
+
+
 def _system(a):
     "The system `sample` and `evaluate` run: a run folder, or a pretrained system."
     return (
@@ -368,6 +387,7 @@ def _system(a):
 def _train(a):
     import time
 
+    _check_writable(pathlib.Path(a.out) / 'vae', '--out')
     t0 = time.perf_counter()
     paths = train_system(
         a.out,
@@ -376,6 +396,7 @@ def _train(a):
         a.vae_steps,
         a.resume,
         device=_device(a.device),
+        extend_vae=a.extend_vae,
         data=a.data,
         data_path=a.data_path,
         config=a.config,
@@ -405,6 +426,8 @@ def _sample(a):
 
     if not a.out.lower().endswith('.png'):
         raise ValueError(f"--out must end in .png, got {a.out}")
+    _check_writable(a.out, '--out')
+    _check_writable(a.npz, '--npz')
     sy = _system(a)
     t0 = time.perf_counter()
     x, clamped = sy.sample(a.n, a.sampler, a.seed, a.batch_size, **_options(a))
@@ -420,6 +443,7 @@ def _sample(a):
 
 
 def _evaluate(a):
+    _check_writable(a.json, '--json')
     r = _score_images(a) if getattr(a, 'images', None) else _evaluate_system(a)
     print(format_quality(r))
     if a.json:
@@ -477,7 +501,7 @@ def main(argv=None) -> int:
             )
     except (ValueError, FileNotFoundError, ImportError) as err:
         p.exit(2, f"pixeldiff {a.command}: error: {err}\n")
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         kept = a.command == 'train' and any(pathlib.Path(a.out).glob('*/last.pt'))
         resume = (
             "; the last checkpoint is kept: run the same command with --resume to continue\n"
@@ -486,5 +510,6 @@ def main(argv=None) -> int:
             if a.command == 'train'
             else "\n"
         )
-        p.exit(130, f"pixeldiff {a.command}: interrupted" + resume)
+        # the shell's code of the signal that stopped the run: 128 + 15 for SIGTERM (train notes which), else SIGINT's
+        p.exit(143 if stop.args == ('SIGTERM',) else 130, f"pixeldiff {a.command}: interrupted" + resume)
     return 0

@@ -16,6 +16,7 @@ import torch
 from .data import load_images, to_model, from_model
 from .schedule import PixelSchedule, LinearSchedule
 from .train import TrainConfig, train, build, batch_loss, image_size, weights_sha256, load_scale_vae
+from .train import read_checkpoint
 from .unet import PARALLEL_CONFIGS, PixelEpsUNet
 from .metrics import ssim
 from . import sampler as S
@@ -323,7 +324,7 @@ def main_specs(specs: list, kind: str) -> list:
 def load_pixel_eps(path, vae, device='cpu', ema: bool = True):
     """The `PixelEpsUNet` of checkpoint `path`, checked to have been trained on the scale VAE `vae` (or on the true
     scale)."""
-    ck = torch.load(path, map_location='cpu', weights_only=False)
+    ck = read_checkpoint(path)
     rec = ck.get('cond_vae')
     if rec and rec['sha256'] != weights_sha256(vae.state_dict()):
         raise ValueError(

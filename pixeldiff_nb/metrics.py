@@ -12,7 +12,7 @@ __all__ = ['FEATURE_SPACES', 'FEATURE_NET_SHA256', 'FEATURE_NET_ID', 'SHAPES_OUT
            'inception_features', 'inception_reference', 'inception_quality', 'save_random_inception', 'ssim']
 
 # %% ../nbs/08_metrics.ipynb #f9e307e6
-import hashlib, json, math, pathlib, time
+import hashlib, json, math, pathlib, time, warnings
 import numpy as np
 import torch
 import torch.nn as nn
@@ -290,6 +290,8 @@ def _check_features(a, name: str, min_n: int = 2) -> np.ndarray:
         )
     if len(a) < min_n:
         raise ValueError(f"{name} has {len(a)} rows; need at least {min_n}")
+    if a.shape[1] < 1:
+        raise ValueError(f"{name} has no feature columns (shape {a.shape})")
     if not np.isfinite(a).all():
         raise ValueError(f"{name} contains NaN or inf")
     return a
@@ -312,7 +314,8 @@ def frechet_distance(a, b) -> float:
     a, b = _check_features(a, 'a'), _check_features(b, 'b')
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"a and b have different feature sizes: {a.shape[1]} vs {b.shape[1]}")
-    return frechet_from_stats(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+    cov = lambda v: np.atleast_2d(np.cov(v, rowvar=False))  # one feature: a 1 x 1 matrix, not a number
+    return frechet_from_stats(a.mean(0), cov(a), b.mean(0), cov(b))
 
 # %% ../nbs/08_metrics.ipynb #b7e02a36
 def _poly_kernel(x, y):
@@ -494,7 +497,14 @@ def _cached(name: str, data: str, compute) -> np.ndarray:
     "Features from the disk cache (`cache_dir() / name`), else `compute()` saved there atomically (folders: never)."
     f = cache_dir() / name
     if data != 'folder' and f.is_file():
-        return np.load(f)
+        try:
+            feats = np.load(f)
+            if feats.ndim == 2:
+                return feats
+            why = f"an array of shape {feats.shape}"
+        except (OSError, ValueError, EOFError) as e:  # cut short (a full disk, a killed copy)
+            why = str(e)
+        warnings.warn(f"{f}: the cached features cannot be used ({why}); computing them again")
     feats = compute()
     if data != 'folder':
         f.parent.mkdir(parents=True, exist_ok=True)

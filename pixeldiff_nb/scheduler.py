@@ -10,7 +10,7 @@ import dataclasses, math
 import torch
 from fastcore.basics import patch
 from .data import EPS
-from .checks import check_int
+from .checks import check_int, check_range, check_finite
 from .schedule import PixelSchedule, posterior_terms, log_alpha, x0_from_eps, noised
 from .sampler import check_scale, ode_grid, ODE_GRIDS
 
@@ -36,7 +36,8 @@ class PixelAwareScheduler(SchedulerMixin, ConfigMixin):
     "diffusers' scheduler interface for the per-pixel schedule `alpha_bar_t = x_delta_hat^t`, `t` in (0, 1]."
 
     config_name = 'scheduler_config.json'
-    order = 1
+    order = 1  # network passes per step (diffusers' pipelines read it)
+    init_noise_sigma = 1.0  # pipelines scale the starting noise by it: N(0, I) here, or the prior sample as it is
 
     @register_to_config
     def __init__(
@@ -63,7 +64,11 @@ class PixelAwareScheduler(SchedulerMixin, ConfigMixin):
 @patch
 def set_scale(self: PixelAwareScheduler, x_delta_hat: torch.Tensor):
     """The batch's scale map `x_delta_hat` in (0, 1] (the scale VAE's estimate), which gives every pixel its schedule;
-    once per batch, before the loop."""
+    once per batch, before the loop: the loop's last step clears it, so a map is never carried into the next batch."""
+    if not isinstance(x_delta_hat, torch.Tensor):
+        raise ValueError(
+            f"set_scale takes the scale map as a tensor (B, C, H, W) in (0, 1], got a {type(x_delta_hat).__name__}"
+        )
     check_scale(x_delta_hat, x_delta_hat)
     T = self.config.num_train_timesteps
     self.log_alpha = log_alpha(x_delta_hat, T)  # 02_schedule's
@@ -87,10 +92,23 @@ def set_timesteps(self: PixelAwareScheduler, num_inference_steps: int, device=No
 @patch
 def _next_time(self: PixelAwareScheduler, timestep) -> tuple:
     "`(u, u_next)`: this time and the next on the grid, in training steps (`u = t T`; 0 after the last)."
-    ts, T = self.timesteps, self.config.num_train_timesteps
-    k = int(torch.argmin((ts - float(timestep)).abs()))
-    if abs(float(ts[k]) - float(timestep)) > 1e-9:
-        raise ValueError(f"timestep {float(timestep)} is not one of the scheduler's timesteps (call set_timesteps)")
+    ts, T, t = self.timesteps, self.config.num_train_timesteps, float(timestep)
+    if not math.isfinite(t):
+        raise ValueError(f"timestep must be one of the scheduler's timesteps, got {t}")
+    # matched in the caller's precision: a timestep cast to float32 or a half type is its grid time rounded to it
+    dtype = timestep.dtype if isinstance(timestep, torch.Tensor) else torch.float64
+    if dtype in (torch.float32, torch.float16, torch.bfloat16):
+        near = (ts.to(dtype) == timestep.to(ts.device)).nonzero().flatten().tolist()
+    else:
+        near = ((ts - t).abs() <= 1e-9).nonzero().flatten().tolist()
+    if not near:
+        raise ValueError(f"timestep {t} is not one of the scheduler's timesteps (call set_timesteps)")
+    if len(near) > 1:
+        raise ValueError(
+            f"timestep {t} ({dtype}) matches {len(near)} of the scheduler's timesteps, which that precision cannot tell "
+            "apart: pass the scheduler's own float64 timesteps, or fewer steps"
+        )
+    k = near[0]
     u = [float(ts[k]) * T, float(ts[k + 1]) * T if k + 1 < len(ts) else 0.0]
     return tuple(round(v) if abs(v - round(v)) < 1e-9 else v for v in u)  # training steps exactly, as ints
 
@@ -105,6 +123,10 @@ def step(self: PixelAwareScheduler, model_output, timestep, sample, generator=No
             f"sample {tuple(sample.shape)}, model_output {tuple(model_output.shape)} and the scale map "
             f"{tuple(self.log_alpha.shape)} must have one shape"
         )
+    check_finite(
+        sample, 'sample'
+    )  # once per step, as a diffusers loop has no other place to check (not in inside_loop)
+    check_finite(model_output, 'model_output')
     u, u_next = self._next_time(timestep)
     la, x, eps = self.log_alpha.to(sample.device), sample.double(), model_output.double()
     x0 = x0_from_eps(x, eps, u * la)
@@ -118,6 +140,8 @@ def step(self: PixelAwareScheduler, model_output, timestep, sample, generator=No
         z = torch.randn(sample.shape, generator=generator, dtype=sample.dtype, device=sample.device)
         prev = c0 * x0 + cu * x + var.sqrt() * z
     prev, x0 = prev.to(sample.dtype), x0.to(sample.dtype)
+    if u_next == 0:
+        self.log_alpha = None  # the batch is done: the next one brings its own scale map
     return PixelAwareSchedulerOutput(prev_sample=prev, pred_original_sample=x0) if return_dict else (prev, x0)
 
 # %% ../nbs/03a_scheduler.ipynb #35f26fc1
@@ -128,7 +152,16 @@ def add_noise(
     """The forward process at times `timesteps` (one per image, or one for all): `x_t = sqrt(ab) x0 + sqrt(1 - ab)
     noise` with `ab = exp(-gamma x0 t)`, the true image's own schedule."""
     x0 = original_samples.double()
-    t = torch.as_tensor(timesteps, dtype=torch.float64, device=x0.device).reshape(-1, *[1] * (x0.ndim - 1))
+    if noise.shape != x0.shape:
+        raise ValueError(f"noise has shape {tuple(noise.shape)} but original_samples has {tuple(x0.shape)}")
+    check_range(x0, EPS, 1.0, 'original_samples', "The pixel schedule's images lie in [eps, 1]: map diffusers' [-1, 1] "
+                "images with (x + 1) / 2 and clamp to [eps, 1] (data.to_model).")  # fmt: skip
+    check_finite(noise, 'noise')
+    t = torch.as_tensor(timesteps, dtype=torch.float64, device=x0.device)
+    check_range(t, 0.0, 1.0, 'timesteps', "They are continuous times t = i / T: a DDPM-style integer step i is i / T.")
+    if t.ndim > 1 or (t.ndim == 1 and len(t) not in (1, len(x0))):
+        raise ValueError(f"timesteps must be one time, or one per image ({len(x0)},), got shape {tuple(t.shape)}")
+    t = t.clamp(0, 1).reshape(-1, *[1] * (x0.ndim - 1))  # rounding past an end (check_range allows 1e-6) stays in
     lab = -self.config.gamma * x0 * t
     return noised(x0, noise.double(), lab).to(original_samples.dtype)
 

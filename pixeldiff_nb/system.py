@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SAMPLERS', 'SYSTEMS', 'DEFAULT_SAMPLER', 'DEFAULT_OPTIONS', 'METRICS', 'PRETRAINED', 'BENCH_CASES', 'DEMO_RUNS',
            'DEMO_SKIPPED', 'Sampler', 'register', 'get_sampler', 'sampler_options', 'System', 'random_systems',
-           'count_host_reads', 'train_system', 'load_system', 'synchronize', 'load_pretrained', 'save_grid', 'save_npz',
-           'load_npz', 'machine', 'timeit', 'bench_system', 'demo_samplers', 'demo_figure', 'demo']
+           'count_host_reads', 'run_lock', 'train_system', 'load_system', 'synchronize', 'load_pretrained', 'save_grid',
+           'save_npz', 'load_npz', 'machine', 'timeit', 'bench_system', 'demo_samplers', 'demo_figure', 'demo']
 
 # %% ../nbs/09_system.ipynb #28aaf9f4
 import contextlib, dataclasses, json, math, os, pathlib, platform, time
@@ -16,7 +16,15 @@ import torch
 from .data import load_images, from_model, DATASETS
 from .checks import check_int
 from .schedule import LinearSchedule, PixelSchedule
-from .train import TrainConfig, train, image_size, weights_sha256, guide_pixels
+from pixeldiff_nb.train import (
+    TrainConfig,
+    train,
+    image_size,
+    weights_sha256,
+    guide_pixels,
+    read_checkpoint,
+    CHECKPOINT_KEYS,
+)
 from .vae import ScaleVAE
 from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, AnisoEpsUNet
 from . import sampler as S
@@ -496,7 +504,7 @@ _RESUMED = (
 
 
 def _saved_config(path: pathlib.Path) -> dict:
-    return torch.load(path, map_location='cpu', weights_only=False)['train_config']
+    return read_checkpoint(path, keys=CHECKPOINT_KEYS + ('train_config',))['train_config']
 
 
 def _check_run_folder(out: pathlib.Path, model: str, resume: bool) -> list:
@@ -537,24 +545,86 @@ def _resumed_settings(out: pathlib.Path, names: tuple, existing: list, settings:
         done['kappa'] = saved['kappa']
     return done | settings
 
+# %% ../nbs/09_system.ipynb #c4ec3a02
+@contextlib.contextmanager
+def run_lock(out):
+    """Hold the run folder `out`'s lock file while inside: a `ValueError` naming the holder if another live run holds
+    it; a stale one (its process gone) is reported and taken over. Only the first process of a `torchrun` job locks."""
+    out = pathlib.Path(out)
+    if int(os.environ.get('RANK', 0)) != 0:
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    lock, me = out / '.lock', f"{os.getpid()} {platform.node()}"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            pid, _, host = lock.read_text().partition(' ')
+            if host.strip() != platform.node() or _alive(int(pid)):
+                raise ValueError(
+                    f"{out} is being trained into by another run (process {pid} on {host.strip() or '?'}; {lock}); "
+                    "wait for it to end, or choose another --out (if no run is going, delete the lock file)"
+                ) from None
+            print(f"{lock}: a lock left by process {pid}, which is no longer running; taking it over", flush=True)
+            lock.unlink(missing_ok=True)
+    else:
+        raise ValueError(f"could not take {lock}: another run took it at the same moment; choose another --out")
+    with os.fdopen(fd, 'w') as f:
+        f.write(me)
+    try:
+        yield
+    finally:
+        if lock.is_file() and lock.read_text() == me:
+            lock.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _vae_horizon(out: pathlib.Path, names: tuple, steps: int, vae_steps, resume: bool, extend: bool):
+    """The scale VAE's steps: `vae_steps` or `steps`; resumed once a U-Net trained on the VAE, the VAE's own steps
+    unless `extend` allows more."""
+    if not (resume and 'vae' in names and (out / names[1] / 'last.pt').exists()):
+        return vae_steps or steps
+    done = read_checkpoint(out / 'vae' / 'last.pt', keys=CHECKPOINT_KEYS + ('step',))['step']
+    if vae_steps is not None and vae_steps > done and not extend:
+        raise ValueError(
+            f"the {names[1]} U-Net in {out} was trained on the scale VAE at step {done}; --vae-steps {vae_steps} would "
+            f"train the VAE on and change what the U-Net is conditioned on. Leave --vae-steps unset (or {done}) to "
+            "continue the U-Net alone, or pass --extend-vae to train both on"
+        )
+    return vae_steps or done
+
 # %% ../nbs/09_system.ipynb #40d521f0
 def train_system(
     out,
     model: str = 'pixel',  # 'pixel' (scale VAE + ParallelUNet), 'pixel-eps' (+ PixelEpsUNet), 'ddpm' (the baseline)
     # or 'aniso' (AnisoEpsUNet, the anisotropic DCT schedule)
     steps: int = 1000,  # optimizer steps of the U-Net (the parallel one, the pixel-eps one or the baseline)
-    vae_steps: int = None,  # steps of the scale VAE (default: `steps`)
+    vae_steps: int = None,  # steps of the scale VAE (default: `steps`; resumed after the U-Net started: the VAE's)
     resume: bool = False,  # continue the run in `out` (its saved settings are used)
     progress: bool = True,
     device=None,
     time_limit: float = None,
+    extend_vae: bool = False,  # resumed: train a VAE its U-Net already trained on further (the U-Net then sees another)
     **settings,  # TrainConfig fields: data, config, batch_size, lr, seed, n_data, data_path, ...
 ) -> dict:
-    "Train a whole system into the run folder `out`, the scale VAE first; returns `{network: checkpoint path}`."
+    """Train a whole system into the run folder `out`, the scale VAE first, holding the folder's lock; returns
+    `{network: checkpoint path}`."""
     if model not in SYSTEMS:
         raise ValueError(f"model must be one of {tuple(SYSTEMS)}, got {model!r}")
     out, names = pathlib.Path(out), SYSTEMS[model]
     existing = _check_run_folder(out, model, resume)
+    vae_steps = _vae_horizon(out, names, steps, vae_steps, resume, extend_vae)
     settings = {k: v for k, v in settings.items() if v is not None}  # None: not set by the caller
     if model in ('ddpm', 'aniso') and {'cond', 'vae_target'} & set(settings):
         raise ValueError(f"cond and vae_target set the pixel systems' networks; leave them unset for a {model} run")
@@ -592,8 +662,9 @@ def train_system(
         cfgs[name] = TrainConfig(
             model=name, steps=n_steps, out_dir=str(out / name), **{'ckpt_every': max(1, min(500, n_steps)), **mine}
         )
-    for name, cfg in cfgs.items():
-        train(cfg, images, device=device, progress=progress, time_limit=time_limit)
+    with run_lock(out):
+        for name, cfg in cfgs.items():
+            train(cfg, images, device=device, progress=progress, time_limit=time_limit)
     return {name: out / name / 'last.pt' for name in names}
 
 # %% ../nbs/09_system.ipynb #611bf650
@@ -644,7 +715,8 @@ def load_system(run, device='cpu', ema: bool = True) -> System:
     run = pathlib.Path(run)
     kind = _run_kind(run)
     names = SYSTEMS[kind]
-    cks = {n: torch.load(run / n / 'last.pt', map_location='cpu', weights_only=False) for n in names}
+    keys = CHECKPOINT_KEYS + ('train_config', 'step')
+    cks = {n: read_checkpoint(run / n / 'last.pt', keys=keys) for n in names}
     cond = _check_pair(run, names[1], cks) if 'vae' in names else None
     nets = {}
     for n, ck in cks.items():

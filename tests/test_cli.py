@@ -280,8 +280,8 @@ def test_load_system_refuses_mixed_schedules(tmp_path):
 
 
 def test_sigterm_keeps_a_checkpoint_that_resumes_exactly(tmp_path):
-    """SIGTERM (what a cluster scheduler sends before it stops a job) during training: as Ctrl-C, exit status 130 and a
-    checkpoint; resuming from it gives the same weights, bit for bit, as a run that was never stopped."""
+    """SIGTERM (what a cluster scheduler sends before it stops a job) during training: as Ctrl-C, but exit status 143
+    (128 + 15, the shell's code for it), and a checkpoint; resuming from it gives the same weights, bit for bit, as a run that was never stopped."""
     import signal, torch
 
     out = tmp_path / 'stopped'
@@ -300,7 +300,7 @@ def test_sigterm_keeps_a_checkpoint_that_resumes_exactly(tmp_path):
         _, err = p.communicate(timeout=120)
     finally:
         p.kill()
-    assert p.returncode == 130, (p.returncode, err[-2000:])
+    assert p.returncode == 143, (p.returncode, err[-2000:])
     assert 'interrupted' in err.strip().splitlines()[-1]
     step = torch.load(out / 'vae' / 'last.pt', weights_only=False)['step']
     assert step > 0
@@ -447,3 +447,59 @@ def test_anisotropic_network_trains_resumes_samples_and_evaluates(tmp_path):
         "does not apply to a aniso system",
     )
     one_line_error(pixeldiff('train', '--out', tmp_path / 'c', '--cond', 'oracle', *an), 'for a aniso run')
+
+
+def test_a_broken_checkpoint_is_named_in_one_line(run_dir, tmp_path):
+    "A run whose last.pt was cut short, or replaced by another kind of file: one line naming the file, no traceback."
+    import shutil
+
+    broken = tmp_path / 'broken'
+    shutil.copytree(run_dir / 'straight', broken)
+    last = broken / 'parallel' / 'last.pt'
+    blob = last.read_bytes()
+    last.write_bytes(blob[: len(blob) // 3])
+    out = tmp_path / 'g.png'
+    one_line_error(pixeldiff('sample', '--checkpoint', broken, '--out', out), str(last), 'cut short')
+    one_line_error(pixeldiff('train', '--out', broken, '--steps', 8, '--resume'), str(last), 'cut short')
+    torch.save({'weights': 1}, last)
+    one_line_error(pixeldiff('sample', '--checkpoint', broken, '--out', out), str(last), 'holds no model_config')
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
+    "Two runs started into one --out: the second ends at once, naming the first; the first is unharmed and resumes."
+    import signal
+
+    out = tmp_path / 'run'
+    first = subprocess.Popen(
+        ['pixeldiff', 'train', '--out', str(out), '--steps', '1', '--vae-steps', '100000', *TINY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 120
+        while not (out / '.lock').is_file() and time.time() < deadline and first.poll() is None:
+            time.sleep(0.2)
+        assert (out / '.lock').is_file(), first.communicate(timeout=60)
+        one_line_error(pixeldiff('train', '--out', out, '--steps', 1, *TINY), 'is being trained into by another run')
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=120)
+    finally:
+        first.kill()
+    assert first.returncode == 143, err[-2000:]
+    assert not (out / '.lock').exists()  # released on the way out
+    ok('train', '--out', out, '--resume', '--vae-steps', 3, '--steps', 1, '--sample-every', '0')
+
+
+def test_resume_does_not_train_a_finished_vae_on_unless_told(run_dir, tmp_path):
+    "A resumed pixel run keeps the VAE its U-Net trained on; a larger --vae-steps needs --extend-vae."
+    import shutil
+
+    run = tmp_path / 'run'
+    shutil.copytree(run_dir / 'straight', run)
+    one_line_error(pixeldiff('train', '--out', run, '--resume', '--steps', 5, '--vae-steps', 6), '--extend-vae')
+    ok('train', '--out', run, '--resume', '--steps', 5, '--sample-every', '0')  # the U-Net alone goes on
+    steps = {n: torch.load(run / n / 'last.pt', weights_only=False)['step'] for n in ('vae', 'parallel')}
+    assert steps == {'vae': 4, 'parallel': 5}, steps
+    ok('train', '--out', run, '--resume', '--steps', 5, '--vae-steps', 6, '--extend-vae', '--sample-every', '0')
+    assert torch.load(run / 'vae' / 'last.pt', weights_only=False)['step'] == 6
