@@ -10,7 +10,7 @@ import contextlib, io, math, os, warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
 
 CASES = int(os.environ.get('PIXELDIFF_HYPOTHESIS', 200))
 CLI_CASES = max(20, CASES // 5)  # each command-line case loads a system and samples: slower
@@ -138,34 +138,127 @@ def test_metrics(n, m, d, d2, fill):
         assert all(0 <= v <= 1 for v in pr)
 
 
-_SAMPLERS = ['ddim', 'ddpm', 'dpmpp2m', 'ode_ddim', 'heun', 'block_sequential', 'nope']
+@st.composite
+def arguments(draw, valid: dict, bad: dict, at_most: int = 2) -> list:
+    """A command line from a valid one (`valid`: option -> strategy) with up to `at_most` options replaced by values
+    from `bad` (option -> values, valid or not in that combination): about a third of the draws change nothing."""
+    args = {k: draw(v) for k, v in valid.items()}
+    for k in draw(st.sets(st.sampled_from(sorted(bad)), max_size=at_most)):
+        args[k] = draw(st.sampled_from(bad[k]))
+    return [str(a) for k, v in args.items() if v is not None for a in (k, v)]
 
 
-@settings(max_examples=CLI_CASES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(
-    n=st.sampled_from(['1', '2', '0', '-3', '1.5', 'x']),
-    steps=st.sampled_from([None, '1', '3', '0', '-1', '2.5', 'many']),
-    sampler=st.sampled_from(_SAMPLERS),
-    grid=st.sampled_from([None, 'uniform', 'linspace', 'edm', 'bogus']),
-    seed=st.sampled_from(['0', '7', '-1', 'abc']),
-)
-def test_cli_sample(tmp_path_factory, n, steps, sampler, grid, seed):
-    "`pixeldiff sample` on the pretrained baseline: exit 0 with a grid written, or exit 2 with one line saying why."
+def _cli(argv) -> tuple:
+    "`pixeldiff` in this process: (exit status, stderr)."
     from pixeldiff_nb.cli import main
 
-    out = tmp_path_factory.mktemp('s') / 'g.png'
-    argv = ['sample', '--pretrained', 'shapes-ddpm', '--n', n, '--sampler', sampler, '--seed', seed, '--out', str(out)]
-    argv += ['--steps', steps] if steps else []
-    argv += ['--grid', grid] if grid else []
-    # a valid run of the 1000-pass ancestral sampler is too slow for a property test
-    assume(not (sampler == 'ddpm' and steps is None and grid is None and n in ('1', '2') and seed in ('0', '7')))
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
-            code = main(argv)
+            code = main([str(a) for a in argv])
         except SystemExit as e:
             code = e.code
-    assert code in (0, 2), (code, argv, err.getvalue())
-    assert (code == 0) == out.is_file(), argv
+    return code, err.getvalue()
+
+
+def _exit_0_or_named(code, err, argv):
+    event(f"exit {code}")  # --hypothesis-show-statistics counts them
+    assert code in (0, 2), (code, argv, err[-2000:])
     if code == 2:  # argparse's usage line may come first; the last line says what was wrong
-        assert 'error:' in err.getvalue().strip().splitlines()[-1], err.getvalue()
+        assert 'error:' in err.strip().splitlines()[-1], err
+
+
+SAMPLE_ARGS = arguments(
+    {
+        '--n': st.sampled_from(['1', '2']),
+        '--sampler': st.sampled_from(['ddim', 'dpmpp2m', 'ode_ddim']),
+        '--steps': st.sampled_from(['1', '3']),
+        '--seed': st.sampled_from(['0', '7']),
+    },
+    {
+        '--n': ['0', '-3', '1.5', 'x'],
+        '--sampler': ['nope', 'block_sequential', 'heun', 'ddpm'],
+        '--steps': ['0', '-1', '2.5', 'many'],
+        '--seed': ['-1', 'abc'],
+        '--grid': ['linspace', 'uniform', 'edm', 'bogus'],
+        '--K': ['5', '0'],
+    },
+)
+
+
+@settings(max_examples=CLI_CASES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(args=SAMPLE_ARGS)
+def test_cli_sample(tmp_path_factory, args):
+    "`pixeldiff sample` on the pretrained baseline: exit 0 with a grid written, or exit 2 with one line saying why."
+    # a valid run of the 1000-pass ancestral sampler is too slow for a property test (ddpm with --steps is refused)
+    assume(not ('ddpm' in args and '--steps' not in args))
+    out = tmp_path_factory.mktemp('s') / 'g.png'
+    argv = ['sample', '--pretrained', 'shapes-ddpm', *args, '--out', out]
+    code, err = _cli(argv)
+    _exit_0_or_named(code, err, argv)
+    assert (code == 0) == out.is_file(), argv
+
+
+TRAIN_ARGS = arguments(
+    {
+        '--model': st.sampled_from(['pixel', 'ddpm', 'pixel-eps', 'aniso']),
+        '--steps': st.just('1'),
+        '--batch-size': st.sampled_from(['4', '8']),
+        '--n-data': st.just('16'),
+    },
+    {
+        '--model': ['gan'],
+        '--steps': ['0', '-1', 'x'],
+        '--vae-steps': ['2', '0'],
+        '--batch-size': ['0', '1000'],
+        '--n-data': ['0', '1'],
+        '--gamma': ['0', '-1', 'nan', '5'],
+        '--T': ['0', '1.5', '20'],
+        '--kappa': ['3', '-1'],
+        '--lr': ['-1', '0.001'],
+        '--seed': ['-1', '3'],
+    },
+)
+
+
+@settings(max_examples=CLI_CASES // 2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(args=TRAIN_ARGS)
+def test_cli_train(tmp_path_factory, args):
+    "`pixeldiff train`: exit 0 with the system loadable, or exit 2 with a last line saying what was wrong."
+    out = tmp_path_factory.mktemp('t') / 'run'
+    argv = ['train', '--config', 'tiny16', *args, '--sample-every', '0', '--out', out]
+    code, err = _cli(argv)
+    _exit_0_or_named(code, err, argv)
+    if code == 0:
+        from pixeldiff_nb.system import load_system
+
+        assert load_system(out).kind == args[args.index('--model') + 1]
+
+
+@settings(max_examples=CLI_CASES // 2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    n=st.sampled_from(['8', '0', '2', 'x']),
+    n_ref=st.sampled_from([None, '8', '1', '0']),
+    reference=st.sampled_from([None, 'shapes', 'mnist']),
+    images=st.sampled_from(['good', 'cut', 'text', None]),
+)
+def test_cli_evaluate(tmp_path_factory, n, n_ref, reference, images):
+    "`pixeldiff evaluate` of the pretrained baseline or of an .npz: exit 0, or exit 2 with a last line saying why."
+    d = tmp_path_factory.mktemp('e')
+    argv = ['evaluate', '--n', n, '--sampler', 'ddim', '--steps', '2', '--json', d / 'r.json']
+    if images is None:
+        argv += ['--pretrained', 'shapes-ddpm']
+    else:
+        from pixeldiff_nb.system import save_npz
+
+        f = save_npz(torch.rand(8, 3, 16, 16), d / 's.npz')
+        if images == 'cut':
+            f.write_bytes(f.read_bytes()[:200])
+        if images == 'text':
+            f.write_text('not an npz')
+        argv = ['evaluate', '--images', f, '--json', d / 'r.json']
+    argv += ['--n-ref', n_ref] if n_ref else []
+    argv += ['--reference', reference] if reference else []
+    code, err = _cli(argv)
+    _exit_0_or_named(code, err, argv)
+    assert (code == 0) == (d / 'r.json').is_file(), argv
