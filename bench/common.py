@@ -1,7 +1,8 @@
-"Shared helpers of the benchmark scripts: the library's timer and machine name (`pixeldiff_nb.system`) with the benchmarks' defaults, and printing to the screen and a results file."
+"Shared helpers of the benchmark scripts: the library's timer and machine name (`pixeldiff_nb.bench`) with the benchmarks' defaults, and printing to the screen and a results file."
 
 import os, time
-from pixeldiff_nb.system import machine as device_name, synchronize as sync, timeit as _timeit  # noqa: F401
+from pixeldiff_nb.system import synchronize as sync  # noqa: F401
+from pixeldiff_nb.bench import machine as device_name, timeit as _timeit  # noqa: F401
 
 
 def timeit(fn, dev, reps: int = 20, warmup: int = 3, max_s: float = 20.0) -> float:

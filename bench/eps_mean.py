@@ -10,7 +10,8 @@ has one channel per group cannot see each channel's mean over the image (nbs/06_
 
 import argparse, json, math, pathlib
 import torch
-from pixeldiff_nb.system import load_system, load_pretrained, machine
+from pixeldiff_nb.system import load_system, load_pretrained
+from pixeldiff_nb.bench import machine
 from pixeldiff_nb.data import load_images, to_model
 from pixeldiff_nb.schedule import LinearSchedule
 

@@ -22,7 +22,8 @@ from common import write_record  # noqa: E402
 from pixeldiff_nb import metrics as M  # noqa: E402
 from pixeldiff_nb import sampler as S  # noqa: E402
 from pixeldiff_nb.data import load_images, to_model, from_model  # noqa: E402
-from pixeldiff_nb.system import load_pretrained, load_system, machine  # noqa: E402
+from pixeldiff_nb.system import load_pretrained, load_system  # noqa: E402
+from pixeldiff_nb.bench import machine  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SIZES = [0.0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
@@ -69,7 +70,9 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--starts', default='10,50,T', help='the steps i to start from (T: the last)')
     ap.add_argument('--sizes', default=','.join(map(str, SIZES)), help='head error sizes, 0 included')
-    ap.add_argument('--run', default='pretrained:shapes-pixel', help='the trained system: a run folder or pretrained:NAME')
+    ap.add_argument(
+        '--run', default='pretrained:shapes-pixel', help='the trained system: a run folder or pretrained:NAME'
+    )
     ap.add_argument('--trained-only', action='store_true', help='only the trained heads (no oracle with errors)')
     ap.add_argument('--out', default=str(ROOT / 'nbs' / 'experiments' / 'heads_tolerance' / 'tolerance.json'))
     a = ap.parse_args(argv)

@@ -54,7 +54,8 @@ def main(argv=None):
         sys.exit(f'a training process failed: see {pix}.log and {fe}.log')
 
     import torch
-    from pixeldiff_nb.system import load_system, save_grid, machine
+    from pixeldiff_nb.system import load_system, save_grid
+    from pixeldiff_nb.bench import machine
 
     torch.set_num_threads(2)
     cks = {k: torch.load(p, map_location='cpu', weights_only=False)

@@ -40,7 +40,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     from pixeldiff_nb.experiments import protocol, train_net, load_pixel_eps, evaluate_samplers, ode_specs
-    from pixeldiff_nb.system import System, load_system, machine
+    from pixeldiff_nb.system import System, load_system
+    from pixeldiff_nb.bench import machine
 
     out = pathlib.Path(a.out)
     res = json.loads((out / 'results.json').read_text()) if (out / 'results.json').is_file() else {}

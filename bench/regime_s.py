@@ -28,7 +28,7 @@ import torch
 from pixeldiff_nb.system import load_system, load_pretrained, save_grid
 from pixeldiff_nb.data import load_images, to_uint8
 from pixeldiff_nb.metrics import features, reference_features, frechet_distance_se, kid, FEATURE_NET_ID, blur
-from pixeldiff_nb.system import machine
+from pixeldiff_nb.bench import machine
 from pixeldiff_nb.experiments import REGIME_S_CPU as P  # the protocol's one definition (11_experiments)
 
 
@@ -104,7 +104,7 @@ def sampler_spec(spec: str, kind: str) -> tuple:
     """`(key, sampler, options)` of a `--samplers` entry: `name`, `name:N` or `name:N:grid`, where N is the sampler's
     `steps` (its block size `K` for `block_sequential`) and `grid` an ODE solver's time grid; every sampler that can
     clip does."""
-    from pixeldiff_nb.system import get_sampler
+    from pixeldiff_nb.registry import get_sampler
 
     name, count, grid, *extra = spec.split(':') + ['', '']
     takes = get_sampler(name, kind).options

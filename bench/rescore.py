@@ -25,7 +25,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import write_record  # noqa: E402
 from regime_s import sampler_spec, samples  # noqa: E402  (the same sampling, cache and clipping as the record's)
 from pixeldiff_nb import metrics as M  # noqa: E402
-from pixeldiff_nb.system import load_pretrained, load_system, machine  # noqa: E402
+from pixeldiff_nb.system import load_pretrained, load_system  # noqa: E402
+from pixeldiff_nb.bench import machine  # noqa: E402
 from pixeldiff_nb.results import ANSWER_ROWS, runs, score  # noqa: E402
 from pixeldiff_nb.experiments import REGIME_S_CPU as P  # noqa: E402
 

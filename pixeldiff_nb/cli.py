@@ -15,7 +15,6 @@ from .sampler import ODE_FINALS, ODE_GRIDS
 from .metrics import INCEPTION_FILE, FEATURE_SPACES
 from pixeldiff_nb.system import (
     SYSTEMS,
-    SAMPLERS,
     DEFAULT_SAMPLER,
     DEFAULT_OPTIONS,
     PRETRAINED,
@@ -23,13 +22,12 @@ from pixeldiff_nb.system import (
     train_system,
     load_system,
     load_pretrained,
-    bench_system,
-    demo,
     save_grid,
     save_npz,
     load_npz,
-    machine,
 )
+from .registry import SAMPLERS
+from .bench import bench_system, demo, machine
 
 # %% ../nbs/10_cli.ipynb #0153dd8d
 def format_quality(r: dict) -> str:

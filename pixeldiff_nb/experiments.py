@@ -20,7 +20,8 @@ from .train import read_checkpoint
 from .unet import PARALLEL_CONFIGS, PixelEpsUNet
 from .metrics import ssim
 from . import sampler as S
-from .system import System, load_system, save_grid, machine
+from .system import System, load_system, save_grid
+from .bench import machine
 from .layers import count_params
 
 # %% ../nbs/11_experiments.ipynb #5064ef76

@@ -105,8 +105,8 @@ def _next_time(self: PixelAwareScheduler, timestep) -> tuple:
         raise ValueError(f"timestep {t} is not one of the scheduler's timesteps (call set_timesteps)")
     if len(near) > 1:
         raise ValueError(
-            f"timestep {t} ({dtype}) matches {len(near)} of the scheduler's timesteps, which that precision cannot tell "
-            "apart: pass the scheduler's own float64 timesteps, or fewer steps"
+            f"timestep {t} ({dtype}) matches {len(near)} of the scheduler's timesteps, which that precision cannot "
+            "tell apart: pass the scheduler's own float64 timesteps, or fewer steps"
         )
     k = near[0]
     u = [float(ts[k]) * T, float(ts[k + 1]) * T if k + 1 < len(ts) else 0.0]

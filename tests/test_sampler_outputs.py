@@ -84,7 +84,8 @@ def _label(system: str, sampler: str, opts: dict) -> str:
 @torch.no_grad()
 def sampler_outputs() -> dict:
     "label -> the raw batch (before `System.sample`'s clamp) of every case, each from a generator seeded with SEED."
-    from pixeldiff_nb.system import load_pretrained, get_sampler, sampler_options
+    from pixeldiff_nb.system import load_pretrained
+    from pixeldiff_nb.registry import get_sampler, sampler_options
 
     systems = {n: load_pretrained(n) for n in ('shapes-pixel', 'shapes-pixel-eps', 'shapes-ddpm')} | _random_systems()
     out = {}
@@ -165,7 +166,7 @@ def record():
 
 def test_every_case_recorded(record):
     "The record and the cases name the same outputs (a new sampler needs a case and a rewritten record)."
-    from pixeldiff_nb.system import SAMPLERS
+    from pixeldiff_nb.registry import SAMPLERS
 
     assert {s for _, s, _ in CASES} == set(SAMPLERS), set(SAMPLERS) ^ {s for _, s, _ in CASES}
     labels = {_label(*c) for c in CASES}
