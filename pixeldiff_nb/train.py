@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'PAPER_LR', 'CONDS', 'COND_MODELS', 'VAE_TARGETS', 'SCHEDULES', 'LR_DECAYS', 'CHECKPOINT_KEYS',
-           'TrainConfig', 'build', 'image_size', 'scale_input', 'guide_pixels', 'fixed_end_guide', 'batch_loss',
-           'Batches', 'save_checkpoint', 'read_checkpoint', 'check_same_config', 'load_weights', 'weights_sha256',
-           'load_scale_vae', 'ema_decay_at', 'lr_at', 'train', 'sample_grid']
+           'CHECKPOINT_FORMAT', 'TrainConfig', 'build', 'image_size', 'scale_input', 'guide_pixels', 'fixed_end_guide',
+           'batch_loss', 'Batches', 'save_checkpoint', 'read_checkpoint', 'check_same_config', 'load_weights',
+           'weights_sha256', 'load_scale_vae', 'ema_decay_at', 'lr_at', 'train', 'sample_grid']
 
 # %% ../nbs/07_train.ipynb #6494d3be
 import atexit, contextlib, dataclasses, functools, hashlib, math, os, pathlib, signal, threading, time
@@ -326,7 +326,7 @@ def save_checkpoint(path, **state):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     try:
-        torch.save(state, tmp)
+        torch.save({'format': CHECKPOINT_FORMAT, **state}, tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)  # a failed write leaves the previous checkpoint, and no partial file
@@ -334,6 +334,7 @@ def save_checkpoint(path, **state):
 
 
 CHECKPOINT_KEYS = ('model_config', 'ema')  # what every checkpoint this project writes holds (run checkpoints more)
+CHECKPOINT_FORMAT = 1  # raised when what a checkpoint holds changes; files from before it was written are format 1
 
 
 def read_checkpoint(path, what: str = 'checkpoint', map_location='cpu', keys: tuple = CHECKPOINT_KEYS) -> dict:
@@ -353,6 +354,11 @@ def read_checkpoint(path, what: str = 'checkpoint', map_location='cpu', keys: tu
     missing = [k for k in keys if not isinstance(ck, dict) or k not in ck]
     if missing:
         raise ValueError(f"{path} is not a pixeldiff {what}: it holds no {', '.join(missing)}; {fix}")
+    if ck.get('format', 1) > CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{path} was written by a newer pixeldiff_nb (checkpoint format {ck['format']}; this one reads up to "
+            f"{CHECKPOINT_FORMAT}): upgrade pixeldiff_nb to load it"
+        )
     return ck
 
 
