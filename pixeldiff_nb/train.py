@@ -13,7 +13,7 @@ import atexit, contextlib, dataclasses, functools, hashlib, math, os, pathlib, s
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .data import load_images, to_model
+from .data import load_images, to_model, FOLDER_TEST_SHARE, FOLDER_SPLIT_SEED
 from .checks import check_int
 from pixeldiff_nb.schedule import (
     PixelSchedule,
@@ -585,6 +585,8 @@ def _checkpoint(run: _Run):
         train_config=dataclasses.asdict(run.cfg),
         model_config=run.model.config,
         cond_vae=run.cond_vae,
+        # an image folder trains on all but its held-out tenth (01_data's folder_split), which evaluation scores against
+        data_split=dict(held_out=FOLDER_TEST_SHARE, seed=FOLDER_SPLIT_SEED) if run.cfg.data == 'folder' else None,
     )
     rows = ''.join(f'{s},{l:.6g}\n' for s, l in run.history)
     (run.last.parent / 'loss.csv').write_text('step,loss\n' + rows)

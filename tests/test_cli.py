@@ -503,3 +503,24 @@ def test_resume_does_not_train_a_finished_vae_on_unless_told(run_dir, tmp_path):
     assert steps == {'vae': 4, 'parallel': 5}, steps
     ok('train', '--out', run, '--resume', '--steps', 5, '--vae-steps', 6, '--extend-vae', '--sample-every', '0')
     assert torch.load(run / 'vae' / 'last.pt', weights_only=False)['step'] == 6
+
+
+def test_an_image_folder_is_evaluated_on_its_held_out_tenth(tmp_path):
+    "A run on an image folder trains on nine tenths of it; evaluate scores against the held-out tenth, recorded in the run."
+    from PIL import Image
+
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for k in range(40):
+        Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(folder / f'{k:02d}.png')
+    run = tmp_path / 'run'
+    args = ('--model', 'ddpm', '--config', 'tiny16', '--data', 'folder', '--data-path', folder, '--steps', 2)
+    ok('train', *args, '--batch-size', 8, '--sample-every', 0, '--out', run)
+    ck = torch.load(run / 'eps' / 'last.pt', weights_only=False)
+    assert ck['data_split'] == {'held_out': 0.1, 'seed': 0}, ck['data_split']
+    out = ok(
+        'evaluate', '--checkpoint', run, '--n', 8, '--sampler', 'ddim', '--steps', 2, '--json', tmp_path / 'r.json'
+    )
+    r = json.loads((tmp_path / 'r.json').read_text())
+    assert r['reference'] == 'folder/test' and r['n_ref'] == 4, (r['reference'], r['n_ref'], out)

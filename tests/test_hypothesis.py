@@ -262,3 +262,34 @@ def test_cli_evaluate(tmp_path_factory, n, n_ref, reference, images):
     code, err = _cli(argv)
     _exit_0_or_named(code, err, argv)
     assert (code == 0) == (d / 'r.json').is_file(), argv
+
+
+@common
+@given(
+    i=st.one_of(st.integers(1, 50), anything),
+    steps=st.one_of(st.integers(1, 10), anything),
+    scale=st.one_of(st.just(True), st.floats(0.01, 1.0), anything),  # True: the images' own scale map
+    K=st.one_of(st.integers(1, 60), anything),
+)
+def test_pixel_and_baseline_samplers(i, steps, scale, K):
+    """parallel_deterministic and block_sequential (the parallel heads) and DDIM (the baseline) from step `i`: a finite
+    sample of the start's shape, or an error naming the bad argument."""
+    from pixeldiff_nb.schedule import PixelSchedule, LinearSchedule
+    from pixeldiff_nb.sampler import parallel_deterministic, block_sequential, ddim, PosteriorOracle
+
+    assume(not (isinstance(steps, int) and not isinstance(steps, bool) and steps > 30))  # keep each case quick
+    s, g = PixelSchedule(20, 50), torch.Generator().manual_seed(0)
+    x0 = torch.rand(2, 3, 4, 4, generator=g) * 0.99 + 0.005
+    x_i = s.q_sample(x0, 50, generator=g)
+    xd = s.x_delta(x0) if scale is True else torch.full(x0.shape, float(scale), dtype=torch.float64)
+    Z = torch.randn(2, 50, 3, 4, 4, generator=g)
+    named = ('i must', 'i ', 'x_delta_hat', 'K must', 'steps')
+    for name, run in (
+        ('parallel_deterministic', lambda: parallel_deterministic(Z, x_i, i, xd, s)),
+        ('block_sequential', lambda: block_sequential(PosteriorOracle(x0, s), x_i, i, xd, s, K=K, generator=g)),
+        ('ddim', lambda: ddim(lambda x, j: 0.1 * x, x_i, i, LinearSchedule(50), steps=steps)),
+    ):
+        out = _valid_or_named(run, *named)
+        event(f"{name}: {'refused' if out is None else 'sampled'}")
+        if out is not None:
+            assert out.shape == x_i.shape and torch.isfinite(out).all()
