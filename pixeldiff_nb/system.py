@@ -294,10 +294,10 @@ def run_lock(out):
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             break
         except FileExistsError:
-            pid, _, host = lock.read_text().partition(' ')
-            if host.strip() != platform.node() or _alive(int(pid)):
+            pid, _, host = lock.read_text().partition(' ')  # empty for an instant after the holder creates it
+            if not pid.isdigit() or host.strip() != platform.node() or _alive(int(pid)):
                 raise ValueError(
-                    f"{out} is being trained into by another run (process {pid} on {host.strip() or '?'}; {lock}); "
+                    f"{out} is being trained into by another run (process {pid or '?'} on {host.strip() or '?'}; {lock}); "
                     "wait for it to end, or choose another --out (if no run is going, delete the lock file)"
                 ) from None
             print(f"{lock}: a lock left by process {pid}, which is no longer running; taking it over", flush=True)
