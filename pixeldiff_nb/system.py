@@ -297,8 +297,8 @@ def run_lock(out):
             pid, _, host = lock.read_text().partition(' ')  # empty for an instant after the holder creates it
             if not pid.isdigit() or host.strip() != platform.node() or _alive(int(pid)):
                 raise ValueError(
-                    f"{out} is being trained into by another run (process {pid or '?'} on {host.strip() or '?'}; {lock}); "
-                    "wait for it to end, or choose another --out (if no run is going, delete the lock file)"
+                    f"{out} is being trained into by another run (process {pid or '?'} on {host.strip() or '?'}; "
+                    f"{lock}); wait for it to end, or choose another --out (if no run is going, delete the lock file)"
                 ) from None
             print(f"{lock}: a lock left by process {pid}, which is no longer running; taking it over", flush=True)
             lock.unlink(missing_ok=True)
