@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything GPU-specific, in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
 #   bash bench/gpu_run.sh [checks] [targets] [kernel] [e2e] [train_step] [train] [experiment] [regime_s] [ode] [baseline_s]
+#                         [blocks_img]   (the papers' head bank at the baseline's image count, ~8 min; see its case)
 #   (default: checks and targets, the six speed targets in one script, bench/gpu_targets.py, ~5 min, which
 #   writes $OUT/gpu_targets.json; kernel, e2e, train_step and train are the older separate benchmarks; the last four
 #   take a whole call each: nbs/11_experiments' gpu protocol, ~10 min, which also records target 5; its
@@ -38,6 +39,16 @@ for p in $parts; do
                 python bench/pack_run.py /tmp/shapes_ode_gpu "$OUT" || rc=1;;
     baseline_s) timeout ${EXPERIMENT_SECONDS:-540} python bench/regime_s.py --device cuda --train-minutes ${BASELINE_MINUTES:-1.5,3,4.5,6} \
                   --run /tmp/baseline_s --n 1000 --samplers ddpm --report "$OUT/regime_s_budget" > "$OUT/baseline_s_log.txt" 2>&1 || rc=1;;
+    blocks_img) # the papers' head bank at the baseline's image count (17,000 U-Net steps after a 3,000-step VAE; 6 CPU
+                # hours), scored by regime_s.py on the device; the EMA weights come back (vae.pt, parallel.pt: optimizer dropped)
+                run=/tmp/s_px_blocks_img
+                timeout ${BLOCKS_SECONDS:-480} python -c "import sys; from pixeldiff_nb.cli import main; sys.exit(main())" train --model pixel --config tiny16 --data shapes --vae-target x0 --lr-decay cosine \
+                  --vae-steps ${BLOCKS_VAE_STEPS:-3000} --steps ${BLOCKS_STEPS:-17000} --head-bank blocks --head-balance 0.25 \
+                  --sample-every 2000 --device ${DEVICE:-cuda} --out $run > "$OUT/blocks_img_log.txt" 2>&1 || rc=1
+                mkdir -p "$OUT/blocks_img"; cp $run/parallel/samples_*.png "$OUT/blocks_img/" 2>/dev/null
+                python -c "import sys; sys.path.insert(0, 'bench'); from pack_run import slim; import pathlib; d = pathlib.Path('$OUT/blocks_img'); [(d / f'{n}.pt').write_bytes(slim(f'$run/{n}/last.pt')) for n in ('vae', 'parallel') if pathlib.Path(f'$run/{n}/last.pt').is_file()]" || rc=1
+                timeout ${SCORE_SECONDS:-100} python bench/regime_s.py --run $run --device ${DEVICE:-cuda} --n ${SCORE_N:-1000} --batch 500 \
+                  --samplers vae_only,parallel_deterministic,block_sequential:10 --report "$OUT/blocks_img" >> "$OUT/blocks_img_log.txt" 2>&1 || rc=1;;
     *) echo "unknown part $p"; rc=1;;
   esac
 done

@@ -11,7 +11,7 @@ import pixeldiff_nb
 import torch
 from .data import DATASETS
 from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, LR_DECAYS, HEAD_BANKS
-from .sampler import ODE_FINALS, ODE_GRIDS
+from .sampler import ODE_FINALS, ODE_GRIDS, LINEAR_GRIDS
 from .metrics import INCEPTION_FILE, FEATURE_SPACES
 from pixeldiff_nb.system import (
     SYSTEMS,
@@ -333,9 +333,9 @@ def _sampler_args(s, n: int, images: bool = False):
     s.add_argument(
         '--grid',
         default=None,
-        choices=ODE_GRIDS,
+        choices=ODE_GRIDS + tuple(g for g in LINEAR_GRIDS if g not in ODE_GRIDS),
         help='time grid of dpmpp2m and ode_ddim on the pixel schedule (default logsnr); aniso runs: uniform or '
-        'minimax (default)',
+        'minimax (default); ddpm runs: linspace (default), trailing, logsnr or karras',
     )
     s.add_argument(
         '--standard-prior',

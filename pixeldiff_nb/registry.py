@@ -182,7 +182,7 @@ def _ode(solver):
             net = system.net
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
             x = S.linear_ode_sample(
-                system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise, callback=callback, clip=clip
+                system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise, grid, callback=callback, clip=clip
             )
             return from_model((x + 1) / 2)
         if system.net.kappa is not None:  # the fixed-end schedule: N(0, I), every pixel bent by the guide c
@@ -211,7 +211,8 @@ def _ode(solver):
 
     run.__doc__ = (
         f"The probability-flow ODE with {'DPM-Solver++(2M)' if solver == 'dpmpp2m' else 'DDIM (first order)'}: "
-        "`steps` solver passes, one more with `denoise`; the pixel schedule's grid `grid`, or the baseline's linspace; "
+        "`steps` solver passes, one more with `denoise`, on the grid `grid` (the pixel schedule's, or the baseline's "
+        "`sampler.LINEAR_GRIDS`, default diffusers' linspace); "
         "`clip` clamps every data prediction to the image range; `final='fixed_point'` gives a per-pixel schedule's "
         "last data prediction the image's own coefficients."
     )
@@ -230,16 +231,19 @@ def _aniso_run(system, b, g, steps, solver, grid, denoise, clip, callback=None):
 
 
 def _ode_check(kind: str, o: dict):
-    """The baseline's ODE solvers take diffusers' linspace grid and the plug-in last step (its coefficients are scalar);
-    the anisotropic network's take its basis grids ('uniform', 'minimax') and the plug-in last step (it is exact)."""
+    """The baseline's ODE solvers take the grids of `sampler.LINEAR_GRIDS` and the plug-in last step (its coefficients
+    are scalar); the anisotropic network's take its basis grids ('uniform', 'minimax') and the plug-in last step (it is
+    exact)."""
     if kind == 'aniso' and o['grid'] not in (None, 'uniform', 'minimax'):
         raise ValueError(f"the anisotropic network's solvers take grid 'uniform' or 'minimax'; got {o['grid']!r}")
     if kind == 'aniso' and o.get('final', 'plugin') != 'plugin':
         raise ValueError(
             f"final={o['final']!r} re-solves a schedule that depends on the image; the anisotropic one does not"
         )
-    if kind == 'ddpm' and o['grid'] not in (None, 'linspace'):
-        raise ValueError(f"the baseline's ODE solvers use diffusers' linspace grid; got grid {o['grid']!r}")
+    if kind == 'pixel-eps' and o['grid'] not in (None,) + S.ODE_GRIDS:
+        raise ValueError(f"a per-pixel network's solvers take grid {' or '.join(S.ODE_GRIDS)}; got {o['grid']!r}")
+    if kind == 'ddpm' and o['grid'] not in (None,) + S.LINEAR_GRIDS:
+        raise ValueError(f"the baseline's ODE solvers take grid {' or '.join(S.LINEAR_GRIDS)}; got {o['grid']!r}")
     if kind == 'ddpm' and o['final'] != 'plugin':
         raise ValueError(
             f"final={o['final']!r} is for per-pixel schedules: the baseline's coefficients do not depend on the image"
