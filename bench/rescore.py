@@ -20,10 +20,11 @@ the fixed-end network, the longer-trained parallel U-Net) are listed as not resc
 
 import argparse, json, pathlib, sys, time
 import numpy as np
+import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import write_record  # noqa: E402
-from regime_s import sampler_spec, samples  # noqa: E402  (the same sampling, cache and clipping as the record's)
+from regime_s import pixel_stats, sampler_spec, samples  # noqa: E402  (the same sampling, cache and clipping as the record's)
 from pixeldiff_nb import metrics as M  # noqa: E402
 from pixeldiff_nb.system import load_pretrained, load_system  # noqa: E402
 from pixeldiff_nb.bench import machine  # noqa: E402
@@ -61,7 +62,8 @@ def scores(x: np.ndarray, refs: dict, real: np.ndarray, crit: dict) -> dict:
         pr, rc = M.precision_recall(ref, f)
         out[space] = dict(fd=fd, fd_se=fd_se, fd_minus_criterion=d, fd_minus_criterion_se=d_se, kid=k, kid_se=k_se,
                           precision=pr, recall=rc)  # fmt: skip
-    return dict(out, grain=M.grain_report(x, real), edges=M.edge_strength(x))
+    stats = pixel_stats(torch.from_numpy(x).permute(0, 3, 1, 2).float() / 255)
+    return dict(out, grain=M.grain_report(x, real), edges=M.edge_strength(x), pixel_stats=stats)
 
 
 def main(argv=None):
@@ -116,7 +118,8 @@ def main(argv=None):
         r = res['ladder'][name]
         print(f"{name:16s} " + '  '.join(f"{s} {r[s]['fd']:.3f} ± {r[s]['fd_se']:.3f}" for s in fnets), flush=True)
     for sys_, label, key, run0, run1 in table:
-        row = dict(system=sys_, sampler=label, key=key, run=run0, recorded=score(rs, run0, key))
+        known = key in rs.get(run0, {}).get('samples', {})  # a sampler the run's record has (a new grid: not)
+        row = dict(system=sys_, sampler=label, key=key, run=run0, recorded=score(rs, run0, key) if known else None)
         if (run0, key) not in drawn:
             res['rows'].append(row | dict(rescored=None, why='network not kept' if run0 not in SHIPPED else 'skipped'))
             continue
@@ -125,7 +128,7 @@ def main(argv=None):
                    clamped=clamped)  # fmt: skip
         r = row['rescored']
         print(
-            f"{sys_:4s} {key:28s} recorded {row['recorded']['fd']:.3f}  "
+            f"{sys_:4s} {key:28s} recorded {row['recorded']['fd'] if known else float('nan'):.3f}  "
             + '  '.join(f"{s} {r[s]['fd']:.3f} ± {r[s]['fd_se']:.3f}" for s in fnets)
             + f"  grain W1 {r['grain']['grain_w1']:.4f}  ({seconds:.0f} s)",
             flush=True,
