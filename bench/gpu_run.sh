@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything GPU-specific, in one run (the device machine has PyTorch, Triton and torchvision, but no internet):
 #   bash bench/gpu_run.sh [checks] [targets] [kernel] [e2e] [train_step] [train] [experiment] [regime_s] [ode] [baseline_s]
-#                         [blocks_img]   (the papers' head bank at the baseline's image count, ~8 min; see its case)
+#                         [blocks_img]   (the papers' head bank at the baseline's image count; its device time is not measured, BLOCKS_SECONDS caps it)
 #   (default: checks and targets, the six speed targets in one script, bench/gpu_targets.py, ~5 min, which
 #   writes $OUT/gpu_targets.json; kernel, e2e, train_step and train are the older separate benchmarks; the last four
 #   take a whole call each: nbs/11_experiments' gpu protocol, ~10 min, which also records target 5; its
