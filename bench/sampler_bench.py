@@ -40,19 +40,25 @@ def part1(rep, dev, B, T, size):
     bw = copy_bandwidth(dev, max(zbytes, 256 * 2**20))
     floor = zbytes / bw
     gen = torch.Generator(dev).manual_seed(1)
+    on_gpu = S.fused_kernel('auto', x) is not None  # on the CPU (--small) the "fused" rows time the PyTorch code
+
+    def unchecked(**noise):  # the kernel without the host read of its error flag (`check=False`)
+        if not on_gpu:
+            return S.algorithm1(Z, x, T, xd, s, generator=gen) if noise else S.parallel_deterministic(Z, x, T, xd, s)
+        return C.fused_reverse(Z, x, T, xd, T, check=False, **noise)
+
+    philox = lambda: dict(step_noise='philox', seed=C.seed_tensor(gen, x.device))
     t = {
-        'fused algorithm1, Philox noise': timeit(lambda: C.algorithm1(Z, x, T, xd, s, generator=gen), dev),
-        'fused algorithm1, Philox noise, check=False': timeit(
-            lambda: C.algorithm1(Z, x, T, xd, s, generator=gen, check=False), dev
-        ),
-        'fused parallel_deterministic': timeit(lambda: C.parallel_deterministic(Z, x, T, xd, s), dev),
-        'fused parallel_deterministic, check=False': timeit(
-            lambda: C.parallel_deterministic(Z, x, T, xd, s, check=False), dev
-        ),
+        'fused algorithm1, Philox noise': timeit(lambda: S.algorithm1(Z, x, T, xd, s, generator=gen), dev),
+        'fused algorithm1, Philox noise, check=False': timeit(lambda: unchecked(**philox()), dev),
+        'fused parallel_deterministic': timeit(lambda: S.parallel_deterministic(Z, x, T, xd, s), dev),
+        'fused parallel_deterministic, check=False': timeit(unchecked, dev),
         'naive PyTorch loop (sampler.algorithm1)': timeit(
-            lambda: S.algorithm1(Z, x, T, xd, s, generator=gen), dev, reps=5
+            lambda: S.algorithm1(Z, x, T, xd, s, generator=gen, backend='torch'), dev, reps=5
         ),
-        'collapsed sum (sampler.parallel_deterministic)': timeit(lambda: S.parallel_deterministic(Z, x, T, xd, s), dev),
+        'collapsed sum (sampler.parallel_deterministic)': timeit(
+            lambda: S.parallel_deterministic(Z, x, T, xd, s, backend='torch'), dev
+        ),
     }
     rep(
         f"\n## Reverse recursion alone: batch {B}, T = {T}, {3 * size * size} pixels, Z = {zbytes / 2**20:.1f} MiB fp32"
@@ -145,14 +151,14 @@ def part2(rep, dev, B, cfg, T_ddpm, amp):
             xd = vae.generate(B, generator=gen).float()
             xT = S.prior_sample(xd, s, generator=gen)
             Z = net.sampler_model(vae)(xT, xd, s.T)  # conditioned on the VAE's estimate G(x_T, T), as trained
-        return C.parallel_deterministic(Z, xT, s.T, xd, s)
+        return S.parallel_deterministic(Z, xT, s.T, xd, s)  # the fused kernel on a GPU
 
     @torch.no_grad()
     def block10():
         with ctx():
             xd = vae.generate(B, generator=gen).float()
             xT = S.prior_sample(xd, s, generator=gen)
-            return C.block_sequential(net.sampler_model(vae), xT, s.T, xd, s, K=10, generator=gen)
+            return S.block_sequential(net.sampler_model(vae), xT, s.T, xd, s, K=10, generator=gen)
 
     def baseline(kind, steps=None):
         @torch.no_grad()

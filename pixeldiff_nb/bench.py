@@ -11,7 +11,7 @@ import json, math, os, pathlib, platform, time
 import numpy as np
 import torch
 from . import sampler as S
-from .registry import SAMPLERS, sampler_options, sampling_ops
+from .registry import SAMPLERS, sampler_options
 from .system import System, random_systems, load_pretrained, synchronize, train_system, PRETRAINED
 
 # %% ../nbs/09c_bench.ipynb #65a83de5
@@ -94,22 +94,17 @@ def _recursion_rows(pix: System, batch: int, device, reps: int, seed: int) -> li
     Z = torch.randn(batch, s.T, 3, net.size, net.size, device=device, generator=g())
     x_T = torch.randn(batch, 3, net.size, net.size, device=device, generator=g())
     xd = pix.vae.generate(batch, generator=g()).float()
-    ops = sampling_ops(pix, clip=False)
-    fast = (
-        (lambda: ops.parallel_deterministic(Z, x_T, s.T, xd, s))
-        if ops is not S
-        else (lambda: S.parallel_deterministic(Z, x_T, s.T, xd, s, collapsed=True))
-    )
+    fused = S.fused_kernel('auto', x_T) is not None  # on a GPU with Triton: the kernel, else the collapsed sum
     return [
         (
             f'recursion alone, naive loop over {s.T} steps',
             0,
-            timeit(lambda: S.algorithm1(Z, x_T, s.T, xd, s, generator=g()), device, reps),
+            timeit(lambda: S.algorithm1(Z, x_T, s.T, xd, s, generator=g(), backend='torch'), device, reps),
         ),
         (
-            'recursion alone, ' + ('fused Triton kernel' if ops is not S else 'collapsed weighted sum'),
+            'recursion alone, ' + ('fused Triton kernel' if fused else 'collapsed weighted sum'),
             0,
-            timeit(fast, device, reps),
+            timeit(lambda: S.parallel_deterministic(Z, x_T, s.T, xd, s), device, reps),
         ),
     ]
 

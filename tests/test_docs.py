@@ -45,7 +45,7 @@ def test_every_notebook_has_a_page_with_its_exported_names(site):
     stems = {p.stem for p in (ROOT / 'nbs').glob('*.ipynb')}
     assert stems <= {p.stem for p in site.glob('*.html')}, stems - {p.stem for p in site.glob('*.html')}
     sampler = parse(site / '03_sampler.html')
-    assert {'check_step', 'reverse_steps', 'ode_sample'} <= sampler.ids
+    assert {'check_inputs', 'reverse_steps', 'ode_sample'} <= sampler.ids
     page = (site / '09_system.html').read_text()
     assert 'id="System.evaluate"' in page and 'standard FID and KID' in page  # a @patch method, with its comments
     assert '#| export' not in page
