@@ -170,7 +170,7 @@ def evaluate(run, a, ladder_res: dict) -> dict:
             images=ck['step'] * c['batch_size'],
             seconds=ck.get('train_seconds'),
             final_loss=float(np.mean([l for _, l in ck['history'][-20:]])),
-            **{k: c[k] for k in ('lr', 'lr_decay') + OWN_SETTINGS[n] if k in c},
+            **{k: c[k] for k in ('lr', 'lr_decay', 'seed') + OWN_SETTINGS[n] if k in c},
         )
     seconds = [t['seconds'] for t in train.values()]
     res = dict(
