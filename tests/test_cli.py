@@ -315,7 +315,7 @@ def test_pretrained_commands_in_readme_still_start(tmp_path):
     """The README's commands that reproduce the pretrained systems run (one step each, a small batch, on the CPU), and the
     pretrained systems load and sample from the command line."""
     readme = (pathlib.Path(__file__).resolve().parents[1] / 'README.md').read_text()
-    section = readme.split('### Pretrained systems')[1].split('\n#')[0]
+    section = readme.split('**Pretrained systems.**')[1].split('\n#')[0]
     cmds = [l.strip() for l in section.splitlines() if l.startswith('pixeldiff train')]
     assert len(cmds) == 3 and {c.split()[3] for c in cmds} == {'ddpm', 'pixel', 'pixel-eps'}, cmds
     for k, cmd in enumerate(cmds):
