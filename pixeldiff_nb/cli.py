@@ -265,6 +265,15 @@ TRAIN_OPTIONS = (  # `pixeldiff train`'s options: (flag, argparse keywords)
         ),
     ),
     (
+        '--t-min',
+        dict(
+            type=float,
+            default=None,
+            help="pixel-eps runs on the pixel schedule: the smallest time trained and integrated to (default 1/T; "
+            "5.05e-6 takes a white pixel to logSNR 9.2, DDPM's first step; nbs/06_unet)",
+        ),
+    ),
+    (
         '--head-bank',
         dict(
             default=None,
@@ -430,6 +439,7 @@ def _train(a):
         vae_target=a.vae_target,
         schedule=a.schedule,
         kappa=a.kappa,
+        t_min=a.t_min,
         head_bank=a.head_bank,
         head_balance=a.head_balance,
     )

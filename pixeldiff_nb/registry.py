@@ -188,6 +188,7 @@ def _ode(solver):
             steps,
             solver,
             grid or 'logsnr',
+            t_min=system.net.t_min,  # 1/T, or below it for a network trained there (06_unet)
             denoise=denoise,
             callback=callback,
             clip=clip,

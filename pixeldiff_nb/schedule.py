@@ -391,6 +391,14 @@ def x0_fixed_point(
         z = x0_from_eps(x, e, lab).clamp(schedule.eps, 1)
     return z if max_move is None else torch.where((z - z0).abs() > max_move, z0, z)
 
+# %% ../nbs/02_schedule.ipynb #f1a0b7c2
+@patch
+def t_at_logsnr(self: PixelSchedule, logsnr: float, x0: float = 1.0) -> float:
+    "The continuous time at which a pixel of value `x0` reaches `logsnr`: `log(1 + exp(-logsnr)) / (gamma x0)`."
+    if not (math.isfinite(logsnr) and 0 < x0 <= 1):
+        raise ValueError(f"logsnr must be finite and x0 in (0, 1], got {logsnr} and {x0}")
+    return math.log1p(math.exp(-logsnr)) / (self.gamma * x0)
+
 # %% ../nbs/02_schedule.ipynb #437e866f
 def dct_matrix(n: int) -> torch.Tensor:
     "The orthonormal DCT-II matrix `C` (`n x n`, float64): row `u` is frequency `u`; `C @ C.T = I`."

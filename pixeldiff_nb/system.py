@@ -365,11 +365,12 @@ def train_system(
         raise ValueError(
             f"head_bank and head_balance set the papers' parallel U-Net; leave them unset for a {model} run"
         )
-    takes = {'pixel-eps': {'schedule', 'kappa'}, 'aniso': {'kappa'}}.get(model, set())
-    if ({'schedule', 'kappa'} - takes) & set(settings):
+    takes = {'pixel-eps': {'schedule', 'kappa', 't_min'}, 'aniso': {'kappa'}}.get(model, set())
+    if ({'schedule', 'kappa', 't_min'} - takes) & set(settings):
         raise ValueError(
-            f"schedule and kappa set the pixel-eps network's schedule (kappa also the aniso network's bend); leave "
-            f"{' and '.join(sorted(({'schedule', 'kappa'} - takes) & set(settings)))} unset for a {model} run"
+            f"schedule, kappa and t_min set the pixel-eps network's schedule (kappa also the aniso network's bend); "
+            f"leave {' and '.join(sorted(({'schedule', 'kappa', 't_min'} - takes) & set(settings)))} unset for a "
+            f"{model} run"
         )
     if resume:
         settings = _resumed_settings(out, names, existing, settings)
@@ -387,6 +388,7 @@ def train_system(
     cfgs = {}  # every network's settings, checked before any training starts
     for name in names:
         only = dict(vae_target=name == 'vae', cond=name != 'vae', schedule=name != 'vae', kappa=name != 'vae')
+        only |= dict(t_min=name != 'vae')
         only |= dict(head_bank=name == 'parallel', head_balance=name == 'parallel')
         mine = {k: v for k, v in settings.items() if only.get(k, True)}  # each network's own settings
         if name != 'vae' and 'vae' in names and mine.get('cond', 'vae') == 'vae':

@@ -474,15 +474,24 @@ class PixelEpsUNet(nn.Module):
         gamma: float = 20.0,  # the scale map's gamma (the scale VAE's schedule)
         in_ch: int = 3,
         kappa: float = None,  # None: the papers' pixel schedule; a number: the fixed-end schedule with this curvature
+        t_min: float = None,  # the pixel schedule's smallest time, trained and integrated to; None: 1/T
         **backbone,
     ):
         super().__init__()
         T = check_T(T)
         if kappa is not None and not (math.isfinite(kappa) and kappa >= 0):
             raise ValueError(f"kappa (the fixed-end schedule's curvature) must be a finite number >= 0, got {kappa}")
+        if t_min is not None and (kappa is not None or not 0 < t_min < 1 / T):
+            raise ValueError(
+                f"t_min extends the pixel schedule below 1/T = {1 / T:g}: a number in (0, 1/T) with kappa unset (the "
+                f"fixed-end schedule already starts at logSNR 9.2), got t_min={t_min} with kappa={kappa}"
+            )
         self.T, self.gamma, self.in_ch = int(T), float(gamma), in_ch
         self.kappa = None if kappa is None else float(kappa)
+        self.t_min = 1 / self.T if t_min is None else float(t_min)
         self.config = dict(T=self.T, gamma=self.gamma, in_ch=in_ch, kappa=self.kappa, **backbone)
+        if t_min is not None:  # networks from before it have no key: their configurations stay equal
+            self.config['t_min'] = self.t_min
         self.net = UNetBackbone(in_ch=in_ch, out_ch=in_ch, cond_ch=in_ch, T=self.T, **backbone)
         self.size = self.net.size
 

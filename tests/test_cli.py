@@ -383,6 +383,32 @@ def test_pixel_eps_fixed_end_trains_resumes_and_samples(tmp_path):
     assert not (tmp_path / 'k' / 'vae').exists()  # refused before the VAE trained
 
 
+def test_pixel_eps_t_min_trains_and_samples_down_to_it(tmp_path):
+    """`--t-min`: the pixel-eps network trains below 1/T, keeps t_min in its configuration, and the registry's ODE
+    samplers integrate down to it (the same images as `ode_sample` with that t_min); other models refuse it."""
+    from pixeldiff_nb import sampler as S
+    from pixeldiff_nb.data import from_model
+    from pixeldiff_nb.system import load_system
+
+    pe = ['--model', 'pixel-eps', '--t-min', '1e-5', '--config', 'tiny16', *TINY]
+    ok('train', '--steps', 2, '--vae-steps', 2, '--out', tmp_path / 'pe', *pe)
+    sy = load_system(tmp_path / 'pe')
+    assert sy.net.t_min == sy.net.config['t_min'] == 1e-5
+    x, _ = sy.sample(2, 'dpmpp2m', 0, 2, steps=3, clip=True)
+    g = torch.Generator().manual_seed(0)
+    xd = sy.vae.generate(2, generator=g).float()
+    x_T = S.prior_sample(xd, sy.schedule, g)
+    with torch.no_grad():
+        want = S.ode_sample(sy.model(xd), x_T, xd, sy.schedule, 3, 'dpmpp2m', 'logsnr', t_min=1e-5, clip=True)
+    assert torch.equal(x, from_model(want).float().clamp(0, 1)), 'the registry did not integrate to the network t_min'
+    one_line_error(
+        pixeldiff('train', '--out', tmp_path / 'd', '--model', 'ddpm', '--t-min', '1e-5', '--steps', 2, *TINY),
+        'leave t_min unset for a ddpm run',
+    )
+    r = pixeldiff('train', '--out', tmp_path / 'f', *pe[:4], '--schedule', 'fixed-end', '--steps', 2, *TINY)
+    one_line_error(r, "t_min extends the pixel-eps network's pixel schedule")
+
+
 def test_readme_usage_commands_run(tmp_path):
     """Every command of README's "Using it" block runs as written, at a tiny size (two steps, a few images), in a fresh
     folder: what a reader copies works."""
