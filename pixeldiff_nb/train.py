@@ -136,6 +136,9 @@ def _check_schedule(self: TrainConfig):
     if self.t_min is not None and (self.model != 'pixel-eps' or self.schedule != 'pixel'):
         raise ValueError(f"t_min extends the pixel-eps network's pixel schedule; leave it unset for {self.model} with "
                          f"schedule={self.schedule!r}")  # fmt: skip
+    T = self.T or PARALLEL_CONFIGS[self.config]['T'] if self.t_min is not None else None
+    if T and not (isinstance(self.t_min, (int, float)) and 0 < self.t_min < 1 / T):
+        raise ValueError(f"t_min must lie in (0, 1/T = {1 / T:g}) (checked before training), got {self.t_min!r}")
     if self.cond == 'none' and (self.schedule != 'fixed-end' or self.kappa != 0):
         raise ValueError(
             "cond='none' (no guide) is the fixed-end network's ablation with every pixel on one path: set "
