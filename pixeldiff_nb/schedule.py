@@ -397,7 +397,7 @@ def t_at_logsnr(self: PixelSchedule, logsnr: float, x0: float = 1.0) -> float:
     "The continuous time at which a pixel of value `x0` reaches `logsnr`: `log(1 + exp(-logsnr)) / (gamma x0)`."
     if not (math.isfinite(logsnr) and 0 < x0 <= 1):
         raise ValueError(f"logsnr must be finite and x0 in (0, 1], got {logsnr} and {x0}")
-    return math.log1p(math.exp(-logsnr)) / (self.gamma * x0)
+    return (max(-logsnr, 0.0) + math.log1p(math.exp(-abs(logsnr)))) / (self.gamma * x0)  # no overflow at any logsnr
 
 # %% ../nbs/02_schedule.ipynb #437e866f
 def dct_matrix(n: int) -> torch.Tensor:
