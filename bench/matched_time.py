@@ -46,6 +46,7 @@ def main(argv=None):
     ap.add_argument('--model', default='pixel', choices=('pixel', 'pixel-eps', 'aniso'))
     ap.add_argument('--schedule', default=None, choices=('pixel', 'fixed-end'), help='pixel-eps: the schedule')
     ap.add_argument('--kappa', type=float, default=None, help="the fixed-end schedule's curvature, or aniso's bend")
+    ap.add_argument('--guide', default=None, choices=('prior', 'x1'), help="fixed-end: the guide in training")
     ap.add_argument('--head-bank', default=None, choices=('conv', 'blocks'), help="pixel: the parallel U-Net's heads")
     ap.add_argument('--head-balance', type=float, default=None, help='pixel: the share of each batch at i = T')
     ap.add_argument('--vae-steps', type=int, default=P['vae_steps'])
@@ -66,9 +67,9 @@ def main(argv=None):
     if not 0 < short < long:
         sys.exit(f"--probe must be two step counts, the first smaller, got {a.probe}")
     net = {'pixel': 'parallel', 'pixel-eps': 'pixel-eps', 'aniso': 'aniso-eps'}[a.model]
-    own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa).items() if v is not None}
-    if own and a.model == 'pixel' or a.schedule and a.model == 'aniso':
-        sys.exit(f'--schedule (and --kappa) set the pixel-eps network; leave them unset for --model {a.model}')
+    own = {k: v for k, v in dict(schedule=a.schedule, kappa=a.kappa, guide=a.guide).items() if v is not None}
+    if own and a.model == 'pixel' or (a.schedule or a.guide) and a.model == 'aniso':
+        sys.exit(f'--schedule, --kappa and --guide set the pixel-eps network; leave them unset for --model {a.model}')
     heads = {k: v for k, v in dict(head_bank=a.head_bank, head_balance=a.head_balance).items() if v is not None}
     if heads and a.model != 'pixel':
         sys.exit(f"--head-bank and --head-balance set the parallel U-Net; leave them unset for --model {a.model}")

@@ -18,7 +18,7 @@ def train(out, steps, vae_steps, schedule, threads, seed):
     "One `pixeldiff train` process (its output into out.log)."
     args = ['train', '--model', 'pixel-eps', '--config', 'tiny16', '--data', 'shapes', '--vae-target', 'x0']
     args += ['--steps', str(steps), '--vae-steps', str(vae_steps), '--out', str(out), '--seed', str(seed)]
-    args += ['--sample-every', '500'] + (['--schedule', schedule] if schedule else [])
+    args += ['--sample-every', '500'] + (['--schedule', schedule, '--guide', 'x1'] if schedule else [])  # the records'
     if (out / 'vae' / 'last.pt').exists():
         args.append('--resume')
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
@@ -122,7 +122,7 @@ def guides(system, n: int, seed: int) -> dict:
 
     net, g = system.net, torch.Generator().manual_seed(seed)
     x = to_model(torch.from_numpy(load_images('shapes', 'test', n=n, size=net.size)[0]).permute(0, 3, 1, 2))
-    train = fixed_end_guide('vae', x, net.gamma, net.T, torch.randn(x.shape, generator=g), system.vae)
+    train = fixed_end_guide('vae', x, net.gamma, net.T, g, system.vae, guide='x1')  # the records' guide
     out = {}
     for name, xd in (('training: G(x_1, 1)', train), ('sampling: prior decode', system.vae.generate(n, generator=g))):
         c = guide_pixels(xd, net.gamma, net.T)

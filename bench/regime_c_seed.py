@@ -18,6 +18,9 @@ separates the guide from the path (`seed{seed}_kappa0_none_ode.json`).
 
     python bench/regime_c_seed.py --seed 0 --kappa 0 --systems fixed_end --report nbs/experiments/cifar_cpu
     python bench/regime_c_seed.py --seed 0 --kappa 0 --cond none --systems fixed_end --report nbs/experiments/cifar_cpu
+
+`--guide prior` trains the fixed-end network on the guide sampling has (a decode of the VAE's prior, TrainConfig's
+default) instead of the records' `G(x_1, 1)` (the protocol's `guide`), into its own folder and `..._prior_ode.json`.
 """
 
 import argparse, json, os, pathlib, shutil, sys, time
@@ -37,6 +40,9 @@ def main(argv=None):
     ap.add_argument(
         '--cond', default=None, help="the fixed-end network's guide: vae (default) or none (with --kappa 0)"
     )
+    ap.add_argument(
+        '--guide', default=None, choices=('prior', 'x1'), help="the fixed-end guide (default: the protocol's)"
+    )
     a = ap.parse_args(argv)
 
     from pixeldiff_nb.experiments import protocol, train_net, load_pixel_eps, evaluate_samplers, ode_specs
@@ -53,8 +59,9 @@ def main(argv=None):
     if set(systems) - {'eps', 'fixed_end'}:
         sys.exit(f"--systems takes eps and/or fixed_end, got {a.systems!r}")
     kappa = p['kappa'] if a.kappa is None else a.kappa
-    cond = a.cond or p['cond']
+    cond, guide = a.cond or p['cond'], a.guide or p['guide']
     tag = ('' if kappa == p['kappa'] else f'_kappa{kappa:g}') + ('' if cond == p['cond'] else f'_{cond}')
+    tag += '' if guide == p['guide'] or cond != 'vae' else f'_{guide}'
     # an ablation gets its own folder and results file
     run, t0 = out / f'runs/seed{a.seed}', time.time()
     vae_ckpt = out / 'runs/pixel/vae/last.pt'
@@ -71,7 +78,7 @@ def main(argv=None):
             p['minutes']['parallel'],
             seed=a.seed,
             cond=cond,
-            **({'vae_ckpt': str(vae_ckpt)} if cond == 'vae' else {}),
+            **({'vae_ckpt': str(vae_ckpt), 'guide': guide} if cond == 'vae' else {}),
             schedule='fixed-end',
             kappa=kappa,
             gamma=p['gamma'],
@@ -83,7 +90,15 @@ def main(argv=None):
         rows += evaluate_samplers(fixed_end, ode_specs(p, 'fixed-end'), **ev)
     if 'eps' in systems:
         rows += evaluate_samplers(load_system(run / 'ddpm', p['device'], ema), ode_specs(p, 'ddpm'), **ev)
-    result = dict(seed=a.seed, kappa=kappa, cond=cond, train=train, samplers=rows, machine=machine(p['device']))
+    result = dict(
+        seed=a.seed,
+        kappa=kappa,
+        cond=cond,
+        guide=guide if cond == 'vae' else None,
+        train=train,
+        samplers=rows,
+        machine=machine(p['device']),
+    )
     text = json.dumps(result | dict(seconds=time.time() - t0), indent=1)
     name = f'seed{a.seed}{tag}_ode.json'
     (out / name).write_text(text)

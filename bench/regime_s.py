@@ -141,7 +141,7 @@ def samples(sy, res: dict, key: str, sampler: str, opts: dict, a) -> tuple:
 
 # each network's own settings, recorded beside its training (the others keep TrainConfig's unused defaults)
 OWN_SETTINGS = {'vae': ('vae_target',), 'parallel': ('cond', 'head_bank', 'head_balance'),
-                'pixel-eps': ('cond', 'schedule', 'kappa', 't_min'), 'eps': (), 'aniso-eps': ('kappa',)}  # fmt: skip
+                'pixel-eps': ('cond', 'schedule', 'kappa', 't_min', 'guide'), 'eps': (), 'aniso-eps': ('kappa',)}  # fmt: skip
 
 
 def evaluate(run, a, ladder_res: dict) -> dict:

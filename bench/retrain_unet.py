@@ -1,6 +1,7 @@
 """Train a shipped system's noise network again with one setting changed, on the same frozen scale VAE.
 
     python bench/retrain_unet.py --system shapes-pixel-eps --t-min 5.05e-6 --out runs/s_pe_tmin
+    python bench/retrain_unet.py --schedule fixed-end --kappa 3 --steps 16769 --out runs/s_fe_prior
 
 The shipped U-Net's training settings (steps, batch, learning rate and its cosine horizon, seed, data) are taken from
 its checkpoint and only the named ones change, so the new network differs from the shipped one by that setting alone:
@@ -20,6 +21,9 @@ def main(argv=None):
     p.add_argument('--system', default='shapes-pixel-eps', choices=[n for n in PRETRAINED if 'pixel-eps' in n])
     p.add_argument('--out', required=True, help='the new run folder (vae/ and pixel-eps/)')
     p.add_argument('--t-min', type=float, default=None, help="the pixel schedule's smallest time (06_unet)")
+    p.add_argument('--schedule', default=None, choices=('pixel', 'fixed-end'), help="default: the shipped network's")
+    p.add_argument('--kappa', type=float, default=None, help="the fixed-end schedule's curvature (default 3)")
+    p.add_argument('--guide', default=None, choices=('prior', 'x1'), help="fixed-end: the guide in training (prior)")
     p.add_argument('--seed', type=int, default=None, help="the training seed (default: the shipped network's)")
     p.add_argument('--steps', type=int, default=None, help="default: the shipped network's (and its cosine horizon)")
     a = p.parse_args(argv)
@@ -29,7 +33,8 @@ def main(argv=None):
     (out / 'vae').mkdir(parents=True, exist_ok=True)
     if not (out / 'vae' / 'last.pt').is_file():
         shutil.copyfile(shipped / 'vae' / 'last.pt', out / 'vae' / 'last.pt')
-    new = {k: v for k, v in dict(t_min=a.t_min, seed=a.seed, steps=a.steps).items() if v is not None}
+    own = dict(t_min=a.t_min, schedule=a.schedule, kappa=a.kappa, guide=a.guide, seed=a.seed, steps=a.steps)
+    new = {k: v for k, v in own.items() if v is not None}
     if a.steps is not None:
         new['lr_decay_steps'] = a.steps
     cfg = TrainConfig(**{**saved, **new, 'out_dir': str(out / 'pixel-eps'), 'vae_ckpt': str(out / 'vae' / 'last.pt')})

@@ -10,7 +10,7 @@ import argparse, json, pathlib, tempfile
 import pixeldiff_nb
 import torch
 from .data import DATASETS
-from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, LR_DECAYS, HEAD_BANKS
+from .train import PAPER_LR, CONDS, VAE_TARGETS, SCHEDULES, GUIDES, LR_DECAYS, HEAD_BANKS
 from .sampler import ODE_FINALS, ODE_GRIDS, LINEAR_GRIDS
 from .metrics import INCEPTION_FILE, FEATURE_SPACES
 from pixeldiff_nb.system import (
@@ -274,6 +274,15 @@ TRAIN_OPTIONS = (  # `pixeldiff train`'s options: (flag, argparse keywords)
         ),
     ),
     (
+        '--guide',
+        dict(
+            default=None,
+            choices=GUIDES,
+            help="fixed-end runs: the guide in training, prior (the scale VAE's decoder on a prior draw, as sampling "
+            "draws it; default) or x1 (its estimate from the image's least noised x_1, as runs before it)",
+        ),
+    ),
+    (
         '--head-bank',
         dict(
             default=None,
@@ -440,6 +449,7 @@ def _train(a):
         schedule=a.schedule,
         kappa=a.kappa,
         t_min=a.t_min,
+        guide=a.guide,
         head_bank=a.head_bank,
         head_balance=a.head_balance,
     )

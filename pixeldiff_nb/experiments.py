@@ -43,6 +43,8 @@ _BASE = dict(
     cond='vae',
     vae_target='x_delta',
     kappa=None,  # the fixed-end schedule's curvature: an `ode_fixed_end` stage; None: none
+    guide='x1',  # the fixed-end network's VAE guide in training: G(x_1, 1), as the records were made; 'prior' (the
+    # default of TrainConfig): the guide sampling draws
     skip=(),  # stages not run, by their names in results.json
 )
 _CPU = _BASE | dict(
@@ -217,7 +219,9 @@ def train_net(
         params=count_params(net),
         seed=cfg.seed,
         final_loss=float(np.mean([l for _, l in ck['history'][-10:]])) if ck['history'] else None,
-        **{k: v for k, v in settings.items() if k in ('gamma', 'T', 'cond', 'vae_target', 'schedule', 'kappa')},
+        **{
+            k: v for k, v in settings.items() if k in ('gamma', 'T', 'cond', 'vae_target', 'schedule', 'kappa', 'guide')
+        },
     )
 
 # %% ../nbs/11_experiments.ipynb #de99b558
@@ -626,7 +630,10 @@ def _ode_stage(ex: _Experiment) -> dict:
 
 def _ode_fixed_end_stage(ex: _Experiment) -> dict:
     "The same network on the fixed-end schedule, the same VAE supplying its guide."
-    tr, rows = _pixel_eps_stage(ex, 'pixel_eps_fixed_end', 'fixed-end', schedule='fixed-end', kappa=ex.p['kappa'])
+    guide = dict(guide=ex.p['guide']) if ex.p['cond'] == 'vae' else {}
+    tr, rows = _pixel_eps_stage(
+        ex, 'pixel_eps_fixed_end', 'fixed-end', schedule='fixed-end', kappa=ex.p['kappa'], **guide
+    )
     return dict(train=tr, samplers=rows)
 
 
@@ -970,6 +977,7 @@ def regime_s_commands(
     seed: int = 0,  # the training seed
     schedule: str = None,  # pixel-eps: 'pixel' or 'fixed-end'
     kappa: float = None,  # the fixed-end schedule's curvature
+    guide: str = None,  # the fixed-end network's guide in training (TrainConfig.guide)
 ) -> list:
     "The two commands of `REGIME_S_CPU` that train `run` and score its `samplers`."
     p = REGIME_S_CPU
@@ -983,6 +991,7 @@ def regime_s_commands(
         )
     else:
         own = (f' --schedule {schedule}' if schedule else '') + (f' --kappa {kappa:g}' if kappa is not None else '')
+        own += f' --guide {guide}' if guide else ''
         train = f"python bench/matched_time.py --baseline {p['baseline']} --model {model}{own}{s} --out {run}"
     score = (
         f"python bench/regime_s.py --run {run} --n {p['n']} --batch {p['score_batch']} --samplers {samplers} "

@@ -22,6 +22,7 @@ from pixeldiff_nb.train import (
     weights_sha256,
     read_checkpoint,
     CHECKPOINT_KEYS,
+    with_guide,
 )
 from .vae import ScaleVAE
 from .unet import ParallelUNet, EpsUNet, PixelEpsUNet, AnisoEpsUNet
@@ -271,7 +272,9 @@ def _resumed_settings(out: pathlib.Path, names: tuple, existing: list, settings:
         if names[1] == 'parallel':  # its heads (runs from before the option: the one-conv bank, Eq 15)
             done |= dict(head_bank=net.get('head_bank'), head_balance=net.get('head_balance', 0.0))
         if names[1] == 'pixel-eps':  # its schedule (runs from before the fixed-end one: the pixel schedule)
-            done |= dict(schedule=net.get('schedule', 'pixel'), kappa=net.get('kappa'))
+            done |= dict(
+                schedule=net.get('schedule', 'pixel'), kappa=net.get('kappa'), guide=with_guide(net).get('guide')
+            )
     if 'vae' in names:
         done['vae_target'] = saved.get('vae_target', 'x_delta')
     if names == SYSTEMS['aniso']:
@@ -365,12 +368,12 @@ def train_system(
         raise ValueError(
             f"head_bank and head_balance set the papers' parallel U-Net; leave them unset for a {model} run"
         )
-    takes = {'pixel-eps': {'schedule', 'kappa', 't_min'}, 'aniso': {'kappa'}}.get(model, set())
-    if ({'schedule', 'kappa', 't_min'} - takes) & set(settings):
+    own = {'schedule', 'kappa', 't_min', 'guide'}
+    takes = {'pixel-eps': own, 'aniso': {'kappa'}}.get(model, set())
+    if (own - takes) & set(settings):
         raise ValueError(
-            f"schedule, kappa and t_min set the pixel-eps network's schedule (kappa also the aniso network's bend); "
-            f"leave {' and '.join(sorted(({'schedule', 'kappa', 't_min'} - takes) & set(settings)))} unset for a "
-            f"{model} run"
+            f"schedule, kappa, t_min and guide set the pixel-eps network's schedule (kappa also the aniso network's "
+            f"bend); leave {' and '.join(sorted((own - takes) & set(settings)))} unset for a {model} run"
         )
     if resume:
         settings = _resumed_settings(out, names, existing, settings)
@@ -388,7 +391,7 @@ def train_system(
     cfgs = {}  # every network's settings, checked before any training starts
     for name in names:
         only = dict(vae_target=name == 'vae', cond=name != 'vae', schedule=name != 'vae', kappa=name != 'vae')
-        only |= dict(t_min=name != 'vae')
+        only |= dict(t_min=name != 'vae', guide=name != 'vae')
         only |= dict(head_bank=name == 'parallel', head_balance=name == 'parallel')
         mine = {k: v for k, v in settings.items() if only.get(k, True)}  # each network's own settings
         if name != 'vae' and 'vae' in names and mine.get('cond', 'vae') == 'vae':
