@@ -47,8 +47,14 @@ class PixelAwareScheduler(SchedulerMixin, ConfigMixin):
         step_type: str = 'ancestral',  # 'ancestral' (DDPM's posterior per pixel) or 'ddim' (deterministic)
         grid: str = 'uniform',  # time grid of `set_timesteps`: 'uniform', 'logsnr' or 'edm' (see sampler.ode_grid)
         clip_sample: bool = False,  # clamp the x0 estimate to [eps, 1] at every step
+        t_min: float = None,  # 'ddim': where the grid ends, below 1/T for a network trained there (06_unet); None: 1/T
     ):
         self.schedule = PixelSchedule(gamma, num_train_timesteps)  # checks gamma and T
+        if t_min is not None and (step_type != 'ddim' or not 0 < t_min < 1 / num_train_timesteps):
+            raise ValueError(
+                f"t_min ends the 'ddim' grid below the first training step: a number in (0, 1/T = "
+                f"{1 / num_train_timesteps:g}) with step_type='ddim', got {t_min!r} with step_type={step_type!r}"
+            )
         if step_type not in STEP_TYPES:
             raise ValueError(f"step_type must be one of {STEP_TYPES}, got {step_type!r}")
         if grid not in ODE_GRIDS:
@@ -85,7 +91,7 @@ def set_timesteps(self: PixelAwareScheduler, num_inference_steps: int, device=No
     elif self.config.step_type == 'ancestral':
         t = torch.linspace(T, 1, n, dtype=torch.float64) / T
     else:
-        t = ode_grid(n - 1, self.config.grid, self.config.gamma, 1 / T)
+        t = ode_grid(n - 1, self.config.grid, self.config.gamma, self.config.t_min or 1 / T)
     self.num_inference_steps, self.timesteps = n, t.to(device)
 
 # %% ../nbs/03a_scheduler.ipynb #842f6217
