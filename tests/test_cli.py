@@ -465,13 +465,6 @@ def test_anisotropic_network_trains_resumes_samples_and_evaluates(tmp_path):
     a, b = (torch.load(tmp_path / k / 'aniso-eps' / 'last.pt', weights_only=False) for k in ('straight', 'resumed'))
     assert a['model_config']['kappa'] == b['model_config']['kappa'] == 2.0 and b['step'] == 4
     assert all(torch.equal(a['model'][n], b['model'][n]) for n in a['model'])
-    assert a['train_config']['guide'] == b['train_config']['guide'] == 'prior'  # the guide sampling draws
-    old = tmp_path / 'straight' / 'pixel-eps' / 'last.pt'  # a run from before the setting: its guide was G(x_1, 1)
-    torch.save({**a, 'train_config': {k: v for k, v in a['train_config'].items() if k != 'guide'}}, old)
-    ok('train', '--model', 'pixel-eps', '--steps', 5, '--vae-steps', 2, '--out', tmp_path / 'straight', '--resume')
-    assert torch.load(old, weights_only=False)['train_config']['guide'] == 'x1'  # resumed as it was trained
-    r = pixeldiff('train', '--out', tmp_path / 'g', '--model', 'pixel-eps', '--guide', 'x1', '--steps', 2, *TINY)
-    one_line_error(r, "guide is the fixed-end network's VAE guide in training")
     for sampler, grid in (('dpmpp2m', 'minimax'), ('heun', 'uniform'), ('ode_ddim', 'minimax')):
         out = ok('sample', '--checkpoint', tmp_path / 'straight', '--n', 2, '--sampler', sampler, '--steps', 2,
                  '--grid', grid, '--clip', '--out', tmp_path / f'{sampler}.png')  # fmt: skip
