@@ -6,7 +6,9 @@
 The shipped U-Net's training settings (steps, batch, learning rate and its cosine horizon, seed, data) are taken from
 its checkpoint and only the named ones change, so the new network differs from the shipped one by that setting alone:
 the same VAE (its file copied to OUT/vae/last.pt, so `load_system(OUT)` and `bench/regime_s.py --run OUT` load the
-pair), the same number of images, the same draws of data order. Resumable: run the same command again.
+pair), the same number of images, the same draws of data order. Resumable: run the same command again. The shipped
+network has been the one trained down to t_min since 2026-12-07 (the first command made it); the fixed-end schedule
+drops its t_min.
 """
 
 import argparse, pathlib, shutil, sys, time
@@ -37,6 +39,8 @@ def main(argv=None):
     new = {k: v for k, v in own.items() if v is not None}
     if a.steps is not None:
         new['lr_decay_steps'] = a.steps
+    if a.schedule == 'fixed-end':  # t_min extends only the papers' schedule (the shipped network's, since the re-pack)
+        new['t_min'] = None
     cfg = TrainConfig(**{**saved, **new, 'out_dir': str(out / 'pixel-eps'), 'vae_ckpt': str(out / 'vae' / 'last.pt')})
     print(f"retraining {a.system}'s pixel-eps network with {new or 'nothing changed'} into {out}", flush=True)
     images = load_images(

@@ -331,9 +331,18 @@ def test_heads_tolerance_small(tmp_path):
     assert len(r['trained'][0]['excess_rms']['bright']) == 10  # one per head 1..i
 
 
+def test_rescore_update_alone():
+    "`rescore.py --update` redraws one shipped system's answer-table rows: it refuses the options that pick other rows."
+    for extra in (('--rows', 'vae_only'), ('--run', 'runs/x', '--samplers', 'vae_only')):
+        r = run('bench/rescore.py', '--update', 'shapes-pixel-eps', *extra)
+        assert r.returncode != 0 and 'use it without --run and --rows' in r.stderr, r.stderr[-3000:]
+
+
 def test_last_step_small(tmp_path):
-    """The last-step comparison on 64 images and 2 steps: every row scored in both spaces, the fixed point less grainy
-    than the plug-in on real noised images (its edges nearer the true coefficients')."""
+    """The last-step comparison on 64 images and 2 steps: every row scored in both spaces. On the shipped network,
+    trained down to t_min, the coefficients hardly matter at the last step: real noised images denoised with any of
+    them keep real edges, the fixed point's no grainier than the prior draw's (the gain of the fixed point on the
+    network from 1/T is in the committed record, `14_few_passes`)."""
     out = tmp_path / 'ls.json'
     p = run('bench/last_step.py', '--n', '64', '--steps', '2', '--out', str(out))
     assert p.returncode == 0, p.stderr[-3000:]
@@ -341,5 +350,6 @@ def test_last_step_small(tmp_path):
     assert set(r['samples']) == {'dpmpp2m-2+clip+plugin', 'dpmpp2m-2+clip+fixed_point'}
     assert all(set(v['spaces']) == {'cifar10', 'shapes'} for v in r['samples'].values())
     d = r['denoised']
-    assert d['fixed point from the prior draw']['edges'] < d['VAE prior draw']['edges'] - 0.02
+    assert d['fixed point from the prior draw']['edges'] <= d['VAE prior draw']['edges'] + 1e-3
+    assert all(abs(v['edges'] - r['real']['edges']) < 0.01 for v in d.values()), (r['real'], d)
     assert (tmp_path / 'grid_10_plugin.png').exists() is False  # grids only at 10 steps
