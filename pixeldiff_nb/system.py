@@ -535,7 +535,7 @@ def synchronize(device):
 # %% ../nbs/09_system.ipynb #53b1ac0f
 PRETRAINED = {  # name -> SHA-256 of pixeldiff_nb/assets/pretrained_<name>.pt (bench/make_pretrained.py prints it)
     'shapes-ddpm': 'be4cf7812d4a15f0b08bf2384f7efdc2b8ca6001eebeac9297257a835707e96e',
-    'shapes-pixel-eps': '688ee92f05dafaab21226db8333aec2afedbb139a6c50d85e7d916977aec0be7',
+    'shapes-pixel-eps': '2b9961a8232cb56ba9c3c1e3608a506d04e486d9808b9dbed80387462f0ab123',
     'shapes-pixel': '814d4e23dc0ae6c25d57a8ae1e7cc98a94314a1528a5fffba5ef4832753649dc',
 }
 
