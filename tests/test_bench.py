@@ -338,6 +338,17 @@ def test_rescore_update_alone():
         assert r.returncode != 0 and 'use it without --run and --rows' in r.stderr, r.stderr[-3000:]
 
 
+def test_rescore_max_rel_diff():
+    "The ladder check of `rescore.py --update`: relative differences wherever the base record has numbers, inf if not."
+    sys.path.insert(0, str(ROOT / 'bench'))
+    from rescore import max_rel_diff
+
+    assert max_rel_diff({'a': 1.0, 'extra': [1]}, {'a': 1.0}) == 0.0  # keys the base lacks are not compared
+    assert abs(max_rel_diff({'a': {'fd': 1.002}}, {'a': {'fd': 1.0}}) - 0.002 / 1.002) < 1e-12
+    assert max_rel_diff({'a': 1.0}, {'a': 1.0, 'b': 2.0}) == float('inf')  # a number the base has is missing
+    assert max_rel_diff({'a': [1.0, 2.0]}, {'a': [1.0]}) == float('inf')
+
+
 def test_last_step_small(tmp_path):
     """The last-step comparison on 64 images and 2 steps: every row scored in both spaces. On the shipped network,
     trained down to t_min, the coefficients hardly matter at the last step: real noised images denoised with any of
