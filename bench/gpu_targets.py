@@ -97,7 +97,7 @@ def generation(rep, dev, B: int, cfg: str, T_ddpm: int, amp: bool) -> dict:
             xT = (xd64.sqrt() * (-xd64.log() / s.gamma) + (1 - xd64).sqrt() * e.double()).float()
             Z = model(xT, xd, s.T)
             if S.fused_kernel('auto', xT) is None:  # the CPU (--small): the PyTorch code
-                return S.parallel_deterministic(Z, xT, s.T, xd, s)
+                return S.parallel_deterministic(Z, xT, s, s.T, x_delta_hat=xd)
             return C.fused_reverse(Z, xT, s.T, xd, s.T, check=False)
 
     t, graphs = {}, torch.device(dev).type == 'cuda'
@@ -115,11 +115,11 @@ def generation(rep, dev, B: int, cfg: str, T_ddpm: int, amp: bool) -> dict:
     m = graphed_eps(eps, B, dev, ctx)
     x_T = torch.randn(B, 3, eps.size, eps.size, device=dev, generator=gen)
     with torch.no_grad():
-        t['DDIM-10'] = timeit(lambda: S.ddim(m, x_T, T_ddpm, lin, steps=10), dev, reps=10, warmup=1)
+        t['DDIM-10'] = timeit(lambda: S.ddim(m, x_T, lin, T_ddpm, steps=10), dev, reps=10, warmup=1)
         t['DPM-Solver++(2M)-10'] = timeit(
-            lambda: S.linear_ode_sample(m, x_T, lin, steps=9, solver='dpmpp2m', denoise=True), dev, reps=10, warmup=1
+            lambda: S.linear_ode_sample(m, x_T, lin, 9, solver='dpmpp2m', denoise=True), dev, reps=10, warmup=1
         )  # 9 solver steps and the final data prediction: 10 passes
-        t[f'DDPM-{T_ddpm}'] = timeit(lambda: S.ddpm(m, x_T, T_ddpm, lin, generator=gen), dev, reps=2, warmup=1)
+        t[f'DDPM-{T_ddpm}'] = timeit(lambda: S.ddpm(m, x_T, lin, T_ddpm, generator=gen), dev, reps=2, warmup=1)
     how = 'CUDA graph' if graphs else 'eager (CPU: no CUDA graphs)'
     rep(f"\n## Generation, batch {B}, '{cfg}' networks, {'bf16 autocast' if amp else 'fp32'}, random weights")
     rep(f"ours (VAE decode + 1 ParallelUNet pass + fused sampler), eager        {fmt(t['ours eager'])}")

@@ -48,8 +48,8 @@ def run(heads, x_i, i, xd, sch, how, g):
     """`x0_hat` of one pass from `x_i` (`how='one pass'`, i = T only) or of block_sequential with K = 10, both clipped
     as the answer table's rows are."""
     if how == 'one pass':
-        return S.parallel_deterministic(heads(x_i, xd, i, heads=(1, i)), x_i, i, xd, sch, clip=True)
-    return S.block_sequential(heads, x_i, i, xd, sch, K=10, generator=g, clip=True)
+        return S.parallel_deterministic(heads(x_i, xd, i, heads=(1, i)), x_i, sch, i, x_delta_hat=xd, clip=True)
+    return S.block_sequential(heads, x_i, sch, i, x_delta_hat=xd, K=10, generator=g, clip=True)
 
 
 def quality(x0_hat, x0, refs, real, fd: bool = True) -> dict:

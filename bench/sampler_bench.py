@@ -44,20 +44,24 @@ def part1(rep, dev, B, T, size):
 
     def unchecked(**noise):  # the kernel without the host read of its error flag (`check=False`)
         if not on_gpu:
-            return S.algorithm1(Z, x, T, xd, s, generator=gen) if noise else S.parallel_deterministic(Z, x, T, xd, s)
+            return (
+                S.algorithm1(Z, x, s, T, x_delta_hat=xd, generator=gen)
+                if noise
+                else S.parallel_deterministic(Z, x, s, T, x_delta_hat=xd)
+            )
         return C.fused_reverse(Z, x, T, xd, T, check=False, **noise)
 
     philox = lambda: dict(step_noise='philox', seed=C.seed_tensor(gen, x.device))
     t = {
-        'fused algorithm1, Philox noise': timeit(lambda: S.algorithm1(Z, x, T, xd, s, generator=gen), dev),
+        'fused algorithm1, Philox noise': timeit(lambda: S.algorithm1(Z, x, s, T, x_delta_hat=xd, generator=gen), dev),
         'fused algorithm1, Philox noise, check=False': timeit(lambda: unchecked(**philox()), dev),
-        'fused parallel_deterministic': timeit(lambda: S.parallel_deterministic(Z, x, T, xd, s), dev),
+        'fused parallel_deterministic': timeit(lambda: S.parallel_deterministic(Z, x, s, T, x_delta_hat=xd), dev),
         'fused parallel_deterministic, check=False': timeit(unchecked, dev),
         'naive PyTorch loop (sampler.algorithm1)': timeit(
-            lambda: S.algorithm1(Z, x, T, xd, s, generator=gen, backend='torch'), dev, reps=5
+            lambda: S.algorithm1(Z, x, s, T, x_delta_hat=xd, generator=gen, backend='torch'), dev, reps=5
         ),
         'collapsed sum (sampler.parallel_deterministic)': timeit(
-            lambda: S.parallel_deterministic(Z, x, T, xd, s, backend='torch'), dev
+            lambda: S.parallel_deterministic(Z, x, s, T, x_delta_hat=xd, backend='torch'), dev
         ),
     }
     rep(
@@ -151,14 +155,14 @@ def part2(rep, dev, B, cfg, T_ddpm, amp):
             xd = vae.generate(B, generator=gen).float()
             xT = S.prior_sample(xd, s, generator=gen)
             Z = net.sampler_model(vae)(xT, xd, s.T)  # conditioned on the VAE's estimate G(x_T, T), as trained
-        return S.parallel_deterministic(Z, xT, s.T, xd, s)  # the fused kernel on a GPU
+        return S.parallel_deterministic(Z, xT, s, s.T, x_delta_hat=xd)  # the fused kernel on a GPU
 
     @torch.no_grad()
     def block10():
         with ctx():
             xd = vae.generate(B, generator=gen).float()
             xT = S.prior_sample(xd, s, generator=gen)
-            return S.block_sequential(net.sampler_model(vae), xT, s.T, xd, s, K=10, generator=gen)
+            return S.block_sequential(net.sampler_model(vae), xT, s, s.T, x_delta_hat=xd, K=10, generator=gen)
 
     def baseline(kind, steps=None):
         @torch.no_grad()
@@ -167,8 +171,8 @@ def part2(rep, dev, B, cfg, T_ddpm, amp):
                 x = torch.randn(B, 3, eps.size, eps.size, device=dev, generator=gen)
                 model = lambda x_, j: eps(x_, j).float()
                 if kind == 'ddpm':
-                    return S.ddpm(model, x, T_ddpm, lin, generator=gen)
-                return S.ddim(model, x, T_ddpm, lin, steps=steps, generator=gen)
+                    return S.ddpm(model, x, lin, T_ddpm, generator=gen)
+                return S.ddim(model, x, lin, T_ddpm, steps=steps, generator=gen)
 
         return run
 

@@ -50,7 +50,17 @@ def main(argv=None):
             b = min(a.batch, a.n - k)
             xd = sy.vae.generate(b, generator=g).float()
             x_T = S.prior_sample(xd, sy.schedule, g)
-            x = S.ode_sample(sy.model(xd), x_T, xd, sy.schedule, a.steps, 'dpmpp2m', ts, t_min=float(ts[-1]), clip=True)
+            x = S.ode_sample(
+                sy.model(xd),
+                x_T,
+                sy.schedule,
+                a.steps,
+                x_delta_hat=xd,
+                solver='dpmpp2m',
+                grid=ts,
+                t_min=float(ts[-1]),
+                clip=True,
+            )
             out.append(from_model(x).float().clamp(0, 1))
         x = torch.cat(out)
         q = quality_spaces(x, 'shapes')

@@ -99,12 +99,12 @@ def _recursion_rows(pix: System, batch: int, device, reps: int, seed: int) -> li
         (
             f'recursion alone, naive loop over {s.T} steps',
             0,
-            timeit(lambda: S.algorithm1(Z, x_T, s.T, xd, s, generator=g(), backend='torch'), device, reps),
+            timeit(lambda: S.algorithm1(Z, x_T, s, s.T, x_delta_hat=xd, generator=g(), backend='torch'), device, reps),
         ),
         (
             'recursion alone, ' + ('fused Triton kernel' if fused else 'collapsed weighted sum'),
             0,
-            timeit(lambda: S.parallel_deterministic(Z, x_T, s.T, xd, s), device, reps),
+            timeit(lambda: S.parallel_deterministic(Z, x_T, s, s.T, x_delta_hat=xd), device, reps),
         ),
     ]
 

@@ -83,7 +83,7 @@ def _one_pass(name: str, doc: str):
         xd, x, i = _pixel_start(system, b, g, standard_prior, start)
         s = system.schedule
         Z = system.model()(x, xd, i)
-        x0 = getattr(S, name)(Z, x, i, xd, s, generator=g, clip=clip)  # on CUDA the fused kernel, unless clip
+        x0 = getattr(S, name)(Z, x, s, i, x_delta_hat=xd, generator=g, clip=clip)  # on CUDA fused, unless clip
         if callback is not None:
             callback(dict(i=0, j=0, x=x0, denoised=x0))
         return from_model(x0)
@@ -107,7 +107,9 @@ def _block_sequential(system, b, g, K, clip, standard_prior, start=None, callbac
     "The heads re-run every `K` steps: `ceil(T/K)` passes."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
     return from_model(
-        S.block_sequential(system.model(), x, i, xd, system.schedule, K=K, generator=g, callback=callback, clip=clip)
+        S.block_sequential(
+            system.model(), x, system.schedule, i, x_delta_hat=xd, K=K, generator=g, callback=callback, clip=clip
+        )
     )
 
 
@@ -116,7 +118,7 @@ def _ddpm_pixel(system, b, g, clip, standard_prior, start=None, callback=None):
     "Closed-loop ancestral sampling on the pixel schedule: one pass per step."
     xd, x, i = _pixel_start(system, b, g, standard_prior, start)
     return from_model(
-        S.ddpm_pixel(system.model(), x, i, xd, system.schedule, generator=g, clip=clip, callback=callback)
+        S.ddpm_pixel(system.model(), x, system.schedule, i, x_delta_hat=xd, generator=g, clip=clip, callback=callback)
     )
 
 
@@ -128,9 +130,9 @@ def _s2n(system, b, g, steps, gamma_s2n, rho, standard_prior, start=None, callba
         S.s2n(
             system.model(),
             x,
-            i,
-            xd,
             system.schedule,
+            i,
+            x_delta_hat=xd,
             steps=steps,
             gamma_s2n=gamma_s2n,
             rho=rho,
@@ -168,7 +170,15 @@ def _ode(solver):
             net = system.net
             x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
             x = S.linear_ode_sample(
-                system.model(), x_T, LinearSchedule(net.T), steps, solver, denoise, grid, callback=callback, clip=clip
+                system.model(),
+                x_T,
+                LinearSchedule(net.T),
+                steps,
+                solver=solver,
+                denoise=denoise,
+                grid=grid,
+                callback=callback,
+                clip=clip,
             )
             return from_model((x + 1) / 2)
         if system.net.kappa is not None:  # the fixed-end schedule: N(0, I), every pixel bent by the guide c
@@ -183,11 +193,11 @@ def _ode(solver):
         x = S.ode_sample(
             system.model(xd),
             x_T,
-            cond,
             system.schedule,
             steps,
-            solver,
-            grid or 'logsnr',
+            x_delta_hat=cond,
+            solver=solver,
+            grid=grid or 'logsnr',
             t_min=system.net.t_min,  # 1/T, or below it for a network trained there (06_unet)
             denoise=denoise,
             callback=callback,
@@ -211,8 +221,8 @@ def _aniso_run(system, b, g, steps, solver, grid, denoise, clip, callback=None):
     net = system.net
     x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
     x = S.basis_sample(
-        system.model(), x_T, system.schedule, steps, solver, grid or 'minimax', denoise=denoise, callback=callback,
-        clip=clip,
+        system.model(), x_T, system.schedule, steps, solver=solver, grid=grid or 'minimax', denoise=denoise,
+        callback=callback, clip=clip,
     )  # fmt: skip
     return from_model((x + 1) / 2)
 
@@ -256,7 +266,7 @@ def _ddpm(system, b, g, clip, callback=None):
     net = system.net
     x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
     return from_model(
-        (S.ddpm(system.model(), x_T, net.T, LinearSchedule(net.T), generator=g, clip=clip, callback=callback) + 1) / 2
+        (S.ddpm(system.model(), x_T, LinearSchedule(net.T), net.T, generator=g, clip=clip, callback=callback) + 1) / 2
     )
 
 
@@ -266,5 +276,5 @@ def _ddim(system, b, g, steps, clip, callback=None):
     net = system.net
     x_T = torch.randn(b, net.in_ch, net.size, net.size, generator=g, device=system.device)
     return from_model(
-        (S.ddim(system.model(), x_T, net.T, LinearSchedule(net.T), steps=steps, clip=clip, callback=callback) + 1) / 2
+        (S.ddim(system.model(), x_T, LinearSchedule(net.T), net.T, steps=steps, clip=clip, callback=callback) + 1) / 2
     )

@@ -145,11 +145,12 @@ def _check_meta(Z, x_i, i, schedule) -> int:
 
 
 def algorithm1(
-    Z,
+    Z,  # the heads, (B, T, *S): one pass of the parallel U-Net at x_i (the network's place in the shape)
     x_i,
-    i,
-    x_delta_hat,
     schedule,
+    i,
+    *,
+    x_delta_hat,
     generator=None,
     noise=None,  # optional (B, T, *S) injected noise, `noise[:, j-1]` for step j; drawn from `generator` if None
     clip: bool = False,  # not in the paper: clamp the implied x0 at every step (see `reverse_steps`)
@@ -179,9 +180,10 @@ def collapsed_weights(x_delta_hat, T: int, i: int, dtype=torch.float32) -> torch
 def parallel_deterministic(
     Z,
     x_i,
-    i,
-    x_delta_hat,
     schedule,
+    i,
+    *,
+    x_delta_hat,
     generator=None,
     collapsed: bool = True,  # one weighted sum over j (True) or the step-by-step loop (False)
     clip: bool = False,  # clamp the implied x0 at every step (the loop; `collapsed` is then ignored)
@@ -268,9 +270,10 @@ def block_step(
 def block_sequential(
     model,
     x_i,
-    i,
-    x_delta_hat,
     schedule,
+    i,
+    *,
+    x_delta_hat,
     K: int = 10,
     generator=None,
     noise: str = 'bridge',  # see `block_step`
@@ -295,7 +298,7 @@ def block_sequential(
     return check_finite(x, 'the block_sequential sample')
 
 # %% ../nbs/03_sampler.ipynb #53cd7ae3
-def ddpm_pixel(model, x_i, i, x_delta_hat, schedule, generator=None, clip: bool = False, callback=None):
+def ddpm_pixel(model, x_i, schedule, i, *, x_delta_hat, generator=None, clip: bool = False, callback=None):
     """Closed-loop ancestral sampling on the pixel schedule (DDPM Eqs 7, 15 per pixel): one pass per step, `i` passes;
     `clip` clamps x0 to [eps, 1]."""
     i = _check_model_inputs(x_i, i, x_delta_hat, schedule)
@@ -360,9 +363,10 @@ def step_grid(i: int, steps: int) -> list:
 def s2n(
     model,
     x_i,
-    i,
-    x_delta_hat,
     schedule,
+    i,
+    *,
+    x_delta_hat,
     steps: int = None,
     gamma_s2n: float = 1.0,
     delta: float = 1.0,
@@ -437,7 +441,7 @@ def _eps(model, x, j):
     return check_finite(e, f'the network output at step {j}')
 
 
-def ddpm(model, x_i, i, schedule, generator=None, clip: bool = False, callback=None):
+def ddpm(model, x_i, schedule, i, *, generator=None, clip: bool = False, callback=None):
     "DDPM ancestral sampling from step `i` (usually `T`): `i` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
     with inside_loop():  # no value check (no host sync) per step; the result is checked once
@@ -449,7 +453,7 @@ def ddpm(model, x_i, i, schedule, generator=None, clip: bool = False, callback=N
 
 
 def ddim(
-    model, x_i, i, schedule, steps: int = 100, eta: float = 0.0, generator=None, clip: bool = False, callback=None
+    model, x_i, schedule, i, *, steps: int = 100, eta: float = 0.0, generator=None, clip: bool = False, callback=None
 ):
     "DDIM from step `i` on `steps` evenly spaced integer steps down to 0: `steps` network passes."
     i, x = check_step(i, schedule.T), check_finite(x_i, 'x_i')
@@ -615,9 +619,10 @@ def ode_coefficients(schedule, cond, like, ts) -> list:
 def ode_sample(
     eps_model,  # eps_model(x, t): the noise of x at continuous time t, a float tensor (B,)
     x_T,
-    x_delta_hat,  # the scale map (PixelSchedule); for a FixedEndSchedule, the pixel estimate x0_hat in [0, 1]
     schedule,
     steps: int,
+    *,
+    x_delta_hat,  # the scale map (PixelSchedule); for a FixedEndSchedule, the pixel estimate x0_hat in [0, 1]
     solver: str = 'dpmpp2m',
     grid='logsnr',  # 'uniform', 'logsnr', 'edm', 'minimax', or a tensor of steps + 1 decreasing times in (0, 1]
     t_min: float = None,  # where the integration stops; default the first training step 1/T
@@ -706,6 +711,7 @@ def linear_ode_sample(
     x_T,
     schedule,
     steps: int,
+    *,
     solver: str = 'dpmpp2m',
     denoise: bool = True,
     grid=None,
@@ -779,6 +785,7 @@ def basis_sample(
     x_T,  # the start, in pixels: N(0, I) (at lambda_min = -10 the signal left is 0.007)
     schedule: AnisotropicSchedule,
     steps: int,
+    *,
     solver: str = 'dpmpp2m',  # 'ddim', 'dpmpp2m' or 'heun' (two passes a step)
     grid='minimax',
     t_min: float = None,  # default 1/T

@@ -801,7 +801,7 @@ def _fixed_end_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> d
     xd = fixed_end_guide(cfg.cond, x0, model.gamma, model.T, g, vae, cfg.guide)
     c = guide_pixels(xd, model.gamma, model.T)
     x_T = torch.randn(x0.shape, generator=g, device=x0.device)
-    rec = S.ode_sample(model.ode_model(x_delta_hat=xd), x_T, c, model.schedule(), 10)
+    rec = S.ode_sample(model.ode_model(x_delta_hat=xd), x_T, model.schedule(), 10, x_delta_hat=c)
     name = "DPM-Solver++(2M), 10 passes from N(0, I) on the guide"
     return {
         'x0': from_model(x0).clamp(0, 1),
@@ -817,7 +817,7 @@ def _grid_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> dict:
 
     if cfg.model == 'eps':
         z = torch.randn(x0.shape, generator=g, device=x0.device)
-        x = S.ddim(lambda x, j: model(x, j).float(), z, model.T, LinearSchedule(model.T), steps=50)
+        x = S.ddim(lambda x, j: model(x, j).float(), z, LinearSchedule(model.T), model.T, steps=50)
         return {'DDIM-50 samples': ((x + 1) / 2).clamp(0, 1)}
     if cfg.model == 'aniso-eps':
         z = torch.randn(x0.shape, generator=g, device=x0.device)
@@ -834,11 +834,13 @@ def _grid_rows(model, cfg: TrainConfig, x0: torch.Tensor, g, vae=None) -> dict:
     cond = 'oracle: true scale' if vae is None else 'scale VAE'
     if cfg.model == 'parallel':
         name = f"block_sequential K=10 ({cond})"
-        rec = S.block_sequential(model.sampler_model(vae), x_i, i, xd, s, K=10, generator=g)
+        rec = S.block_sequential(model.sampler_model(vae), x_i, s, i, x_delta_hat=xd, K=10, generator=g)
     else:
         name = f"DPM-Solver++(2M), 10 passes from t = 0.5 ({cond})"
         grid = S.ode_grid(10, 'logsnr', s.gamma, model.t_min, 0.5)
-        rec = S.ode_sample(model.ode_model(vae, None if vae else xd), x_i, xd, s, 10, t_min=model.t_min, grid=grid)
+        rec = S.ode_sample(
+            model.ode_model(vae, None if vae else xd), x_i, s, 10, x_delta_hat=xd, t_min=model.t_min, grid=grid
+        )
     return {'x0': from_model(x0).clamp(0, 1), f'x_{i}': from_model(x_i).clamp(0, 1), name: S.to_images(rec)}
 
 # %% ../nbs/07_train.ipynb #09042ac5

@@ -406,7 +406,9 @@ def test_pixel_eps_t_min_trains_and_samples_down_to_it(tmp_path):
     xd = sy.vae.generate(2, generator=g).float()
     x_T = S.prior_sample(xd, sy.schedule, g)
     with torch.no_grad():
-        want = S.ode_sample(sy.model(xd), x_T, xd, sy.schedule, 3, 'dpmpp2m', 'logsnr', t_min=1e-5, clip=True)
+        want = S.ode_sample(
+            sy.model(xd), x_T, sy.schedule, 3, x_delta_hat=xd, solver='dpmpp2m', grid='logsnr', t_min=1e-5, clip=True
+        )
     assert torch.equal(x, from_model(want).float().clamp(0, 1)), 'the registry did not integrate to the network t_min'
     one_line_error(
         pixeldiff('train', '--out', tmp_path / 'd', '--model', 'ddpm', '--t-min', '1e-5', '--steps', 2, *TINY),

@@ -67,7 +67,7 @@ def test_ode_sample(steps, solver, grid, t_min, clip):
     x_T = torch.randn(2, 3, 4, 4, generator=g)
     eps = lambda x, t: 0.1 * x
     out = _valid_or_named(
-        lambda: ode_sample(eps, x_T, xd, PixelSchedule(20, 200), steps, solver, grid, t_min, clip=clip),
+        lambda: ode_sample(eps, x_T, PixelSchedule(20, 200), steps, x_delta_hat=xd, solver=solver, grid=grid, t_min=t_min, clip=clip),
         'steps', 'solver', 'grid', 't_min',
     )  # fmt: skip
     if out is not None:
@@ -285,9 +285,12 @@ def test_pixel_and_baseline_samplers(i, steps, scale, K):
     Z = torch.randn(2, 50, 3, 4, 4, generator=g)
     named = ('i must', 'i ', 'x_delta_hat', 'K must', 'steps')
     for name, run in (
-        ('parallel_deterministic', lambda: parallel_deterministic(Z, x_i, i, xd, s)),
-        ('block_sequential', lambda: block_sequential(PosteriorOracle(x0, s), x_i, i, xd, s, K=K, generator=g)),
-        ('ddim', lambda: ddim(lambda x, j: 0.1 * x, x_i, i, LinearSchedule(50), steps=steps)),
+        ('parallel_deterministic', lambda: parallel_deterministic(Z, x_i, s, i, x_delta_hat=xd)),
+        (
+            'block_sequential',
+            lambda: block_sequential(PosteriorOracle(x0, s), x_i, s, i, x_delta_hat=xd, K=K, generator=g),
+        ),
+        ('ddim', lambda: ddim(lambda x, j: 0.1 * x, x_i, LinearSchedule(50), i, steps=steps)),
     ):
         out = _valid_or_named(run, *named)
         event(f"{name}: {'refused' if out is None else 'sampled'}")
