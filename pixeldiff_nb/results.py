@@ -103,7 +103,7 @@ ANSWER_ROWS = (  # (system, sampler as a reader knows it, record key, seed-0 run
     ('ddpm', 'DPM-Solver++(2M), 20 steps', 'dpmpp2m-20+clip', 'runs/s_gn20k', 'runs/s_gn20k_s1'),
     ('pe', 'DPM-Solver++(2M), 10 steps', 'dpmpp2m-10+clip', 'runs/s_pe_tmin', 'runs/s_pe_tmin_s1'),
     ('pe', 'DPM-Solver++(2M), 20 steps', 'dpmpp2m-20+clip', 'runs/s_pe_tmin', 'runs/s_pe_tmin_s1'),
-    ('fe', 'DPM-Solver++(2M), 10 steps', 'dpmpp2m-10+clip', 'runs/s_fe_prior', None),  # the guide sampling has
+    ('fe', 'DPM-Solver++(2M), 10 steps', 'dpmpp2m-10+clip', 'runs/s_fe_prior', 'runs/s_fe_prior_s1'),  # prior guide
     ('px', 'scale VAE alone, no U-Net', 'vae_only', 'runs/s_px_gn', 'runs/s_px_gn_s1'),
     ('px', 'one pass (`parallel_deterministic`)', 'parallel_deterministic+clip', 'runs/s_px_gn', 'runs/s_px_gn_s1'),
     ('px', 'Algorithm 1 as printed', 'algorithm1+clip', 'runs/s_px_gn', 'runs/s_px_gn_s1'),
