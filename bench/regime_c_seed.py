@@ -21,11 +21,32 @@ separates the guide from the path (`seed{seed}_kappa0_none_ode.json`).
 
 `--guide prior` trains the fixed-end network on the guide sampling has (a decode of the VAE's prior, TrainConfig's
 default) instead of the records' `G(x_1, 1)` (the protocol's `guide`), into its own folder and `..._prior_ode.json`.
+
+Regime C with the fixed networks (four channels per GroupNorm group, the guide sampling has), from scratch: `--new`
+starts a run folder that has none (the protocol's scale VAE, 2 minutes, training seed 0, and a results.json holding
+only the protocol, which `bench/experiment.py` can finish later); `--baseline-grids` gives the baseline every grid of
+its solvers, so that it is compared at its best (about 40 minutes a seed here):
+
+    python bench/regime_c_seed.py --new --out runs/regime_c_fixed --seed 0 --guide prior --passes 4,10,20 \
+        --baseline-grids linspace,trailing,logsnr,karras --report nbs/experiments/cifar_cpu_fixed
 """
 
 import argparse, json, os, pathlib, shutil, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def copy_grids(rows, grid_dir, shown, most):
+    """Into `shown`: DPM-Solver++(2M)'s grids at `most` passes on the logsnr grid (the baseline's: linspace), and each
+    system's best setting (lowest KID) at every pass count, the ones a report's figures show."""
+    shown.mkdir(parents=True, exist_ok=True)
+    names = {g.name for g in grid_dir.glob(f"*dpmpp2m_l*+clip_{most}_passes.png")}
+    for system, passes in {(r['system'], r['passes']) for r in rows}:
+        names.add(
+            min((r for r in rows if (r['system'], r['passes']) == (system, passes)), key=lambda r: r['kid'])['grid']
+        )
+    for n in sorted(names):
+        shutil.copy(grid_dir / n, shown / n)
 
 
 def main(argv=None):
@@ -43,15 +64,28 @@ def main(argv=None):
     ap.add_argument(
         '--guide', default=None, choices=('prior', 'x1'), help="the fixed-end guide (default: the protocol's)"
     )
+    ap.add_argument('--new', action='store_true', help='start --out if it holds no run: train the scale VAE there')
+    ap.add_argument(
+        '--baseline-grids', default='linspace', help="comma-separated grids of the baseline's solvers (LINEAR_GRIDS)"
+    )
+    ap.add_argument('--grids-only', action='store_true', help="copy a finished run's grids into --report, nothing else")
     a = ap.parse_args(argv)
 
     from pixeldiff_nb.experiments import protocol, train_net, load_pixel_eps, evaluate_samplers, ode_specs
     from pixeldiff_nb.system import System, load_system
+    from pixeldiff_nb.train import load_scale_vae, read_checkpoint
+    from pixeldiff_nb.sampler import LINEAR_GRIDS
     from pixeldiff_nb.bench import machine
 
     out = pathlib.Path(a.out)
-    res = json.loads((out / 'results.json').read_text()) if (out / 'results.json').is_file() else {}
     p = protocol(a.protocol)
+    base_grids = a.baseline_grids.split(',')
+    if set(base_grids) - set(LINEAR_GRIDS):
+        sys.exit(f"--baseline-grids takes {', '.join(LINEAR_GRIDS)}, got {a.baseline_grids!r}")
+    if a.new and not (out / 'results.json').is_file():  # as run_experiment starts one: the protocol, then stages
+        out.mkdir(parents=True, exist_ok=True)
+        (out / 'results.json').write_text(json.dumps(dict(protocol=p, machine=machine(p['device'])), indent=1))
+    res = json.loads((out / 'results.json').read_text()) if (out / 'results.json').is_file() else {}
     if res.get('protocol', {}).get('name') != a.protocol:
         sys.exit(f"{out}/results.json was not written by protocol {a.protocol!r}; run bench/experiment.py first")
     p = json.loads(json.dumps(p | {'ode_passes': tuple(int(n) for n in a.passes.split(','))}))
@@ -64,8 +98,16 @@ def main(argv=None):
     tag += '' if guide == p['guide'] or cond != 'vae' else f'_{guide}'
     # an ablation gets its own folder and results file
     run, t0 = out / f'runs/seed{a.seed}', time.time()
+    if a.grids_only:
+        rows = json.loads((out / f'seed{a.seed}{tag}_ode.json').read_text())['samplers']
+        return copy_grids(
+            rows, run / f'grids{tag}', pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}', max(p['ode_passes'])
+        )
     vae_ckpt = out / 'runs/pixel/vae/last.pt'
     ema, train, rows = p['weights'] == 'ema', {}, []
+    if a.new:  # the main pixel system's VAE, trained as train_pixel trains it (resumed or skipped if done)
+        vae_run, sched = out / 'runs/pixel/vae', dict(gamma=p['gamma'], T=p['T'])
+        train['vae'] = train_net(vae_run, 'vae', p, p['minutes']['vae'], vae_target=p['vae_target'], **sched)
     ev = dict(n=p['n'], seed=p['seed'], batch_size=p['sample_batch'], grid_dir=run / f'grids{tag}', grid=p['grid'])
     if 'eps' in systems:
         train['eps'] = train_net(run / 'ddpm/eps', 'eps', p, p['minutes']['eps'], seed=a.seed, T=p['eps_T'])
@@ -84,12 +126,14 @@ def main(argv=None):
             gamma=p['gamma'],
             T=p['T'],
         )
-        pix = load_system(out / 'runs/pixel', p['device'], ema)
-        pe = load_pixel_eps(folder / 'last.pt', pix.vae, p['device'], ema)
-        fixed_end = System('pixel-eps', {'vae': pix.vae, 'pixel-eps': pe}, pix.configs, cond=cond)
+        vae = load_scale_vae(vae_ckpt, p['gamma'], p['T'], p['device'])[0]  # the weights the network was trained on
+        configs = {'vae': read_checkpoint(vae_ckpt, keys=('train_config',))['train_config']}
+        pe = load_pixel_eps(folder / 'last.pt', vae, p['device'], ema)
+        fixed_end = System('pixel-eps', {'vae': vae, 'pixel-eps': pe}, configs, cond=cond)
         rows += evaluate_samplers(fixed_end, ode_specs(p, 'fixed-end'), **ev)
     if 'eps' in systems:
-        rows += evaluate_samplers(load_system(run / 'ddpm', p['device'], ema), ode_specs(p, 'ddpm'), **ev)
+        specs = [(name.replace('linspace', g), o | {'grid': g}) for g in base_grids for name, o in ode_specs(p, 'ddpm')]
+        rows += evaluate_samplers(load_system(run / 'ddpm', p['device'], ema), specs, **ev)
     result = dict(
         seed=a.seed,
         kappa=kappa,
@@ -102,12 +146,10 @@ def main(argv=None):
     text = json.dumps(result | dict(seconds=time.time() - t0), indent=1)
     name = f'seed{a.seed}{tag}_ode.json'
     (out / name).write_text(text)
-    if a.report:  # the results, and DPM-Solver++(2M)'s grids at the most passes (logsnr; the baseline's linspace)
+    if a.report:
+        pathlib.Path(a.report).mkdir(parents=True, exist_ok=True)
         (pathlib.Path(a.report) / name).write_text(text)
-        shown = pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}'
-        shown.mkdir(parents=True, exist_ok=True)
-        for g in ev['grid_dir'].glob(f"*dpmpp2m_l*+clip_{max(p['ode_passes'])}_passes.png"):
-            shutil.copy(g, shown / g.name)
+        copy_grids(rows, ev['grid_dir'], pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}', max(p['ode_passes']))
     for r in rows:
         print(f"{r['system']:10s} {r['sampler']:45s} FD {r['fd']:.2f}  KID {r['kid']:.4f} ± {r['kid_se']:.4f}")
 

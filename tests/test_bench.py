@@ -290,8 +290,14 @@ def test_regime_c_seed_small(tmp_path):
     rows = [(w['system'], w['sampler']) for w in res['samplers']]
     assert len(rows) == 16 and rows[-1] == ('ddpm', 'dpmpp2m linspace+clip 2 passes'), rows
     assert rows[0] == ('pixel-eps', 'fixed-end ddim logsnr+clip 1 passes')
-    grids = sorted(g.name for g in (tmp_path / 'grids/seed1').iterdir())  # DPM-Solver++(2M) at the most passes
-    assert grids == ['ddpm_dpmpp2m_linspace+clip_2_passes.png', 'pixel-eps_fixed-end_dpmpp2m_logsnr+clip_2_passes.png']
+    grids = {g.name for g in (tmp_path / 'grids/seed1').iterdir()}  # DPM-Solver++(2M) at the most passes, and
+    assert {'ddpm_dpmpp2m_linspace+clip_2_passes.png', 'pixel-eps_fixed-end_dpmpp2m_logsnr+clip_2_passes.png'} <= grids
+    kinds = {(w['system'], w['passes']) for w in res['samplers']}  # each system's best setting at each pass count
+    best = {
+        min((w for w in res['samplers'] if (w['system'], w['passes']) == k), key=lambda w: w['kid'])['grid']
+        for k in kinds
+    }
+    assert best <= grids and len(grids) <= 6, grids
     r = run(*args, '--protocol', 'cifar_cpu')
     assert r.returncode != 0 and 'was not written by protocol' in r.stderr
     # the guide ablation: curvature 0, the fixed-end network alone, in its own folder and results file
@@ -308,6 +314,28 @@ def test_regime_c_seed_small(tmp_path):
     assert res['cond'] == res['train']['fixed_end']['cond'] == 'none' and len(res['samplers']) == 6
     r = run(*args, '--protocol', 'smoke', '--systems', 'eps,vae')
     assert r.returncode != 0 and '--systems takes eps and/or fixed_end' in r.stderr
+    r = run(*args, '--protocol', 'smoke', '--baseline-grids', 'linspace,edm')
+    assert r.returncode != 0 and '--baseline-grids takes linspace' in r.stderr
+
+
+def test_regime_c_seed_new(tmp_path):
+    """`--new` starts a run folder from scratch (the scale VAE trained there), trains the fixed-end network on the prior
+    guide and gives the baseline the grids asked for; `--grids-only` copies a finished run's grids again."""
+    out, rep = tmp_path / 'fresh', tmp_path / 'report'
+    args = ['bench/regime_c_seed.py', '--new', '--out', str(out), '--protocol', 'smoke', '--seed', '0']
+    args += ['--passes', '2', '--guide', 'prior', '--baseline-grids', 'linspace,karras']
+    r = run(*args, '--report', str(rep))
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((rep / 'seed0_prior_ode.json').read_text())
+    assert list(res['train']) == ['vae', 'eps', 'fixed_end'] and res['train']['fixed_end']['guide'] == 'prior'
+    assert json.loads((out / 'results.json').read_text())['protocol']['name'] == 'smoke'
+    base = [w['sampler'] for w in res['samplers'] if w['system'] == 'ddpm']
+    assert base == [f'{s} {g}+clip 2 passes' for g in ('linspace', 'karras') for s in ('ddim', 'dpmpp2m')], base
+    shown = sorted(g.name for g in (rep / 'grids/seed0_prior').iterdir())
+    r = run('bench/regime_c_seed.py', '--grids-only', '--out', str(out), '--protocol', 'smoke', '--seed', '0',
+            '--passes', '2', '--guide', 'prior', '--report', str(tmp_path / 'again'))  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert sorted(g.name for g in (tmp_path / 'again/grids/seed0_prior').iterdir()) == shown
 
 
 def test_regime_s_pretrained():
