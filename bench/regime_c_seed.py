@@ -40,7 +40,8 @@ def copy_grids(rows, grid_dir, shown, most):
     """Into `shown`: DPM-Solver++(2M)'s grids at `most` passes on the logsnr grid (the baseline's: linspace), and each
     system's best setting (lowest KID) at every pass count, the ones a report's figures show."""
     shown.mkdir(parents=True, exist_ok=True)
-    names = {g.name for g in grid_dir.glob(f"*dpmpp2m_l*+clip_{most}_passes.png")}
+    kept = (f'pixel-eps_*dpmpp2m_logsnr+clip_{most}_passes.png', f'ddpm_dpmpp2m_linspace+clip_{most}_passes.png')
+    names = {g.name for k in kept for g in grid_dir.glob(k)}
     for system, passes in {(r['system'], r['passes']) for r in rows}:
         names.add(
             min((r for r in rows if (r['system'], r['passes']) == (system, passes)), key=lambda r: r['kid'])['grid']
@@ -99,7 +100,10 @@ def main(argv=None):
     # an ablation gets its own folder and results file
     run, t0 = out / f'runs/seed{a.seed}', time.time()
     if a.grids_only:
-        rows = json.loads((out / f'seed{a.seed}{tag}_ode.json').read_text())['samplers']
+        done = out / f'seed{a.seed}{tag}_ode.json'
+        if not (a.report and done.is_file()):
+            sys.exit(f"--grids-only copies a finished run's grids ({done}) into --report; give both")
+        rows = json.loads(done.read_text())['samplers']
         return copy_grids(
             rows, run / f'grids{tag}', pathlib.Path(a.report) / f'grids/seed{a.seed}{tag}', max(p['ode_passes'])
         )

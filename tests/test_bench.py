@@ -336,6 +336,8 @@ def test_regime_c_seed_new(tmp_path):
             '--passes', '2', '--guide', 'prior', '--report', str(tmp_path / 'again'))  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     assert sorted(g.name for g in (tmp_path / 'again/grids/seed0_prior').iterdir()) == shown
+    r = run('bench/regime_c_seed.py', '--grids-only', '--out', str(out), '--protocol', 'smoke', '--seed', '5')
+    assert r.returncode != 0 and 'seed5_ode.json) into --report; give both' in r.stderr, r.stderr
 
 
 def test_regime_s_pretrained():
